@@ -1,0 +1,36 @@
+# The targets are the commands the README shows.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+PYTHON ?= python3.11
+STAMP := $(VENV)/.installed
+
+.PHONY: install test demo lint bench clean
+
+install: $(STAMP) jars
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@touch $(STAMP)
+
+jars:
+	@bash scripts/fetch_jars.sh
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+demo: install
+	bash scripts/demo.sh
+
+bench: install
+	$(PY) bench/bench_synthetic.py
+	$(PY) bench/bench_ingestion.py
+
+clean:
+	rm -rf tmp

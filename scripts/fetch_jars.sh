@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Fetch the Delta Lake jars (not on PyPI) from Maven Central with mvn, into a cache outside git.
+# Idempotent: does nothing when the jars are already there.
+set -euo pipefail
+dir="${INGEN_FAB_JAR_DIR:-$HOME/.cache/ingen_fab/jars}"
+artifacts=("io.delta:delta-spark_4.1_2.13:4.2.0" "io.delta:delta-storage:4.2.0")
+mkdir -p "$dir"
+for a in "${artifacts[@]}"; do
+  IFS=: read -r _group name version <<<"$a"
+  jar="$dir/$name-$version.jar"
+  if [ ! -s "$jar" ]; then
+    command -v mvn >/dev/null || { echo "error: mvn is needed to fetch $a (apt-get install maven)" >&2; exit 1; }
+    echo "fetching $a"
+    mvn -q -B dependency:copy -Dartifact="$a" -DoutputDirectory="$dir" >/dev/null \
+      || { echo "error: could not fetch $a with mvn" >&2; exit 1; }
+  fi
+done

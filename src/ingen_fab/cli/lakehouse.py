@@ -1,0 +1,8 @@
+"""`ingen_fab lakehouse sql`."""
+
+import click
+
+
+@click.group()
+def lakehouse() -> None:
+    """Query the local lakehouse."""

@@ -1,0 +1,72 @@
+"""The `ingen_fab` command: parse, call one api function, print, map errors to exit codes."""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+
+import click
+
+from ingen_fab.errors import IngenFabError
+
+
+class _Root(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except IngenFabError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(1)
+        except Exception as exc:  # a bug: say so, traceback only with --debug
+            if ctx.obj and ctx.obj.get("debug"):
+                traceback.print_exc()
+            else:
+                click.echo(f"internal error: {exc.__class__.__name__}: {exc} (re-run with --debug for the traceback)", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show tracebacks of unexpected errors.")
+@click.option(
+    "--lakehouse-root",
+    type=click.Path(file_okay=False),
+    help="Local lakehouse folder (default tmp/spark, or $INGEN_FAB_LAKEHOUSE_ROOT).",
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool, lakehouse_root: str | None) -> None:
+    """ingen_fab: synthetic data, Fabric notebooks and incremental ingestion."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if lakehouse_root:
+        os.environ["INGEN_FAB_LAKEHOUSE_ROOT"] = os.path.abspath(lakehouse_root)
+
+
+@main.group()
+def package() -> None:
+    """Packages: synthetic-data and flat-file-ingestion."""
+
+
+@main.group()
+def run() -> None:
+    """Run compiled notebooks locally."""
+
+
+@run.group(name="package")
+def run_package() -> None:
+    """Run a package's notebooks locally."""
+
+
+def _register() -> None:
+    from ingen_fab.cli import ddl, ingestion, lakehouse, synthetic
+
+    main.add_command(ddl.ddl)
+    main.add_command(lakehouse.lakehouse)
+    package.add_command(synthetic.synthetic_data)
+    package.add_command(ingestion.flat_file_ingestion)
+    run_package.add_command(ingestion.run_flat_file_ingestion)
+
+
+_register()

@@ -1,0 +1,145 @@
+"""The one place that decides between Fabric and the local stand-in, and builds Spark.
+
+In Fabric the notebook already has a live ``spark`` and ``notebookutils``; locally we build a
+Spark + Delta session whose catalog maps ``Tables/<schema>/<table>`` folders to tables, like a
+schema-enabled Fabric lakehouse. Only the standard library, pyspark and delta are used here.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+
+DEFAULT_SCHEMA = "dbo"
+DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
+DELTA_VERSION = "4.2.0"
+DELTA_ARTIFACTS = (
+    f"io.delta:delta-spark_4.1_2.13:{DELTA_VERSION}",
+    f"io.delta:delta-storage:{DELTA_VERSION}",
+)
+FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
+
+
+class RuntimeSetupError(RuntimeError):
+    """The local Spark + Delta stand-in cannot start."""
+
+
+def in_fabric() -> bool:
+    """True inside a Fabric notebook (notebookutils is importable there and only there)."""
+    if os.environ.get("INGEN_FAB_FORCE_LOCAL"):
+        return False
+    try:
+        import notebookutils  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def lakehouse_root(override: str | None = None) -> str:
+    """Absolute local lakehouse root: the override, INGEN_FAB_LAKEHOUSE_ROOT, or tmp/spark."""
+    root = override or os.environ.get("INGEN_FAB_LAKEHOUSE_ROOT") or DEFAULT_LAKEHOUSE_ROOT
+    return os.path.abspath(root)
+
+
+def jar_dir() -> str:
+    """Folder holding the Delta jars fetched by `make install` (outside git)."""
+    default = os.path.join(os.path.expanduser("~"), ".cache", "ingen_fab", "jars")
+    return os.environ.get("INGEN_FAB_JAR_DIR", default)
+
+
+def delta_jars() -> list[str]:
+    """Paths of the fetched Delta jars, or [] when any is missing."""
+    found = []
+    for artifact in DELTA_ARTIFACTS:
+        _, name, version = artifact.split(":")
+        path = os.path.join(jar_dir(), f"{name}-{version}.jar")
+        if not os.path.isfile(path):
+            return []
+        found.append(path)
+    return found
+
+
+def get_spark(root: str | None = None):
+    """The active Spark session, building the local Spark + Delta one when there is none."""
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    if in_fabric():  # pragma: no cover - Fabric always has an active session
+        return SparkSession.builder.getOrCreate()
+    return _build_local(lakehouse_root(root))
+
+
+def _build_local(root: str):
+    from pyspark.sql import SparkSession
+
+    tables = os.path.join(root, "Tables")
+    os.makedirs(os.path.join(tables, DEFAULT_SCHEMA), exist_ok=True)
+    os.makedirs(os.path.join(root, "Files"), exist_ok=True)
+    builder = (
+        SparkSession.builder.master(os.environ.get("INGEN_FAB_SPARK_MASTER", "local[2]"))
+        .appName("ingen_fab")
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.sql.warehouse.dir", tables)
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.default.parallelism", "4")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.driver.memory", os.environ.get("INGEN_FAB_DRIVER_MEMORY", "4g"))
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
+        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={root}")
+    )
+    jars = delta_jars()
+    if jars:
+        builder = builder.config("spark.jars", ",".join(jars))
+    else:
+        builder = builder.config("spark.jars.packages", ",".join(DELTA_ARTIFACTS))
+    try:
+        spark = builder.getOrCreate()
+        spark.sparkContext.setLogLevel("ERROR")
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION '{tables}/{DEFAULT_SCHEMA}'")
+        spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
+    except Exception as exc:  # the JVM or the Delta classes could not be loaded
+        raise RuntimeSetupError(f"cannot start local Spark + Delta ({exc.__class__.__name__}); {FETCH_HINT}") from None
+    register_tables(spark, root)
+    return spark
+
+
+def register_tables(spark, root: str) -> list[str]:
+    """Make every Delta table under <root>/Tables visible by name as schema.table."""
+    tables = os.path.join(root, "Tables")
+    registered = []
+    for log_dir in sorted(glob.glob(os.path.join(tables, "*", "*", "_delta_log"))):
+        table_dir = os.path.dirname(log_dir)
+        schema = os.path.basename(os.path.dirname(table_dir))
+        table = os.path.basename(table_dir)
+        if not (schema.isidentifier() and table.isidentifier()):
+            continue
+        ensure_schema(spark, schema, root)
+        spark.sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA LOCATION '{table_dir}'")
+        registered.append(f"{schema}.{table}")
+    return registered
+
+
+def ensure_schema(spark, schema: str, root: str | None = None) -> None:
+    """Create a lakehouse schema (locally placed at Tables/<schema>)."""
+    if in_fabric():  # pragma: no cover
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+        return
+    tables = os.path.join(root, "Tables") if root else session_tables_dir(spark)
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION '{os.path.join(tables, schema)}'")
+
+
+def session_tables_dir(spark) -> str:
+    """The local Tables/ folder the session was built on."""
+    warehouse = spark.conf.get("spark.sql.warehouse.dir")
+    return warehouse[len("file:"):] if warehouse.startswith("file:") else warehouse
+
+
+def session_root(spark) -> str:
+    """The local lakehouse root the session was built on."""
+    return os.path.dirname(session_tables_dir(spark).rstrip("/"))
