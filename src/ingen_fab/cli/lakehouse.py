@@ -1,8 +1,46 @@
-"""`ingen_fab lakehouse sql`."""
+"""`ingen_fab lakehouse sql` and `ingen_fab warehouse sql`: query the local stand-ins."""
+
+from __future__ import annotations
 
 import click
 
 
 @click.group()
 def lakehouse() -> None:
-    """Query the local lakehouse."""
+    """Query the local lakehouse (Spark + Delta)."""
+
+
+@lakehouse.command(name="sql")
+@click.argument("query")
+def lakehouse_sql_command(query: str) -> None:
+    """Run a Spark SQL QUERY, e.g. "SELECT * FROM config_flat_file_ingestion"."""
+    from ingen_fab import api
+
+    columns, rows = api.lakehouse_sql(query)
+    click.echo(format_table(columns, rows))
+
+
+@click.group()
+def warehouse() -> None:
+    """Query the local warehouse (DuckDB)."""
+
+
+@warehouse.command(name="sql")
+@click.argument("name")
+@click.argument("query")
+def warehouse_sql_command(name: str, query: str) -> None:
+    """Run a T-SQL QUERY on the local warehouse NAME (e.g. Config_WH)."""
+    from ingen_fab import api
+
+    columns, rows = api.warehouse_sql(name, query)
+    click.echo(format_table(columns, rows))
+
+
+def format_table(columns, rows) -> str:
+    """An aligned text table with a row count."""
+    text = [[str(c) for c in columns]] + [["NULL" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(row[i]) for row in text) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in text]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines)

@@ -64,6 +64,7 @@ def _register() -> None:
 
     main.add_command(ddl.ddl)
     main.add_command(lakehouse.lakehouse)
+    main.add_command(lakehouse.warehouse)
     package.add_command(synthetic.synthetic_data)
     package.add_command(ingestion.flat_file_ingestion)
     run_package.add_command(ingestion.run_flat_file_ingestion)

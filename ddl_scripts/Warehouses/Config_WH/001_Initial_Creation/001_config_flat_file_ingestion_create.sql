@@ -1,0 +1,1 @@
+{{ tsql_create_table("config_flat_file_ingestion") }}

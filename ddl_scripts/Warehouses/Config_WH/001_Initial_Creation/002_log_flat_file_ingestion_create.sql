@@ -1,0 +1,1 @@
+{{ tsql_create_table("log_flat_file_ingestion") }}

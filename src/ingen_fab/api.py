@@ -1,0 +1,169 @@
+"""One plain function per user action: what the CLI and the tests call."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingen_fab.errors import CompileError, IngenFabError, RunError
+
+GENERATED_DIR = "generated_notebooks"
+DDL_DIR = "ddl_scripts"
+
+
+def project_root(path: str | os.PathLike | None = None) -> Path:
+    """The project folder (holding ddl_scripts/): the argument, $INGEN_FAB_PROJECT_ROOT, or cwd."""
+    return Path(path or os.environ.get("INGEN_FAB_PROJECT_ROOT") or os.getcwd()).resolve()
+
+
+def local_dirs() -> dict[str, Path]:
+    """Local stand-in folders: the lakehouse root, and beside it warehouse/ and runs/."""
+    from ingen_fab.runtime.session import lakehouse_root
+
+    lakehouse = Path(lakehouse_root())
+    base = lakehouse.parent
+    warehouse = os.environ.get("INGEN_FAB_WAREHOUSE_ROOT")
+    return {
+        "lakehouse": lakehouse,
+        "warehouse": Path(warehouse).resolve() if warehouse else base / "warehouse",
+        "runs": base / "runs",
+    }
+
+
+def normalise_modes(modes) -> tuple[str, ...]:
+    from ingen_fab.ddl.compiler import MODES
+
+    if not modes:
+        return MODES
+    result = []
+    for mode in modes:
+        mode = mode.lower()
+        if mode not in MODES:
+            raise CompileError(f"unknown generation mode {mode!r}: use lakehouse or warehouse")
+        result.append(mode)
+    return tuple(m for m in MODES if m in result)
+
+
+def _build_ddl(root: Path, modes, environment: str):
+    from ingen_fab.ddl.compiler import build_ddl
+    from ingen_fab.environments import load_environment
+
+    env = load_environment(root, environment)
+    return build_ddl(root / DDL_DIR, modes, env)
+
+
+def compile_ddl(modes=None, environment: str = "local", project=None, output=None):
+    """Compile ddl_scripts/ into generated_notebooks/ (Fabric git format + .ipynb)."""
+    from ingen_fab.ddl.compiler import SECTION
+    from ingen_fab.output import write_placed
+
+    root = project_root(project)
+    modes = normalise_modes(modes)
+    placed = _build_ddl(root, modes, environment)
+    out = Path(output) if output else root / GENERATED_DIR
+    return write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
+
+
+@dataclass
+class DdlRunReport:
+    ran: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+
+
+def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> DdlRunReport:
+    """Run the compiled DDL notebooks locally in order; stop at the first failure."""
+    from ingen_fab.ddl.compiler import group_notebook_name, target_folder
+    from ingen_fab.ddl.discovery import discover
+
+    root = project_root(project)
+    modes = normalise_modes(modes)
+    _check_fresh(root, modes, environment)
+    dirs = local_dirs()
+    report = DdlRunReport()
+    for target in discover(root / DDL_DIR, modes):
+        for group in target.groups:
+            name = group_notebook_name(target, group)
+            folder = target_folder(target)
+            if target.kind == "lakehouse":
+                output = _run_lakehouse_notebook(root, folder, name, rerun, dirs)
+            else:
+                output = _run_warehouse_notebook(root, folder, name, target.name, rerun, dirs)
+            report.ran.append(name)
+            report.outputs.append(output)
+    return report
+
+
+def _check_fresh(root: Path, modes, environment: str) -> None:
+    """generated_notebooks/ must be what the sources compile to, so what runs is what ships."""
+    from ingen_fab.notebooks import render_notebook_content
+    from ingen_fab.output import fabric_item_dir
+
+    for item in _build_ddl(root, modes, environment):
+        folder = fabric_item_dir(root / GENERATED_DIR, item.folder, item.notebook.display_name)
+        files = list(folder.glob("notebook-content.*"))
+        current = files[0].read_text(encoding="utf-8") if files else None
+        if current != render_notebook_content(item.notebook):
+            raise CompileError(
+                f"{folder.relative_to(root)} is missing or out of date with ddl_scripts/: "
+                f"run `ingen_fab ddl compile --environment {environment}` first"
+            )
+
+
+def _run_lakehouse_notebook(root: Path, folder: str, name: str, rerun, dirs) -> Path:
+    from ingen_fab.local.papermill_runner import execute_notebook
+    from ingen_fab.output import ipynb_path
+
+    notebook = ipynb_path(root / GENERATED_DIR, folder, name)
+    output = dirs["runs"] / folder / f"{name}.ipynb"
+    print(f"running {name}", flush=True)
+    execute_notebook(
+        notebook,
+        output,
+        parameters={"rerun_scripts": ",".join(rerun)},
+        env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])},
+        cwd=root,
+    )
+    return output
+
+
+def _run_warehouse_notebook(root: Path, folder: str, name: str, warehouse: str, rerun, dirs) -> Path:
+    from ingen_fab.local.warehouse import run_warehouse_cells
+    from ingen_fab.notebooks import read_notebook_content
+    from ingen_fab.output import fabric_item_dir
+
+    item = fabric_item_dir(root / GENERATED_DIR, folder, name)
+    notebook = read_notebook_content(item / "notebook-content.sql")
+    cells = [c.source for c in notebook.cells if c.kind == "code"]
+    dirs["warehouse"].mkdir(parents=True, exist_ok=True)
+    db_path = dirs["warehouse"] / f"{warehouse}.duckdb"
+    print(f"running {name} on {db_path}", flush=True)
+    try:
+        run_warehouse_cells(cells, str(db_path), rerun=frozenset(rerun))
+    except IngenFabError as exc:
+        raise RunError(f"{name} failed: {exc}") from None
+    return db_path
+
+
+def lakehouse_sql(query: str):
+    """Run Spark SQL on the local lakehouse; returns (column names, rows)."""
+    from ingen_fab.runtime.session import get_spark
+
+    spark = get_spark(str(local_dirs()["lakehouse"]))
+    try:
+        frame = spark.sql(query)
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+        raise RunError(f"query failed: {first}") from None
+    rows = frame.collect()
+    return frame.columns, [tuple(r) for r in rows]
+
+
+def warehouse_sql(warehouse: str, query: str):
+    """Run T-SQL on the local DuckDB warehouse (transpiled); returns rows."""
+    from ingen_fab.local.warehouse import query_warehouse
+
+    db_path = local_dirs()["warehouse"] / f"{warehouse}.duckdb"
+    if not db_path.is_file():
+        raise RunError(f"{db_path}: no such local warehouse; run `ingen_fab ddl run` first")
+    return query_warehouse(str(db_path), query)

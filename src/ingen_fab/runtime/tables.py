@@ -1,0 +1,63 @@
+"""Lakehouse tables from the column declarations: create, and upsert rows by key."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from .schema import Table, spark_ddl, spark_schema
+from .session import DEFAULT_SCHEMA, ensure_schema
+
+
+def quote_ident(name: str) -> str:
+    """A Spark SQL identifier, validated and back-quoted."""
+    if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
+        raise ValueError(f"{name!r} is not a valid identifier: use letters, digits and _")
+    return f"`{name}`"
+
+
+def qualified(table: str, schema: str = DEFAULT_SCHEMA) -> str:
+    """`schema`.`table`, both validated."""
+    return f"{quote_ident(schema)}.{quote_ident(table)}"
+
+
+def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
+    """Create the declared table as Delta if it does not exist; returns its qualified name."""
+    ensure_schema(spark, schema)
+    name = qualified(table.name, schema)
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA")
+    return name
+
+
+def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
+    """MERGE rows into the table on its key: new keys inserted, existing keys updated.
+
+    created_date is kept on update and modified_date set to now when the table has them.
+    Returns the number of rows given.
+    """
+    from delta.tables import DeltaTable
+
+    now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    names = table.column_names
+    prepared = []
+    for row in rows:
+        unknown = set(row) - set(names)
+        if unknown:
+            raise ValueError(f"{table.name}: unknown column(s) {sorted(unknown)}")
+        full = {n: row.get(n) for n in names}
+        if "created_date" in full and full["created_date"] is None:
+            full["created_date"] = now
+        if "modified_date" in full:
+            full["modified_date"] = now
+        prepared.append(tuple(full[n] for n in names))
+    source = spark.createDataFrame(prepared, spark_schema(table))
+    target = DeltaTable.forName(spark, qualified(table.name, schema))
+    condition = " AND ".join(f"t.{quote_ident(k)} <=> s.{quote_ident(k)}" for k in table.key)
+    updates = {quote_ident(n): f"s.{quote_ident(n)}" for n in names if n != "created_date"}
+    (
+        target.alias("t")
+        .merge(source.alias("s"), condition)
+        .whenMatchedUpdate(set=updates)
+        .whenNotMatchedInsertAll()
+        .execute()
+    )
+    return len(prepared)
