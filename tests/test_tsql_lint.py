@@ -65,7 +65,9 @@ def test_trigger_rejected():
 
 def test_unparseable_sql_rejected_with_line():
     sql = "SELECT 1;\n\nSELECT FROM WHERE ((;\n"
-    with pytest.raises(CompileError, match=r"^f\.sql:3: syntax sqlglot's tsql dialect cannot parse"):
+    with pytest.raises(
+        CompileError, match=r"^f\.sql:3: syntax sqlglot's tsql dialect cannot parse"
+    ):
         lint_tsql(sql, "f.sql")
 
 

@@ -61,7 +61,9 @@ def test_rendered_ddl_types_and_key():
 
 def test_jinja_global_renders_by_name_and_rejects_unknown():
     render = TSQL_JINJA_GLOBALS["tsql_create_table"]
-    assert render("log_flat_file_ingestion") == render_create_table(TABLES["log_flat_file_ingestion"])
+    assert render("log_flat_file_ingestion") == render_create_table(
+        TABLES["log_flat_file_ingestion"]
+    )
     with pytest.raises(CompileError, match="unknown table 'nope'"):
         render("nope")
 
@@ -74,7 +76,7 @@ def test_sql_literal_doubles_quotes():
 def test_split_statements_respects_strings_comments_brackets_and_go():
     sql = (
         "SELECT 'a;b' AS [x;y];  -- c;d\n"
-        "/* e; /* nested; */ f; */ SELECT \"q;r\"\n"
+        '/* e; /* nested; */ f; */ SELECT "q;r"\n'
         "go\n"
         "  GO  \n"
         ";;\n"
@@ -85,7 +87,7 @@ def test_split_statements_respects_strings_comments_brackets_and_go():
     )
     assert split_statements(sql) == [
         "SELECT 'a;b' AS [x;y]",
-        "-- c;d\n/* e; /* nested; */ f; */ SELECT \"q;r\"",
+        '-- c;d\n/* e; /* nested; */ f; */ SELECT "q;r"',
         "-- only a comment;\nSELECT 'it''s;'",  # a leading comment stays with its statement
         "SELECT 2",
         "SELECT goal FROM go_table",

@@ -65,6 +65,17 @@ def compile_ddl(modes=None, environment: str = "local", project=None, output=Non
     return write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
 
 
+def compile_all(environment: str = "local", project=None, output=None):
+    """Everything generated_notebooks/ holds: the DDL notebooks of both modes and ingestion."""
+    report = compile_ddl(None, environment, project=project, output=output)
+    from ingen_fab.ingestion.compiler import compile_ingestion
+
+    more = compile_ingestion(environment, project=project_root(project), output=output)
+    report.written += more.written
+    report.removed += more.removed
+    return report
+
+
 @dataclass
 class DdlRunReport:
     ran: list[str] = field(default_factory=list)
@@ -78,7 +89,10 @@ def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> D
 
     root = project_root(project)
     modes = normalise_modes(modes)
-    _check_fresh(root, modes, environment)
+    _check_fresh(
+        root, _build_ddl(root, modes, environment),
+        f"ingen_fab ddl compile --environment {environment}",
+    )
     dirs = local_dirs()
     report = DdlRunReport()
     for target in discover(root / DDL_DIR, modes):
@@ -94,19 +108,19 @@ def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> D
     return report
 
 
-def _check_fresh(root: Path, modes, environment: str) -> None:
+def _check_fresh(root: Path, placed, command: str) -> None:
     """generated_notebooks/ must be what the sources compile to, so what runs is what ships."""
     from ingen_fab.notebooks import render_notebook_content
     from ingen_fab.output import fabric_item_dir
 
-    for item in _build_ddl(root, modes, environment):
+    for item in placed:
         folder = fabric_item_dir(root / GENERATED_DIR, item.folder, item.notebook.display_name)
         files = list(folder.glob("notebook-content.*"))
         current = files[0].read_text(encoding="utf-8") if files else None
         if current != render_notebook_content(item.notebook):
             raise CompileError(
-                f"{folder.relative_to(root)} is missing or out of date with ddl_scripts/: "
-                f"run `ingen_fab ddl compile --environment {environment}` first"
+                f"{folder.relative_to(root)} is missing or out of date with its sources: "
+                f"run `{command}` first"
             )
 
 
@@ -160,10 +174,112 @@ def lakehouse_sql(query: str):
 
 
 def warehouse_sql(warehouse: str, query: str):
-    """Run T-SQL on the local DuckDB warehouse (transpiled); returns rows."""
-    from ingen_fab.local.warehouse import query_warehouse
+    """Run T-SQL on the local DuckDB warehouse (transpiled); returns (column names, rows)."""
+    from ingen_fab.local.warehouse import query_warehouse_columns
 
     db_path = local_dirs()["warehouse"] / f"{warehouse}.duckdb"
     if not db_path.is_file():
         raise RunError(f"{db_path}: no such local warehouse; run `ingen_fab ddl run` first")
-    return query_warehouse(str(db_path), query)
+    return query_warehouse_columns(str(db_path), query)
+
+
+def compile_flat_file_ingestion(environment: str = "local", project=None, output=None):
+    """One notebook per execution group and an orchestrator, into generated_notebooks/."""
+    from ingen_fab.ingestion.compiler import compile_ingestion
+
+    return compile_ingestion(environment, project=project_root(project), output=output)
+
+
+@dataclass
+class IngestionRunReport:
+    configs: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    plans: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    outputs: list[Path] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.errors) or any(c.get("status") == "failed" for c in self.configs)
+
+
+def run_flat_file_ingestion(
+    execution_groups=(),
+    config_id: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    dry_run: bool = False,
+    environment: str = "local",
+    project=None,
+    stop_after_files: int | None = None,
+) -> IngestionRunReport:
+    """Run the execution group notebooks locally with papermill, in ascending group order.
+
+    A failed group does not stop the later ones (as in the orchestrator); the report says
+    which failed and the caller exits non-zero.
+    """
+    import json
+    import uuid
+
+    from ingen_fab.errors import ConfigError
+    from ingen_fab.ingestion.compiler import SECTION, build_ingestion, group_notebook_name
+    from ingen_fab.ingestion.project import load_project
+    from ingen_fab.environments import load_environment
+    from ingen_fab.local.papermill_runner import execute_notebook
+    from ingen_fab.output import ipynb_path
+
+    root = project_root(project)
+    known = load_project(root).execution_groups
+    _check_fresh(
+        root, build_ingestion(root, load_environment(root, environment)),
+        f"ingen_fab package flat-file-ingestion compile --environment {environment}",
+    )
+    unknown = sorted(set(execution_groups) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"execution group(s) {unknown} have no notebook; flat_file_ingestion.toml lists {list(known)}"
+        )
+    groups = [known[0]] if config_id else sorted(set(execution_groups) or known)
+    dirs = local_dirs()
+    run_id = uuid.uuid4().hex[:12]
+    report = IngestionRunReport()
+    for group in groups:
+        name = group_notebook_name(group)
+        output = dirs["runs"] / SECTION / f"{name}.ipynb"
+        summary = dirs["runs"] / SECTION / f"{name}.{run_id}.json"
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        label = f"config {config_id}" if config_id else f"execution group {group}"
+        print(f"running {name} ({label})", flush=True)
+        parameters = {
+            "execution_group": group,
+            "config_id": config_id or "",
+            "start_date": start_date or "",
+            "end_date": end_date or "",
+            "dry_run": dry_run,
+            "summary_path": str(summary),
+            "stop_after_files": stop_after_files or 0,
+        }
+        try:
+            execute_notebook(
+                ipynb_path(root / GENERATED_DIR, SECTION, name), output, parameters,
+                env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])}, cwd=root,
+            )
+        except RunError as exc:
+            report.errors.append(str(exc))
+        report.outputs.append(output)
+        if summary.is_file():
+            data = json.loads(summary.read_text(encoding="utf-8"))
+            summary.unlink()
+            report.configs += data.get("configs", [])
+            report.warnings += data.get("warnings", [])
+            report.plans += data.get("plan", []) or []
+    return report
+
+
+def verify_flat_file_ingestion(config_ids=None):
+    """Completeness, duplicate-key and orphan report over the local lakehouse."""
+    from ingen_fab.runtime.ingestion import verify_ingestion
+    from ingen_fab.runtime.session import get_spark
+
+    spark = get_spark(str(local_dirs()["lakehouse"]))
+    return verify_ingestion(spark, list(config_ids) if config_ids else None)

@@ -1,6 +1,23 @@
-"""`ingen_fab package flat-file-ingestion ...` and `ingen_fab run package flat-file-ingestion run`."""
+"""`ingen_fab package flat-file-ingestion compile|verify` and
+`ingen_fab run package flat-file-ingestion run`."""
+
+from __future__ import annotations
+
+import sys
 
 import click
+
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+SUMMARY_COLUMNS = [
+    ("config_id", "config"),
+    ("status", "status"),
+    ("dates_loaded", "dates"),
+    ("rows_read", "read"),
+    ("rows_inserted", "inserted"),
+    ("rows_updated", "updated"),
+    ("rows_rejected", "rejected"),
+    ("seconds", "seconds"),
+]
 
 
 @click.group(name="flat-file-ingestion")
@@ -8,6 +25,89 @@ def flat_file_ingestion() -> None:
     """Compile and verify the flat-file ingestion notebooks."""
 
 
+@flat_file_ingestion.command(name="compile")
+@click.option("--environment", default="local", show_default=True,
+              help="Variables file environments/<NAME>.toml.")
+@click.option("--output", type=click.Path(file_okay=False), help="Default: generated_notebooks/.")
+def compile_command(environment: str, output: str | None) -> None:
+    """Compile one notebook per execution group and an orchestrator."""
+    from ingen_fab import api
+
+    report = api.compile_flat_file_ingestion(environment, output=output)
+    click.echo(f"compiled {len(report.written)} notebooks")
+    for removed in report.removed:
+        click.echo(f"removed {removed}")
+
+
+@flat_file_ingestion.command(name="verify")
+@click.option("--config-id", "config_ids", multiple=True, help="Only these configs (repeatable).")
+def verify_command(config_ids) -> None:
+    """Report per-date coverage, duplicate merge keys and orphaned foreign keys; exit 1 on any."""
+    from ingen_fab import api
+
+    report = api.verify_flat_file_ingestion(config_ids)
+    click.echo(report.render())
+    if not report.ok:
+        sys.exit(1)
+
+
 @click.group(name="flat-file-ingestion")
 def run_flat_file_ingestion() -> None:
     """Run flat-file ingestion locally."""
+
+
+@run_flat_file_ingestion.command(name="run")
+@click.option("--execution-group", "groups", type=click.IntRange(min=1), multiple=True,
+              help="Execution group to run (repeatable); default every group, ascending.")
+@click.option("--config-id", help="Run this one config instead of whole groups.")
+@click.option("--start-date", type=DATE, help="Override date_range_start (YYYY-MM-DD).")
+@click.option("--end-date", type=DATE, help="Override date_range_end (YYYY-MM-DD).")
+@click.option("--dry-run", is_flag=True, help="Print the dates and files each config would load.")
+@click.option("--environment", default="local", show_default=True,
+              help="Environment the notebooks were compiled for.")
+def run_command(groups, config_id, start_date, end_date, dry_run, environment) -> None:
+    """Run the execution group notebooks with papermill on local Spark + Delta."""
+    from ingen_fab import api
+    from ingen_fab.cli.lakehouse import format_table
+
+    if config_id and groups:
+        raise click.UsageError("give --execution-group or --config-id, not both")
+    if start_date and end_date and start_date > end_date:
+        raise click.BadParameter("--start-date is after --end-date", param_hint="--start-date")
+    report = api.run_flat_file_ingestion(
+        groups,
+        config_id,
+        start_date.date().isoformat() if start_date else None,
+        end_date.date().isoformat() if end_date else None,
+        dry_run,
+        environment,
+    )
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if dry_run:
+        for plan in report.plans:
+            click.echo(_render_plan(plan))
+    elif report.configs:
+        rows = [tuple(_cell(c.get(key)) for key, _ in SUMMARY_COLUMNS) for c in report.configs]
+        click.echo(format_table([label for _, label in SUMMARY_COLUMNS], rows))
+    for error in report.errors:
+        click.echo(f"error: {error}", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _cell(value):
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, list):
+        if not value:
+            return "-"
+        return value[0] if len(value) == 1 else f"{value[0]}..{value[-1]} ({len(value)})"
+    return value
+
+
+def _render_plan(plan: dict) -> str:
+    lines = [f"{plan.get('config_id')}: {len(plan.get('files', []))} files"]
+    for entry in plan.get("files", []):
+        lines.append(f"  {entry}")
+    return "\n".join(lines)

@@ -64,15 +64,19 @@ def run_warehouse_cells(
 
 def query_warehouse(db_path: str, sql_tsql: str) -> list[tuple]:
     """Run T-SQL (transpiled to DuckDB) on the warehouse file; rows of the last statement."""
+    return query_warehouse_columns(db_path, sql_tsql)[1]
+
+
+def query_warehouse_columns(db_path: str, sql_tsql: str) -> tuple[list[str], list[tuple]]:
+    """Like query_warehouse, with the column names of the last statement's result."""
     statements = split_statements(sql_tsql)
     if not statements:
         raise RunError("query_warehouse: no statement to run")
     with _connect(db_path) as con:
         runner = _Runner(con, WarehouseRunResult())
-        rows: list[tuple] = []
         for statement in statements:
-            rows = runner.execute(statement, "query")
-        return rows
+            runner.execute(statement, "query")
+        return runner.last_columns, runner.last_rows
 
 
 class _connect:
@@ -95,6 +99,8 @@ class _Runner:
     def __init__(self, con, result: WarehouseRunResult):
         self.con = con
         self.result = result
+        self.last_columns: list[str] = []
+        self.last_rows: list[tuple] = []
 
     # -- run-once ledger (same semantics as the T-SQL that wrap_script produces) -----------
     def run_script_cell(self, cell: str, script_id: str, digest: str, rerun: frozenset[str]):
@@ -146,10 +152,12 @@ class _Runner:
         for sql in translate(statement, where, self._constraint_check):
             try:
                 cursor = self.con.execute(sql)
-                rows = cursor.fetchall() if cursor.description else []
+                description = cursor.description or []
+                rows = cursor.fetchall() if description else []
             except Exception as exc:  # duckdb.Error and its subclasses
                 raise RunError(f"{where}: {_short(statement)} failed on DuckDB: {exc}") from exc
             self.result.statements_executed += 1
+            self.last_columns, self.last_rows = [d[0] for d in description], rows
         return rows
 
     def _constraint_check(self, table: str, columns: list[str], where: str, statement: str):

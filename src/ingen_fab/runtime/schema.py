@@ -129,3 +129,40 @@ def spark_schema(table: Table):
     from pyspark.sql.types import StructType
 
     return StructType.fromDDL(spark_ddl(table))
+
+FILE_LEDGER_TABLE = Table(
+    name="log_flat_file_ingestion_files",
+    warehouse_schema="log",
+    key=("config_id", "file_path", "recorded_at"),
+    columns=(
+        _c("config_id", "string", False, "Config that loaded the file", 100),
+        _c("execution_id", "string", False, "Run that loaded the file", 100),
+        _c("date_partition", "date", True, "Date the file belongs to (NULL when undated)"),
+        _c("file_path", "string", False, "Source file (Files/... inside the lakehouse)", 1000),
+        _c("file_size", "bigint", True, "Size in bytes when loaded"),
+        _c("modification_time", "timestamp", True, "Modification time when loaded"),
+        _c("content_hash", "string", True, "sha256 of the content (local and mounted files)", 64),
+        _c("rows_read", "bigint", True, "Data rows read from the file"),
+        _c("rows_written", "bigint", True, "Rows of the file that reached the target"),
+        _c("rows_rejected", "bigint", True, "Rows of the file sent to quarantine or refused"),
+        _c("status", "string", False, "loaded or failed", 20),
+        _c("error_message", "string", True, "Why the file failed", 4000),
+        _c("recorded_at", "timestamp", False, "When this row was written"),
+    ),
+)
+
+QUARANTINE_TABLE = Table(
+    name="quarantine_flat_file_ingestion",
+    warehouse_schema="log",
+    key=("config_id", "source_file_path", "line_number", "execution_id"),
+    columns=(
+        _c("config_id", "string", False, "Config that read the row", 100),
+        _c("execution_id", "string", False, "Run that rejected the row", 100),
+        _c("source_file_path", "string", False, "File holding the row", 1000),
+        _c("date_partition", "date", True, "Date the file belongs to"),
+        _c("line_number", "bigint", True, "1-based physical line in the file (NULL if unknown)"),
+        _c("reason", "string", False, "Why the row was rejected", 1000),
+        _c("raw_record", "string", True, "The row as read", 8000),
+        _c("quarantined_at", "timestamp", False, "When the row was rejected"),
+    ),
+)

@@ -61,3 +61,25 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         .execute()
     )
     return len(prepared)
+
+
+def sql_string_literal(value: str) -> str:
+    """A Spark SQL string literal for value (quotes and backslashes escaped)."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
+    """Append rows (dicts keyed by declared column names) to the table in one commit."""
+    if not rows:
+        return 0
+    names = table.column_names
+    data = [tuple(row.get(n) for n in names) for row in rows]
+    frame = spark.createDataFrame(data, spark_schema(table))
+    frame.write.format("delta").mode("append").saveAsTable(qualified(table.name, schema))
+    return len(data)
+
+
+def utc_now() -> _dt.datetime:
+    """Naive UTC now, the form the log tables store."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)

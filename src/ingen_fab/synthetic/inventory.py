@@ -51,7 +51,7 @@ class Stock:
 
         weight = popularity[product]
         carried = np.bincount(self.data["store"], weights=popularity[self.data["product"]],
-                              minlength=len(self.stores.store_id) + 1)
+                              minlength=len(self.stores.store_id) + 1).astype(float)
         carried += np.bincount(store, weights=weight, minlength=len(carried))
         rate = self._units_per_store[store - 1] * weight / carried[store]
         lead = self.stores.lead_days[store - 1]

@@ -48,7 +48,8 @@ def draw_day(rng, day: int, expected: float, customers, products, stock, next_id
     active = customers.active_index()
     weight = customers.data["propensity"][active]
     count = rng.poisson(expected)
-    customer = active[np.searchsorted(np.cumsum(weight), rng.random(count) * weight.sum())]
+    drawn = np.searchsorted(np.cumsum(weight), rng.random(count) * weight.sum(), side="right")
+    customer = active[np.minimum(drawn, len(active) - 1)]
     channel = rng.choice(len(vocab.CHANNELS), size=count, p=vocab.CHANNEL_SHARES)
     seconds = np.sort(_times_of_day(rng, count))
     store = np.where(channel == 0, customers.data["home_store"][customer], ONLINE_STORE_ID)

@@ -16,30 +16,33 @@ USING (
            s.import_sequence_order, s.execution_group,
            'log' AS error_handling_strategy, 'Y' AS active_yn
     FROM (
-    SELECT 'retail_customers_incremental' AS config_id, 'Retail customers (daily snapshots)' AS config_name,
-           'customers' AS target_table_name, 'merge' AS write_mode, 'customer_id' AS merge_keys,
-           '**/customers/*.csv' AS file_discovery_pattern, CAST(1 AS bit) AS skip_existing_dates,
-           1 AS execution_group, 1 AS import_sequence_order
-    UNION ALL
-    SELECT 'retail_products_incremental', 'Retail products (daily snapshots)',
-           'products', 'merge', 'product_id',
-           '**/products/*.csv', CAST(1 AS bit), 1, 2
-    UNION ALL
-    SELECT 'retail_stores_incremental', 'Retail stores (daily snapshots)',
-           'stores', 'merge', 'store_id',
-           '**/stores/*.csv', CAST(1 AS bit), 1, 3
-    UNION ALL
-    SELECT 'retail_orders_incremental', 'Retail orders (daily new rows)',
-           'orders', 'append', CAST(NULL AS varchar(500)),
-           '**/orders/*.csv', CAST(0 AS bit), 2, 4
-    UNION ALL
-    SELECT 'retail_order_items_incremental', 'Retail order items (daily new rows)',
-           'order_items', 'append', CAST(NULL AS varchar(500)),
-           '**/order_items/*.csv', CAST(0 AS bit), 2, 5
-    UNION ALL
-    SELECT 'retail_inventory_incremental', 'Retail inventory (daily snapshots)',
-           'inventory', 'merge', 'store_id,product_id,date',
-           '**/inventory/*.csv', CAST(1 AS bit), 3, 6
+        SELECT 'retail_customers_incremental' AS config_id,
+               'Retail customers (daily snapshots)' AS config_name,
+               'customers' AS target_table_name, 'merge' AS write_mode,
+               'customer_id' AS merge_keys,
+               '**/customers/*.csv' AS file_discovery_pattern,
+               CAST(1 AS bit) AS skip_existing_dates,
+               1 AS execution_group, 1 AS import_sequence_order
+        UNION ALL
+        SELECT 'retail_products_incremental', 'Retail products (daily snapshots)',
+               'products', 'merge', 'product_id',
+               '**/products/*.csv', CAST(1 AS bit), 1, 2
+        UNION ALL
+        SELECT 'retail_stores_incremental', 'Retail stores (daily snapshots)',
+               'stores', 'merge', 'store_id',
+               '**/stores/*.csv', CAST(1 AS bit), 1, 3
+        UNION ALL
+        SELECT 'retail_orders_incremental', 'Retail orders (daily new rows)',
+               'orders', 'append', CAST(NULL AS varchar(500)),
+               '**/orders/*.csv', CAST(0 AS bit), 2, 4
+        UNION ALL
+        SELECT 'retail_order_items_incremental', 'Retail order items (daily new rows)',
+               'order_items', 'append', CAST(NULL AS varchar(500)),
+               '**/order_items/*.csv', CAST(0 AS bit), 2, 5
+        UNION ALL
+        SELECT 'retail_inventory_incremental', 'Retail inventory (daily snapshots)',
+               'inventory', 'merge', 'store_id,product_id,date',
+               '**/inventory/*.csv', CAST(1 AS bit), 3, 6
     ) AS s
 ) AS src
 ON tgt.config_id = src.config_id

@@ -123,6 +123,633 @@ def run_sql(spark, statements: list[str]) -> None:
 
 __all__ = ["DdlLedger", "DdlScriptError", "run_sql", "qualified"]
 '''),
+    'ingen_fab_runtime.ingestion': (True, r'''"""ingen_fab.runtime.ingestion."""
+'''),
+    'ingen_fab_runtime.ingestion.config': (False, r'''"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+WRITE_MODES = ("overwrite", "append", "merge")
+IMPORT_PATTERNS = ("single_file", "wildcard_pattern", "date_partitioned")
+STRATEGIES = ("fail", "log", "skip")
+DATE_FORMATS = ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename")
+FORMATS = ("csv", "json", "parquet")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_identifier(name) -> bool:
+    return isinstance(name, str) and bool(_IDENT.match(name)) and len(name) <= 128
+
+
+@dataclass(frozen=True)
+class IngestionConfig:
+    config_id: str
+    config_name: str
+    source_file_path: str
+    source_file_format: str
+    file_delimiter: str
+    has_header: bool
+    encoding: str
+    custom_schema_json: str | None
+    target_schema_name: str
+    target_table_name: str
+    write_mode: str
+    merge_keys: tuple[str, ...]
+    import_pattern: str
+    date_partition_format: str | None
+    file_discovery_pattern: str | None
+    batch_import_enabled: bool
+    date_range_start: _dt.date | None
+    date_range_end: _dt.date | None
+    skip_existing_dates: bool
+    table_relationship_group: str | None
+    import_sequence_order: int
+    execution_group: int
+    error_handling_strategy: str
+    active: bool
+
+    @property
+    def target(self) -> str:
+        return f"`{self.target_schema_name}`.`{self.target_table_name}`"
+
+    def error(self, column: str, problem: str) -> ConfigError:
+        return ConfigError(self.config_id, column, problem)
+
+
+def _lower(value) -> str:
+    return str(value).strip().lower() if value is not None else ""
+
+
+def _bool(value, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "y", "yes")
+    return bool(value)
+
+
+def _date(value):
+    if value is None or isinstance(value, _dt.date):
+        return value
+    return _dt.date.fromisoformat(str(value)[:10])
+
+
+def from_row(row: dict) -> IngestionConfig:
+    """A config from a table row (dict); normalises case and defaults, checks nothing."""
+    fmt = row.get("date_partition_format")
+    keys = tuple(k.strip() for k in (row.get("merge_keys") or "").split(",") if k.strip())
+    return IngestionConfig(
+        config_id=str(row.get("config_id")),
+        config_name=row.get("config_name") or "",
+        source_file_path=(row.get("source_file_path") or "").strip(),
+        source_file_format=_lower(row.get("source_file_format")),
+        file_delimiter=row.get("file_delimiter") or ",",
+        has_header=_bool(row.get("has_header"), True),
+        encoding=(row.get("encoding") or "utf-8").strip(),
+        custom_schema_json=row.get("custom_schema_json") or None,
+        target_schema_name=row.get("target_schema_name") or "",
+        target_table_name=row.get("target_table_name") or "",
+        write_mode=_lower(row.get("write_mode")),
+        merge_keys=keys,
+        import_pattern=_lower(row.get("import_pattern")) or "single_file",
+        date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
+        file_discovery_pattern=row.get("file_discovery_pattern") or None,
+        batch_import_enabled=_bool(row.get("batch_import_enabled"), True),
+        date_range_start=row.get("date_range_start"),
+        date_range_end=row.get("date_range_end"),
+        skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
+        table_relationship_group=row.get("table_relationship_group"),
+        import_sequence_order=int(row.get("import_sequence_order") or 0),
+        execution_group=int(row.get("execution_group") or 0),
+        error_handling_strategy=_lower(row.get("error_handling_strategy")) or "fail",
+        active=_lower(row.get("active_yn")) == "y",
+    )
+
+
+def _choice(cfg: IngestionConfig, column: str, value, allowed) -> None:
+    if value not in allowed:
+        raise cfg.error(column, f"unknown value {value!r}; use one of {', '.join(allowed)}")
+
+
+def validate(cfg: IngestionConfig) -> IngestionConfig:
+    """Raise ConfigError (one line: config_id, column, problem) for the first invalid column.
+
+    Checks what can be checked without reading data; the source folder and merge keys
+    present in the data are checked by the engine (they need the file system / the data).
+    """
+    _choice(cfg, "write_mode", cfg.write_mode, WRITE_MODES)
+    _choice(cfg, "import_pattern", cfg.import_pattern, IMPORT_PATTERNS)
+    _choice(cfg, "error_handling_strategy", cfg.error_handling_strategy, STRATEGIES)
+    _choice(cfg, "source_file_format", cfg.source_file_format, FORMATS)
+    if cfg.date_partition_format is not None:
+        _choice(cfg, "date_partition_format", cfg.date_partition_format, DATE_FORMATS)
+    elif cfg.import_pattern == "date_partitioned":
+        raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
+    for column in ("target_schema_name", "target_table_name"):
+        if not is_identifier(getattr(cfg, column)):
+            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier "
+                                    "(letters, digits and _, not starting with a digit)")
+    if cfg.write_mode == "merge" and not cfg.merge_keys:
+        raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
+    for key in cfg.merge_keys:
+        if not is_identifier(key):
+            raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    if not cfg.source_file_path:
+        raise cfg.error("source_file_path", "is empty")
+    try:
+        start, end = _date(cfg.date_range_start), _date(cfg.date_range_end)
+    except ValueError as exc:
+        raise cfg.error("date_range_start", f"not a date ({exc})") from None
+    if start and end and start > end:
+        raise cfg.error("date_range_start", f"{start} is after date_range_end {end}")
+    if len(cfg.file_delimiter) != 1:
+        raise cfg.error("file_delimiter", f"{cfg.file_delimiter!r} must be one character")
+    try:
+        codecs.lookup(cfg.encoding)
+    except LookupError:
+        raise cfg.error("encoding", f"unknown encoding {cfg.encoding!r}") from None
+    if cfg.custom_schema_json:
+        try:
+            declared_schema(cfg)
+        except Exception as exc:  # any parse failure is a config error
+            raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
+    return cfg
+
+
+def declared_schema(cfg: IngestionConfig):
+    """custom_schema_json as a StructType: Spark's schema JSON, or {"column": "type", ...}."""
+    from pyspark.sql.types import StructField, StructType, _parse_datatype_string
+
+    data = json.loads(cfg.custom_schema_json)
+    if isinstance(data, dict) and data.get("type") == "struct":
+        schema = StructType.fromJson(data)
+    elif isinstance(data, dict):
+        schema = StructType([StructField(k, _parse_datatype_string(v)) for k, v in data.items()])
+    else:
+        raise ValueError("expected a JSON object")
+    for field in schema.fields:
+        if not is_identifier(field.name):
+            raise ValueError(f"{field.name!r} is not an identifier")
+    return schema
+
+
+def date_range(cfg: IngestionConfig, start=None, end=None):
+    """The inclusive (start, end) dates in effect: overrides win over the config."""
+    lo = _date(start) if start else _date(cfg.date_range_start)
+    hi = _date(end) if end else _date(cfg.date_range_end)
+    if lo and hi and lo > hi:
+        raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
+    return lo, hi
+
+
+def sort_key(cfg: IngestionConfig):
+    return (cfg.execution_group, cfg.import_sequence_order, cfg.config_id)
+'''),
+    'ingen_fab_runtime.ingestion.discovery': (False, r'''"""Finding source files: the one glob dialect and date-range-pruned folder walks.
+
+Glob dialect (the same locally and in Fabric), matched against the path below the date
+folder (date_partitioned) or below source_file_path (wildcard_pattern), with ``/`` separators:
+``**`` any number of folders (also none), ``*`` any characters except ``/``, ``?`` one
+character except ``/``, ``[abc]`` / ``[!abc]`` a character class. Matching is case-sensitive.
+Names starting with ``.`` or ``_`` are ignored (as Spark ignores them). No pattern = every file.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+
+from .filesystem import Location
+
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})(-?)(\d{2})\2(\d{2})(?!\d)")
+_DASHED = re.compile(r"^(?:[^=]*=)?(\d{4})-(\d{2})-(\d{2})$")
+_COMPACT = re.compile(r"^(?:[^=]*=)?(\d{4})(\d{2})(\d{2})$")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    display_path: str
+    spark_path: str
+    list_path: str
+    rel_path: str
+    date: _dt.date | None
+    size: int
+    mtime: _dt.datetime | None
+
+
+def glob_regex(pattern: str | None) -> re.Pattern:
+    """Compile a pattern of the dialect above into an anchored regular expression."""
+    pattern = (pattern or "**").strip().lstrip("/")
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:[^/]+/)*")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1:end]
+            body = "^" + body[1:] if body.startswith("!") else body
+            out.append("[" + body.replace("\\", "\\\\") + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("^" + "".join(out) + "$")
+
+
+def name_date(name: str) -> _dt.date | None:
+    """The last YYYYMMDD or YYYY-MM-DD date in a file name, or None."""
+    for match in reversed(list(_NAME_DATE.finditer(name))):
+        parsed = _to_date(match.group(1), match.group(3), match.group(4))
+        if parsed:
+            return parsed
+    return None
+
+
+def _to_date(y, m, d) -> _dt.date | None:
+    try:
+        return _dt.date(int(y), int(m), int(d))
+    except ValueError:
+        return None
+
+
+def _in_range(value, lo, hi) -> bool:
+    return (lo is None or value >= lo) and (hi is None or value <= hi)
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name.startswith("_")
+
+
+def _walk_files(loc: Location, regex, prefix: str = ""):
+    """(rel_path, Entry) of every file below loc whose rel path matches regex."""
+    for entry in loc.fs.ls(loc.list_path):
+        if _hidden(entry.name):
+            continue
+        rel = f"{prefix}{entry.name}"
+        if entry.is_dir:
+            yield from _walk_files(loc.child(entry.name), regex, rel + "/")
+        elif regex.match(rel):
+            yield rel, entry
+
+
+def _dirs(loc: Location):
+    return [e for e in loc.fs.ls(loc.list_path) if e.is_dir and not _hidden(e.name)]
+
+
+def date_folders(loc: Location, fmt: str, lo, hi):
+    """(date, relative folder) for each date folder in [lo, hi]; prunes years and months."""
+    if fmt == "YYYY/MM/DD":
+        for year in _dirs(loc):
+            if not (len(year.name) == 4 and year.name.isdigit()):
+                continue
+            y = int(year.name)
+            if (lo and y < lo.year) or (hi and y > hi.year):
+                continue
+            for month in _dirs(loc.child(year.name)):
+                if not (len(month.name) == 2 and month.name.isdigit()):
+                    continue
+                ym = (y, int(month.name))
+                if (lo and ym < (lo.year, lo.month)) or (hi and ym > (hi.year, hi.month)):
+                    continue
+                for day in _dirs(loc.child(f"{year.name}/{month.name}")):
+                    when = _to_date(year.name, month.name, day.name) if len(day.name) == 2 else None
+                    if when and _in_range(when, lo, hi):
+                        yield when, f"{year.name}/{month.name}/{day.name}"
+        return
+    regex = _DASHED if fmt == "YYYY-MM-DD" else _COMPACT
+    for folder in _dirs(loc):
+        match = regex.match(folder.name)
+        when = _to_date(*match.groups()) if match else None
+        if when and _in_range(when, lo, hi):
+            yield when, folder.name
+
+
+def _source(loc: Location, rel: str, entry, when) -> SourceFile:
+    child = loc.child(rel)
+    return SourceFile(child.display_path, child.spark_path, child.list_path, rel, when,
+                      entry.size, entry.mtime)
+
+
+def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> list[SourceFile]:
+    """Source files of a config within [lo, hi]; date folders in skip_dates are not listed."""
+    regex = glob_regex(cfg.file_discovery_pattern)
+    found: list[SourceFile] = []
+    if cfg.import_pattern == "single_file":
+        entry = loc.fs.stat(loc.list_path)
+        when = name_date(entry.name)
+        parent = Location(loc.list_path, loc.spark_path, loc.display_path, loc.fs)
+        found.append(SourceFile(parent.display_path, parent.spark_path, parent.list_path,
+                                entry.name, when, entry.size, entry.mtime))
+    elif cfg.import_pattern == "date_partitioned" and cfg.date_partition_format != "filename":
+        for when, folder in date_folders(loc, cfg.date_partition_format, lo, hi):
+            if when in skip_dates:
+                continue
+            for rel, entry in _walk_files(loc.child(folder), regex):
+                found.append(_source(loc, f"{folder}/{rel}", entry, when))
+    else:
+        dated = cfg.import_pattern == "date_partitioned"
+        for rel, entry in _walk_files(loc, regex):
+            when = name_date(entry.name)
+            if dated and when is None:
+                continue
+            found.append(_source(loc, rel, entry, when))
+    kept = [f for f in found if f.date is None or _in_range(f.date, lo, hi)]
+    kept = [f for f in kept if f.date is None or f.date not in skip_dates]
+    return sorted(kept, key=lambda f: (f.date or _dt.date.min, f.display_path))
+'''),
+    'ingen_fab_runtime.ingestion.errors': (False, r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
+
+from __future__ import annotations
+
+
+class IngestionError(RuntimeError):
+    """Base of every error the ingestion engine raises on purpose."""
+
+
+class ConfigError(IngestionError):
+    """A config row is invalid; the message names config_id and column."""
+
+    def __init__(self, config_id: str, column: str, problem: str):
+        self.config_id = config_id
+        self.column = column
+        super().__init__(f"config {config_id}: column {column}: {problem}")
+
+
+class FileLoadError(IngestionError):
+    """A source file cannot be loaded; the message names the file."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        super().__init__(f"{path}: {problem}")
+
+
+class IngestionAborted(IngestionError):
+    """Raised by the stop_after_files test hook: the run stops as if the process was killed."""
+'''),
+    'ingen_fab_runtime.ingestion.filesystem': (False, r'''"""Where source files live: one small file-system abstraction and source path resolution.
+
+Locally (and for paths on Fabric's default-lakehouse mount) files are listed with os; abfss://
+paths in Fabric are listed with notebookutils.fs. A Location keeps three forms of one folder:
+the path to list, the path Spark reads, and the display path stored in lineage and ledger
+(``Files/...`` for anything inside the lakehouse, so it is the same locally and in Fabric).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import posixpath
+from dataclasses import dataclass
+
+from ..session import in_fabric, session_root
+
+FABRIC_MOUNT = "/lakehouse/default"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    path: str
+    is_dir: bool
+    size: int
+    mtime: _dt.datetime | None
+
+
+class LocalFileSystem:
+    """os-based listing: the local lakehouse and Fabric's /lakehouse/default mount."""
+
+    def ls(self, path: str) -> list[Entry]:
+        entries = []
+        with os.scandir(path) as it:
+            for item in it:
+                stat = item.stat()
+                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.timezone.utc)
+                entries.append(Entry(item.name, item.path, item.is_dir(), stat.st_size,
+                                     mtime.replace(tzinfo=None)))
+        return sorted(entries, key=lambda e: e.name)
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def is_dir(self, path: str) -> bool:
+        return os.path.isdir(path)
+
+    def stat(self, path: str) -> Entry:
+        st = os.stat(path)
+        mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.timezone.utc).replace(tzinfo=None)
+        return Entry(os.path.basename(path), path, os.path.isdir(path), st.st_size, mtime)
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        with open(path, "rb") as handle:
+            return handle.read() if limit is None else handle.read(limit)
+
+    def sha256(self, path: str) -> str | None:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        return digest.hexdigest()
+
+
+class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
+    """abfss:// paths through notebookutils.fs; content fingerprint is size + modify time."""
+
+    def __init__(self):
+        import notebookutils
+
+        self.fs = notebookutils.fs
+
+    def ls(self, path: str) -> list[Entry]:
+        out = []
+        for info in self.fs.ls(path):
+            ms = getattr(info, "modifyTime", 0) or 0
+            mtime = _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).replace(tzinfo=None)
+            out.append(Entry(info.name.rstrip("/"), info.path, info.isDir, info.size, mtime))
+        return sorted(out, key=lambda e: e.name)
+
+    def exists(self, path: str) -> bool:
+        return self.fs.exists(path)
+
+    def is_dir(self, path: str) -> bool:
+        parent = path.rstrip("/").rsplit("/", 1)[0]
+        name = path.rstrip("/").rsplit("/", 1)[1]
+        return any(e.is_dir and e.name == name for e in self.ls(parent))
+
+    def stat(self, path: str) -> Entry:
+        parent, name = path.rstrip("/").rsplit("/", 1)
+        for entry in self.ls(parent):
+            if entry.name == name:
+                return entry
+        raise FileNotFoundError(path)
+
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
+        return self.fs.head(path, limit or 1 << 30).encode("utf-8")
+
+    def sha256(self, path: str) -> str | None:
+        return None
+
+
+@dataclass(frozen=True)
+class Location:
+    """One source folder or file in its three forms (see the module docstring)."""
+
+    list_path: str
+    spark_path: str
+    display_path: str
+    fs: object
+
+    def child(self, rel: str) -> Location:
+        join = posixpath.join if "://" in self.list_path else os.path.join
+        return Location(join(self.list_path, rel), posixpath.join(self.spark_path, rel),
+                        posixpath.join(self.display_path, rel), self.fs)
+
+
+def _files_relative(parts: list[str]) -> str | None:
+    """The path from the first 'Files' component on, or None."""
+    if "Files" in parts:
+        return "/".join(parts[parts.index("Files"):])
+    return None
+
+
+def resolve_source(spark, source_path: str) -> Location:
+    """Resolve a config's source_file_path (see the module docstring for the rules)."""
+    path = source_path.strip().rstrip("/") or "/"
+    fabric = in_fabric()
+    if "://" in path:
+        fs = NotebookUtilsFileSystem() if fabric else LocalFileSystem()
+        local = path[len("file://"):] if path.startswith("file://") else path
+        return Location(local if not fabric else path, path, path, fs)
+    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if fabric:  # pragma: no cover - only inside Fabric
+        if path.startswith("/") and not path.startswith(FABRIC_MOUNT + "/"):
+            return Location(path, "file:" + path, path, LocalFileSystem())
+        rel = "/".join(parts[2:]) if path.startswith(FABRIC_MOUNT) else "/".join(parts)
+        return Location(f"{FABRIC_MOUNT}/{rel}", rel, rel, LocalFileSystem())
+    root = session_root(spark)
+    if os.path.isabs(path):
+        inside = os.path.relpath(path, root)
+        display = inside if inside.split(os.sep)[0] == "Files" else path
+        return Location(path, path, display.replace(os.sep, "/"), LocalFileSystem())
+    rel = _files_relative(parts) or "/".join(parts)
+    return Location(os.path.join(root, *rel.split("/")), os.path.join(root, *rel.split("/")),
+                    rel, LocalFileSystem())
+
+
+def choose_file_system():
+    """The file system for lakehouse-relative paths in this place (Fabric mount or local)."""
+    return LocalFileSystem()
+'''),
+    'ingen_fab_runtime.ingestion.ledger': (False, r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
+
+Append-only: each load or failure of a file adds a row; the latest row per (config, file)
+is the file's state. A file's row is written after its data commit, so a crash in between
+only means the next run loads the file again, which the writers make idempotent.
+"""
+
+from __future__ import annotations
+
+from ..schema import FILE_LEDGER_TABLE
+from ..tables import append_rows, qualified, utc_now
+
+LOADED, FAILED = "loaded", "failed"
+
+
+def ledger_table() -> str:
+    return qualified(FILE_LEDGER_TABLE.name)
+
+
+def load_state(spark, config_id: str) -> dict:
+    """file_path -> latest ledger Row of the config."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    rows = spark.table(ledger_table()).where(F.col("config_id") == F.lit(config_id))
+    latest = Window.partitionBy("file_path").orderBy(F.col("recorded_at").desc())
+    rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+    return {r.file_path: r for r in rows.collect()}
+
+
+def done_dates(state: dict) -> frozenset:
+    """Dates with at least one file and every file's latest state loaded."""
+    dates: dict = {}
+    for row in state.values():
+        if row.date_partition is not None:
+            dates.setdefault(row.date_partition, []).append(row.status == LOADED)
+    return frozenset(d for d, flags in dates.items() if all(flags))
+
+
+def ever_loaded(spark, config_ids: list[str]) -> bool:
+    """True when any of the configs has a loaded file in the ledger."""
+    from pyspark.sql import functions as F
+
+    if not config_ids:
+        return False
+    hit = (
+        spark.table(ledger_table())
+        .where(F.col("config_id").isin(config_ids) & (F.col("status") == F.lit(LOADED)))
+        .limit(1)
+        .collect()
+    )
+    return bool(hit)
+
+
+def pending_files(files, state: dict, fs) -> tuple[list, dict]:
+    """Files to load and their content hashes.
+
+    New and previously failed files are pending. A loaded file is unchanged when size and
+    modification time match the ledger, or else when its content hash does.
+    """
+    todo, hashes = [], {}
+    for source in files:
+        row = state.get(source.display_path)
+        if row is None or row.status != LOADED:
+            todo.append(source)
+            continue
+        if row.file_size == source.size and row.modification_time == source.mtime:
+            continue
+        digest = fs.sha256(source.list_path)
+        hashes[source.display_path] = digest
+        if digest is None or digest != row.content_hash:
+            todo.append(source)
+    return todo, hashes
+
+
+def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:
+    """One ledger row for a file; stats = (rows_read, rows_written, rows_rejected)."""
+    read, written, rejected = stats
+    return dict(
+        config_id=cfg_id, execution_id=execution_id, date_partition=source.date,
+        file_path=source.display_path, file_size=source.size,
+        modification_time=source.mtime, content_hash=digest, rows_read=read,
+        rows_written=written, rows_rejected=rejected, status=status,
+        error_message=(error or None) and str(error)[:4000], recorded_at=utc_now(),
+    )
+
+
+def record(spark, rows: list[dict]) -> None:
+    """Append ledger rows in one commit."""
+    append_rows(spark, FILE_LEDGER_TABLE, rows)
+'''),
     'ingen_fab_runtime.schema': (False, r'''"""Columns of the config and log tables, declared once.
 
 The compiler renders these into T-SQL DDL and the runtime renders them into Spark schemas, so
@@ -254,6 +881,43 @@ def spark_schema(table: Table):
     from pyspark.sql.types import StructType
 
     return StructType.fromDDL(spark_ddl(table))
+
+FILE_LEDGER_TABLE = Table(
+    name="log_flat_file_ingestion_files",
+    warehouse_schema="log",
+    key=("config_id", "file_path", "recorded_at"),
+    columns=(
+        _c("config_id", "string", False, "Config that loaded the file", 100),
+        _c("execution_id", "string", False, "Run that loaded the file", 100),
+        _c("date_partition", "date", True, "Date the file belongs to (NULL when undated)"),
+        _c("file_path", "string", False, "Source file (Files/... inside the lakehouse)", 1000),
+        _c("file_size", "bigint", True, "Size in bytes when loaded"),
+        _c("modification_time", "timestamp", True, "Modification time when loaded"),
+        _c("content_hash", "string", True, "sha256 of the content (local and mounted files)", 64),
+        _c("rows_read", "bigint", True, "Data rows read from the file"),
+        _c("rows_written", "bigint", True, "Rows of the file that reached the target"),
+        _c("rows_rejected", "bigint", True, "Rows of the file sent to quarantine or refused"),
+        _c("status", "string", False, "loaded or failed", 20),
+        _c("error_message", "string", True, "Why the file failed", 4000),
+        _c("recorded_at", "timestamp", False, "When this row was written"),
+    ),
+)
+
+QUARANTINE_TABLE = Table(
+    name="quarantine_flat_file_ingestion",
+    warehouse_schema="log",
+    key=("config_id", "source_file_path", "line_number", "execution_id"),
+    columns=(
+        _c("config_id", "string", False, "Config that read the row", 100),
+        _c("execution_id", "string", False, "Run that rejected the row", 100),
+        _c("source_file_path", "string", False, "File holding the row", 1000),
+        _c("date_partition", "date", True, "Date the file belongs to"),
+        _c("line_number", "bigint", True, "1-based physical line in the file (NULL if unknown)"),
+        _c("reason", "string", False, "Why the row was rejected", 1000),
+        _c("raw_record", "string", True, "The row as read", 8000),
+        _c("quarantined_at", "timestamp", False, "When the row was rejected"),
+    ),
+)
 '''),
     'ingen_fab_runtime.session': (False, r'''"""The one place that decides between Fabric and the local stand-in, and builds Spark.
 
@@ -464,6 +1128,28 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         .execute()
     )
     return len(prepared)
+
+
+def sql_string_literal(value: str) -> str:
+    """A Spark SQL string literal for value (quotes and backslashes escaped)."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
+    """Append rows (dicts keyed by declared column names) to the table in one commit."""
+    if not rows:
+        return 0
+    names = table.column_names
+    data = [tuple(row.get(n) for n in names) for row in rows]
+    frame = spark.createDataFrame(data, spark_schema(table))
+    frame.write.format("delta").mode("append").saveAsTable(qualified(table.name, schema))
+    return len(data)
+
+
+def utc_now() -> _dt.datetime:
+    """Naive UTC now, the form the log tables store."""
+    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
 '''),
 }
 

@@ -1,0 +1,1 @@
+"""ingen_fab.runtime.ingestion."""

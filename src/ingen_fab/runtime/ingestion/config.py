@@ -1,0 +1,187 @@
+"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
+
+from __future__ import annotations
+
+import codecs
+import datetime as _dt
+import json
+import re
+from dataclasses import dataclass
+
+from .errors import ConfigError
+
+WRITE_MODES = ("overwrite", "append", "merge")
+IMPORT_PATTERNS = ("single_file", "wildcard_pattern", "date_partitioned")
+STRATEGIES = ("fail", "log", "skip")
+DATE_FORMATS = ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename")
+FORMATS = ("csv", "json", "parquet")
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_identifier(name) -> bool:
+    return isinstance(name, str) and bool(_IDENT.match(name)) and len(name) <= 128
+
+
+@dataclass(frozen=True)
+class IngestionConfig:
+    config_id: str
+    config_name: str
+    source_file_path: str
+    source_file_format: str
+    file_delimiter: str
+    has_header: bool
+    encoding: str
+    custom_schema_json: str | None
+    target_schema_name: str
+    target_table_name: str
+    write_mode: str
+    merge_keys: tuple[str, ...]
+    import_pattern: str
+    date_partition_format: str | None
+    file_discovery_pattern: str | None
+    batch_import_enabled: bool
+    date_range_start: _dt.date | None
+    date_range_end: _dt.date | None
+    skip_existing_dates: bool
+    table_relationship_group: str | None
+    import_sequence_order: int
+    execution_group: int
+    error_handling_strategy: str
+    active: bool
+
+    @property
+    def target(self) -> str:
+        return f"`{self.target_schema_name}`.`{self.target_table_name}`"
+
+    def error(self, column: str, problem: str) -> ConfigError:
+        return ConfigError(self.config_id, column, problem)
+
+
+def _lower(value) -> str:
+    return str(value).strip().lower() if value is not None else ""
+
+
+def _bool(value, default: bool) -> bool:
+    if value is None:
+        return default
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "y", "yes")
+    return bool(value)
+
+
+def _date(value):
+    if value is None or isinstance(value, _dt.date):
+        return value
+    return _dt.date.fromisoformat(str(value)[:10])
+
+
+def from_row(row: dict) -> IngestionConfig:
+    """A config from a table row (dict); normalises case and defaults, checks nothing."""
+    fmt = row.get("date_partition_format")
+    keys = tuple(k.strip() for k in (row.get("merge_keys") or "").split(",") if k.strip())
+    return IngestionConfig(
+        config_id=str(row.get("config_id")),
+        config_name=row.get("config_name") or "",
+        source_file_path=(row.get("source_file_path") or "").strip(),
+        source_file_format=_lower(row.get("source_file_format")),
+        file_delimiter=row.get("file_delimiter") or ",",
+        has_header=_bool(row.get("has_header"), True),
+        encoding=(row.get("encoding") or "utf-8").strip(),
+        custom_schema_json=row.get("custom_schema_json") or None,
+        target_schema_name=row.get("target_schema_name") or "",
+        target_table_name=row.get("target_table_name") or "",
+        write_mode=_lower(row.get("write_mode")),
+        merge_keys=keys,
+        import_pattern=_lower(row.get("import_pattern")) or "single_file",
+        date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
+        file_discovery_pattern=row.get("file_discovery_pattern") or None,
+        batch_import_enabled=_bool(row.get("batch_import_enabled"), True),
+        date_range_start=row.get("date_range_start"),
+        date_range_end=row.get("date_range_end"),
+        skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
+        table_relationship_group=row.get("table_relationship_group"),
+        import_sequence_order=int(row.get("import_sequence_order") or 0),
+        execution_group=int(row.get("execution_group") or 0),
+        error_handling_strategy=_lower(row.get("error_handling_strategy")) or "fail",
+        active=_lower(row.get("active_yn")) == "y",
+    )
+
+
+def _choice(cfg: IngestionConfig, column: str, value, allowed) -> None:
+    if value not in allowed:
+        raise cfg.error(column, f"unknown value {value!r}; use one of {', '.join(allowed)}")
+
+
+def validate(cfg: IngestionConfig) -> IngestionConfig:
+    """Raise ConfigError (one line: config_id, column, problem) for the first invalid column.
+
+    Checks what can be checked without reading data; the source folder and merge keys
+    present in the data are checked by the engine (they need the file system / the data).
+    """
+    _choice(cfg, "write_mode", cfg.write_mode, WRITE_MODES)
+    _choice(cfg, "import_pattern", cfg.import_pattern, IMPORT_PATTERNS)
+    _choice(cfg, "error_handling_strategy", cfg.error_handling_strategy, STRATEGIES)
+    _choice(cfg, "source_file_format", cfg.source_file_format, FORMATS)
+    if cfg.date_partition_format is not None:
+        _choice(cfg, "date_partition_format", cfg.date_partition_format, DATE_FORMATS)
+    elif cfg.import_pattern == "date_partitioned":
+        raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
+    for column in ("target_schema_name", "target_table_name"):
+        if not is_identifier(getattr(cfg, column)):
+            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier "
+                                    "(letters, digits and _, not starting with a digit)")
+    if cfg.write_mode == "merge" and not cfg.merge_keys:
+        raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
+    for key in cfg.merge_keys:
+        if not is_identifier(key):
+            raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    if not cfg.source_file_path:
+        raise cfg.error("source_file_path", "is empty")
+    try:
+        start, end = _date(cfg.date_range_start), _date(cfg.date_range_end)
+    except ValueError as exc:
+        raise cfg.error("date_range_start", f"not a date ({exc})") from None
+    if start and end and start > end:
+        raise cfg.error("date_range_start", f"{start} is after date_range_end {end}")
+    if len(cfg.file_delimiter) != 1:
+        raise cfg.error("file_delimiter", f"{cfg.file_delimiter!r} must be one character")
+    try:
+        codecs.lookup(cfg.encoding)
+    except LookupError:
+        raise cfg.error("encoding", f"unknown encoding {cfg.encoding!r}") from None
+    if cfg.custom_schema_json:
+        try:
+            declared_schema(cfg)
+        except Exception as exc:  # any parse failure is a config error
+            raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
+    return cfg
+
+
+def declared_schema(cfg: IngestionConfig):
+    """custom_schema_json as a StructType: Spark's schema JSON, or {"column": "type", ...}."""
+    from pyspark.sql.types import StructField, StructType, _parse_datatype_string
+
+    data = json.loads(cfg.custom_schema_json)
+    if isinstance(data, dict) and data.get("type") == "struct":
+        schema = StructType.fromJson(data)
+    elif isinstance(data, dict):
+        schema = StructType([StructField(k, _parse_datatype_string(v)) for k, v in data.items()])
+    else:
+        raise ValueError("expected a JSON object")
+    for field in schema.fields:
+        if not is_identifier(field.name):
+            raise ValueError(f"{field.name!r} is not an identifier")
+    return schema
+
+
+def date_range(cfg: IngestionConfig, start=None, end=None):
+    """The inclusive (start, end) dates in effect: overrides win over the config."""
+    lo = _date(start) if start else _date(cfg.date_range_start)
+    hi = _date(end) if end else _date(cfg.date_range_end)
+    if lo and hi and lo > hi:
+        raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
+    return lo, hi
+
+
+def sort_key(cfg: IngestionConfig):
+    return (cfg.execution_group, cfg.import_sequence_order, cfg.config_id)

@@ -1,0 +1,90 @@
+"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
+
+Append-only: each load or failure of a file adds a row; the latest row per (config, file)
+is the file's state. A file's row is written after its data commit, so a crash in between
+only means the next run loads the file again, which the writers make idempotent.
+"""
+
+from __future__ import annotations
+
+from ..schema import FILE_LEDGER_TABLE
+from ..tables import append_rows, qualified, utc_now
+
+LOADED, FAILED = "loaded", "failed"
+
+
+def ledger_table() -> str:
+    return qualified(FILE_LEDGER_TABLE.name)
+
+
+def load_state(spark, config_id: str) -> dict:
+    """file_path -> latest ledger Row of the config."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    rows = spark.table(ledger_table()).where(F.col("config_id") == F.lit(config_id))
+    latest = Window.partitionBy("file_path").orderBy(F.col("recorded_at").desc())
+    rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+    return {r.file_path: r for r in rows.collect()}
+
+
+def done_dates(state: dict) -> frozenset:
+    """Dates with at least one file and every file's latest state loaded."""
+    dates: dict = {}
+    for row in state.values():
+        if row.date_partition is not None:
+            dates.setdefault(row.date_partition, []).append(row.status == LOADED)
+    return frozenset(d for d, flags in dates.items() if all(flags))
+
+
+def ever_loaded(spark, config_ids: list[str]) -> bool:
+    """True when any of the configs has a loaded file in the ledger."""
+    from pyspark.sql import functions as F
+
+    if not config_ids:
+        return False
+    hit = (
+        spark.table(ledger_table())
+        .where(F.col("config_id").isin(config_ids) & (F.col("status") == F.lit(LOADED)))
+        .limit(1)
+        .collect()
+    )
+    return bool(hit)
+
+
+def pending_files(files, state: dict, fs) -> tuple[list, dict]:
+    """Files to load and their content hashes.
+
+    New and previously failed files are pending. A loaded file is unchanged when size and
+    modification time match the ledger, or else when its content hash does.
+    """
+    todo, hashes = [], {}
+    for source in files:
+        row = state.get(source.display_path)
+        if row is None or row.status != LOADED:
+            todo.append(source)
+            continue
+        if row.file_size == source.size and row.modification_time == source.mtime:
+            continue
+        digest = fs.sha256(source.list_path)
+        hashes[source.display_path] = digest
+        if digest is None or digest != row.content_hash:
+            todo.append(source)
+    return todo, hashes
+
+
+def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:
+    """One ledger row for a file; stats = (rows_read, rows_written, rows_rejected)."""
+    read, written, rejected = stats
+    return dict(
+        config_id=cfg_id, execution_id=execution_id, date_partition=source.date,
+        file_path=source.display_path, file_size=source.size,
+        modification_time=source.mtime, content_hash=digest, rows_read=read,
+        rows_written=written, rows_rejected=rejected, status=status,
+        error_message=(error or None) and str(error)[:4000], recorded_at=utc_now(),
+    )
+
+
+def record(spark, rows: list[dict]) -> None:
+    """Append ledger rows in one commit."""
+    append_rows(spark, FILE_LEDGER_TABLE, rows)

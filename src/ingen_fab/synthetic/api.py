@@ -1,0 +1,201 @@
+"""The user actions of the synthetic-data package, as plain functions.
+
+The CLI parses options, calls one of these and prints the result; the tests call them directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass, field
+
+from ingen_fab.errors import SyntheticDataError
+from ingen_fab.synthetic import calendar, datasets, manifest, writer
+from ingen_fab.synthetic.datasets import DEFAULT_EPOCH, DEFAULT_SCALE, DEFAULT_SEED
+
+
+@dataclass
+class SeriesPlan:
+    dataset: str
+    root: str
+    dates: list[dt.date]
+    settings: dict  # what the manifest pins
+    files: list[str]  # paths relative to root
+    estimated_rows: dict[str, int]
+
+
+@dataclass
+class SeriesResult:
+    plan: SeriesPlan
+    rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+
+def list_datasets() -> list[datasets.Dataset]:
+    """Every registered dataset with its tables (columns, types) and scales."""
+    return [datasets.DATASETS[name] for name in sorted(datasets.DATASETS)]
+
+
+def default_output_root(dataset: str) -> str:
+    from ingen_fab.runtime.session import lakehouse_root
+
+    return os.path.join(lakehouse_root(), "Files", "synthetic_data", dataset)
+
+
+def plan_series(dataset: str, start_date: str, end_date: str, *, seed: int = DEFAULT_SEED,
+                scale: str = DEFAULT_SCALE, output_dir: str | None = None, fmt: str = "csv",
+                epoch: str = DEFAULT_EPOCH, holidays: dict[str, float] | None = None) -> SeriesPlan:
+    """Check every input and describe what ``generate_series`` would write; writes nothing."""
+    spec = datasets.get_dataset(dataset)
+    size = spec.scale(scale)
+    start = calendar.parse_date(start_date, "--start-date")
+    end = calendar.parse_date(end_date, "--end-date")
+    first = calendar.parse_date(epoch, "--epoch")
+    dates = calendar.date_range(start, end)
+    if start < first:
+        raise SyntheticDataError(
+            f"start date {start} is before the epoch {first}: pass --epoch {start} "
+            "(a different world) or start on or after the epoch"
+        )
+    if fmt not in datasets.FORMATS:
+        raise SyntheticDataError(f"unknown format '{fmt}': choose one of csv, parquet")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise SyntheticDataError(f"invalid seed {seed!r}: give a non-negative integer")
+    root = os.path.abspath(output_dir or default_output_root(dataset))
+    _check_writable(root)
+    settings = {
+        "dataset": dataset, "generator_version": datasets.GENERATOR_VERSION, "seed": seed,
+        "scale": scale, "epoch": first.isoformat(), "format": fmt,
+        "holidays": calendar.parse_holidays(holidays),
+    }
+    manifest.check_manifest(root, settings)
+    files = [writer.relative_path(day, table.name, fmt) for day in dates for table in spec.tables]
+    return SeriesPlan(dataset, root, dates, settings, files,
+                      _estimate_rows(size, dates, first, settings["holidays"]))
+
+
+def generate_series(dataset: str, start_date: str, end_date: str, *, seed: int = DEFAULT_SEED,
+                    scale: str = DEFAULT_SCALE, output_dir: str | None = None, fmt: str = "csv",
+                    epoch: str = DEFAULT_EPOCH, holidays: dict[str, float] | None = None,
+                    progress=None) -> SeriesResult:
+    """Write one file per table per date; the days before ``start_date`` are replayed unwritten.
+
+    ``progress(days_done, days_total, rows_written, seconds)`` is called after every date.
+    """
+    from ingen_fab.synthetic.retail import RetailWorld
+
+    plan = plan_series(dataset, start_date, end_date, seed=seed, scale=scale,
+                       output_dir=output_dir, fmt=fmt, epoch=epoch, holidays=holidays)
+    settings = plan.settings
+    try:
+        os.makedirs(plan.root, exist_ok=True)
+        manifest.write_manifest(plan.root, settings)
+    except OSError as exc:
+        raise SyntheticDataError(f"cannot write to output folder {plan.root}: {exc.strerror}; "
+                                 "choose a writable --output-dir") from None
+    result = SeriesResult(plan, {name: 0 for name in _table_names(dataset)})
+    began = time.perf_counter()
+    world = RetailWorld(seed, datasets.get_dataset(dataset).scale(scale),
+                        dt.date.fromisoformat(settings["epoch"]), settings["holidays"])
+    wanted = set(plan.dates)
+    with _Writers() as writers:
+        while world.day < _day_number(plan.dates[-1]):
+            day = world.advance()
+            if day not in wanted:
+                continue
+            for name, table in world.tables().items():
+                path = os.path.join(plan.root, writer.relative_path(day, name, fmt))
+                writers.submit(table, path, fmt)
+                result.rows[name] += table.num_rows
+            if progress:
+                done = (day - plan.dates[0]).days + 1
+                progress(done, len(plan.dates), result.total_rows, time.perf_counter() - began)
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def validate(directory: str):
+    """Check every invariant of a generated folder; returns a report listing each breach."""
+    from ingen_fab.synthetic.validate import validate_folder
+
+    return validate_folder(os.path.abspath(directory))
+
+
+# -- helpers ---------------------------------------------------------------------------------
+class _Writers:
+    """Writes files on a background thread while the next day is simulated."""
+
+    def __enter__(self):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="synthetic-writer")
+        self._pending = []
+        return self
+
+    def submit(self, table, path: str, fmt: str) -> None:
+        self._pending.append(self._pool.submit(writer.write_table, table, path, fmt))
+        if len(self._pending) > 12:  # bound memory: at most two days in flight
+            _wait(self._pending.pop(0))
+
+    def __exit__(self, *exc_info):
+        try:
+            while self._pending:
+                _wait(self._pending.pop(0))
+        finally:
+            self._pool.shutdown(wait=True)
+        return False
+
+
+def _wait(future) -> None:
+    try:
+        future.result()
+    except OSError as exc:
+        raise SyntheticDataError(f"cannot write synthetic data file: {exc}; "
+                                 "check the --output-dir permissions and free space") from None
+
+
+def _table_names(dataset: str) -> list[str]:
+    return [table.name for table in datasets.get_dataset(dataset).tables]
+
+
+def _day_number(day: dt.date) -> int:
+    return (day - dt.date(1970, 1, 1)).days
+
+
+def _check_writable(root: str) -> None:
+    probe = root
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    if not os.path.isdir(probe) or not os.access(probe, os.W_OK | os.X_OK):
+        raise SyntheticDataError(
+            f"output folder {root} cannot be written ({probe} is not a writable folder): "
+            "choose another --output-dir"
+        )
+
+
+def _estimate_rows(size, dates, epoch: dt.date, holidays) -> dict[str, int]:
+    from ingen_fab.synthetic import customers, orders, products
+
+    rows = dict.fromkeys(_table_names(datasets.RETAIL), 0)
+    for day in dates:
+        elapsed = (day - epoch).days + 1
+        weeks = elapsed / 7
+        catalogue = size.products * (1 + products.WEEKLY_LAUNCH_RATE * weeks)
+        active = catalogue * 0.97 * (1 - products.WEEKLY_DISCONTINUE_RATE * weeks)
+        day_orders = size.orders_per_day * calendar.demand_factor(day, holidays)
+        rows["customers"] += int(size.customers * (1 + customers.DAILY_REGISTRATION_RATE
+                                                   * elapsed))
+        rows["products"] += int(catalogue)
+        rows["stores"] += size.stores
+        rows["orders"] += int(day_orders)
+        rows["order_items"] += int(day_orders * orders.MEAN_LINES)
+        rows["inventory"] += int(active * (1 + (size.stores - 1) * size.assortment_share))
+    return rows
