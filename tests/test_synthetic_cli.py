@@ -17,21 +17,38 @@ def run(*args, env=None):
 
 
 def _files(root) -> list[str]:
-    return sorted(os.path.relpath(os.path.join(d, n), root)
-                  for d, _, names in os.walk(root) for n in names)
+    return sorted(
+        os.path.relpath(os.path.join(d, n), root) for d, _, names in os.walk(root) for n in names
+    )
 
 
 def test_list_shows_tables_columns_types_and_scales():
     result = run("list")
     assert result.exit_code == 0, result.output
-    for text in (DATASET, "table orders", "order_date", "date", "decimal(12,2)",
-                 "scale small", "scale medium", "scale large", "table inventory"):
+    for text in (
+        DATASET,
+        "table orders",
+        "order_date",
+        "date",
+        "decimal(12,2)",
+        "scale small",
+        "scale medium",
+        "scale large",
+        "table inventory",
+    ):
         assert text in result.output
 
 
 def test_generate_defaults_to_the_local_lakehouse(tmp_path):
-    result = run("generate-series", DATASET, "--start-date", "2024-01-01",
-                 "--end-date", "2024-01-02", env={"INGEN_FAB_LAKEHOUSE_ROOT": str(tmp_path)})
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-02",
+        env={"INGEN_FAB_LAKEHOUSE_ROOT": str(tmp_path)},
+    )
     assert result.exit_code == 0, result.output
     root = tmp_path / "Files" / "synthetic_data" / DATASET
     assert (root / "2024" / "01" / "02" / "order_items" / "order_items_20240102.csv").is_file()
@@ -42,8 +59,21 @@ def test_generate_defaults_to_the_local_lakehouse(tmp_path):
 
 def test_validate_exits_zero_then_one_after_a_breach(tmp_path):
     out = str(tmp_path / "out")
-    assert run("generate-series", DATASET, "--start-date", "2024-02-01", "--end-date",
-               "2024-02-02", "--epoch", "2024-02-01", "--output-dir", out).exit_code == 0
+    assert (
+        run(
+            "generate-series",
+            DATASET,
+            "--start-date",
+            "2024-02-01",
+            "--end-date",
+            "2024-02-02",
+            "--epoch",
+            "2024-02-01",
+            "--output-dir",
+            out,
+        ).exit_code
+        == 0
+    )
     good = run("validate", out)
     assert good.exit_code == 0, good.output
     assert good.output.startswith("ok: 2 dates, 12 files")
@@ -57,11 +87,26 @@ def test_validate_exits_zero_then_one_after_a_breach(tmp_path):
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path):
     out = tmp_path / "plan"
-    result = run("generate-series", DATASET, "--start-date", "2024-01-01", "--end-date",
-                 "2024-01-30", "--output-dir", str(out), "--dry-run")
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-30",
+        "--output-dir",
+        str(out),
+        "--dry-run",
+    )
     assert result.exit_code == 0, result.output
-    for text in ("2024-01-01..2024-01-30 (30 days)", "180", "orders", "order_items",
-                 "inventory", "nothing written"):
+    for text in (
+        "2024-01-01..2024-01-30 (30 days)",
+        "180",
+        "orders",
+        "order_items",
+        "inventory",
+        "nothing written",
+    ):
         assert text in result.output
     assert not out.exists()
 
@@ -69,8 +114,16 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path):
 @pytest.fixture
 def existing(tmp_path):
     root = tmp_path / "existing"
-    result = run("generate-series", DATASET, "--start-date", "2024-01-01", "--end-date",
-                 "2024-01-01", "--output-dir", str(root))
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-01",
+        "--output-dir",
+        str(root),
+    )
     assert result.exit_code == 0, result.output
     return root
 
@@ -79,13 +132,19 @@ BAD_INPUTS = {
     "start after end": (["--start-date", "2024-01-10", "--end-date", "2024-01-01"], "after"),
     "malformed date": (["--start-date", "2024-13-01", "--end-date", "2024-12-31"], "YYYY-MM-DD"),
     "not iso": (["--start-date", "01/02/2024", "--end-date", "2024-12-31"], "YYYY-MM-DD"),
-    "unknown scale": (["--start-date", "2024-01-01", "--end-date", "2024-01-02",
-                       "--scale", "huge"], "scale"),
-    "unknown format": (["--start-date", "2024-01-01", "--end-date", "2024-01-02",
-                        "--format", "xlsx"], "format"),
+    "unknown scale": (
+        ["--start-date", "2024-01-01", "--end-date", "2024-01-02", "--scale", "huge"],
+        "scale",
+    ),
+    "unknown format": (
+        ["--start-date", "2024-01-01", "--end-date", "2024-01-02", "--format", "xlsx"],
+        "format",
+    ),
     "before epoch": (["--start-date", "2023-12-31", "--end-date", "2024-01-02"], "epoch"),
-    "bad holiday": (["--start-date", "2024-01-01", "--end-date", "2024-01-02",
-                     "--holiday", "2024-01-02"], "holiday"),
+    "bad holiday": (
+        ["--start-date", "2024-01-01", "--end-date", "2024-01-02", "--holiday", "2024-01-02"],
+        "holiday",
+    ),
 }
 
 
@@ -101,8 +160,16 @@ def test_bad_input_is_one_line_exit_one_nothing_written(tmp_path, case):
 
 
 def test_unknown_dataset_fails(tmp_path):
-    result = run("generate-series", "no_such_dataset", "--start-date", "2024-01-01",
-                 "--end-date", "2024-01-01", "--output-dir", str(tmp_path / "out"))
+    result = run(
+        "generate-series",
+        "no_such_dataset",
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-01",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: unknown dataset 'no_such_dataset'")
     assert not (tmp_path / "out").exists()
@@ -111,20 +178,40 @@ def test_unknown_dataset_fails(tmp_path):
 def test_unwritable_output_folder_fails(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("not a folder")
-    result = run("generate-series", DATASET, "--start-date", "2024-01-01", "--end-date",
-                 "2024-01-01", "--output-dir", str(blocker / "out"))
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-01",
+        "--output-dir",
+        str(blocker / "out"),
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: output folder") and "cannot be written" in (
-        result.output)
+        result.output
+    )
     assert blocker.read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("option", [["--seed", "7"], ["--scale", "medium"],
-                                    ["--epoch", "2023-06-01"], ["--format", "parquet"]])
+@pytest.mark.parametrize(
+    "option",
+    [["--seed", "7"], ["--scale", "medium"], ["--epoch", "2023-06-01"], ["--format", "parquet"]],
+)
 def test_manifest_mismatch_fails_and_writes_nothing(existing, option):
     before = _files(existing)
-    result = run("generate-series", DATASET, "--start-date", "2024-01-02", "--end-date",
-                 "2024-01-02", "--output-dir", str(existing), *option)
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-02",
+        "--end-date",
+        "2024-01-02",
+        "--output-dir",
+        str(existing),
+        *option,
+    )
     assert result.exit_code == 1
     assert result.output.startswith("error: output folder") and "another world" in result.output
     assert _files(existing) == before
@@ -132,8 +219,16 @@ def test_manifest_mismatch_fails_and_writes_nothing(existing, option):
 
 def test_foreign_non_empty_folder_is_refused(tmp_path):
     (tmp_path / "notes.txt").write_text("mine")
-    result = run("generate-series", DATASET, "--start-date", "2024-01-01", "--end-date",
-                 "2024-01-01", "--output-dir", str(tmp_path))
+    result = run(
+        "generate-series",
+        DATASET,
+        "--start-date",
+        "2024-01-01",
+        "--end-date",
+        "2024-01-01",
+        "--output-dir",
+        str(tmp_path),
+    )
     assert result.exit_code == 1 and "no _manifest.json" in result.output
     assert _files(tmp_path) == ["notes.txt"]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from collections import Counter, defaultdict
 from decimal import Decimal
@@ -40,8 +41,14 @@ def files(series_root):
     for day in DAYS:
         data[day] = {}
         for table in TABLES:
-            path = series_root / day[:4] / day[5:7] / day[8:] / table / (
-                f"{table}_{day.replace('-', '')}.csv")
+            path = (
+                series_root
+                / day[:4]
+                / day[5:7]
+                / day[8:]
+                / table
+                / (f"{table}_{day.replace('-', '')}.csv")
+            )
             with open(path, encoding="utf-8", newline="") as handle:
                 data[day][table] = list(csv.DictReader(handle))
     return data
@@ -82,7 +89,8 @@ def test_money_adds_up_to_the_cent(files):
                 assert MONEY.match(item[column]), item
             assert int(item["quantity"]) >= 1
             assert Decimal(item["line_total"]) == int(item["quantity"]) * Decimal(
-                item["unit_price"])
+                item["unit_price"]
+            )
             by_order[item["order_id"]].append(item)
         for order in t["orders"]:
             items = by_order[order["order_id"]]
@@ -98,7 +106,7 @@ def test_products_cost_below_price_and_addresses_consistent(files):
     place_of_postcode, state_of_city = {}, {}
     for t in files.values():
         for product in t["products"]:
-            assert Decimal("0") < Decimal(product["cost"]) < Decimal(product["price"])
+            assert Decimal(0) < Decimal(product["cost"]) < Decimal(product["price"])
             assert (product["discontinued_date"] == "") == (product["status"] == "active")
         for row in t["customers"] + t["stores"]:
             place = (row["city"], row["state"])
@@ -150,7 +158,7 @@ def test_inventory_ledger_matches_sales_and_carries_over(files):
 
 def test_ids_never_repeat_and_the_last_snapshot_covers_every_reference(files):
     order_ids, item_ids, customers_seen = set(), set(), set()
-    for day, t in files.items():
+    for t in files.values():
         ids = [int(o["order_id"]) for o in t["orders"]]
         assert not order_ids & set(ids) and len(ids) == len(set(ids))
         order_ids.update(ids)
@@ -160,16 +168,18 @@ def test_ids_never_repeat_and_the_last_snapshot_covers_every_reference(files):
         customers_seen.update(o["customer_id"] for o in t["orders"])
     last = files[DAYS[-1]]
     assert customers_seen <= {c["customer_id"] for c in last["customers"]}
-    for earlier, later in zip(DAYS, DAYS[1:]):
+    for earlier, later in itertools.pairwise(DAYS):
         assert {c["customer_id"] for c in files[earlier]["customers"]} <= {
-            c["customer_id"] for c in files[later]["customers"]}
+            c["customer_id"] for c in files[later]["customers"]
+        }
 
 
 def test_churned_customers_and_discontinued_products_stop_appearing(files):
     last = files[DAYS[-1]]
     churned = {c["customer_id"]: c["churn_date"] for c in last["customers"] if c["churn_date"]}
-    gone = {p["product_id"]: p["discontinued_date"] for p in last["products"]
-            if p["discontinued_date"]}
+    gone = {
+        p["product_id"]: p["discontinued_date"] for p in last["products"] if p["discontinued_date"]
+    }
     assert sum(1 for d in churned.values() if d >= DAYS[0]) > 10
     assert sum(1 for d in gone.values() if d >= DAYS[0]) > 3
     for day, t in files.items():

@@ -14,17 +14,17 @@ DATASET = "retail_oltp_incremental"
 TABLES = ("customers", "products", "stores", "orders", "order_items", "inventory")
 HEADERS = {
     "customers": "customer_id,first_name,last_name,email,phone,street_address,city,state,"
-                 "postcode,country,loyalty_tier,home_store_id,registration_date,status,"
-                 "churn_date,updated_date",
+    "postcode,country,loyalty_tier,home_store_id,registration_date,status,"
+    "churn_date,updated_date",
     "products": "product_id,sku,name,category,brand,price,cost,status,launch_date,"
-                "discontinued_date,updated_date",
+    "discontinued_date,updated_date",
     "stores": "store_id,store_code,store_name,store_type,street_address,city,state,postcode,"
-              "floor_area_sqm,open_date,status",
+    "floor_area_sqm,open_date,status",
     "orders": "order_id,customer_id,store_id,order_date,order_timestamp,order_status,channel,"
-              "payment_method,line_count,order_total,currency",
+    "payment_method,line_count,order_total,currency",
     "order_items": "order_item_id,order_id,line_number,product_id,quantity,unit_price,line_total",
     "inventory": "store_id,product_id,date,opening_stock,received,units_sold,closing_stock,"
-                 "reorder_point,on_order",
+    "reorder_point,on_order",
 }
 DAYS = [f"2024-01-{d:02d}" for d in range(1, 31)]
 
@@ -53,7 +53,8 @@ def _hashes(root) -> dict[str, str]:
 def test_layout_is_one_file_per_table_per_day_with_exact_headers(series_root):
     expected = {
         os.path.join(day[:4], day[5:7], day[8:], table, f"{table}_{day.replace('-', '')}.csv")
-        for day in DAYS for table in TABLES
+        for day in DAYS
+        for table in TABLES
     }
     found = set(_hashes(series_root)) - {"_manifest.json"}
     assert found == expected
@@ -100,11 +101,13 @@ def test_other_seed_gives_other_data(series_root, tmp_path):
 def test_rerun_with_other_settings_fails_and_writes_nothing(series_root):
     before = _hashes(series_root)
     with pytest.raises(SyntheticDataError, match="seed"):
-        api.generate_series(DATASET, "2024-01-31", "2024-01-31", seed=9,
-                            output_dir=str(series_root))
+        api.generate_series(
+            DATASET, "2024-01-31", "2024-01-31", seed=9, output_dir=str(series_root)
+        )
     with pytest.raises(SyntheticDataError, match="scale"):
-        api.generate_series(DATASET, "2024-01-31", "2024-01-31", scale="medium",
-                            output_dir=str(series_root))
+        api.generate_series(
+            DATASET, "2024-01-31", "2024-01-31", scale="medium", output_dir=str(series_root)
+        )
     assert _hashes(series_root) == before
 
 
@@ -138,14 +141,17 @@ def _plus_one(value, _row):
     return f"{float(value) + 1:.2f}" if "." in value else str(int(value) + 1)
 
 
-@pytest.mark.parametrize(("table", "column", "change", "expected"), [
-    ("orders", "order_total", _plus_one, "order_total"),
-    ("order_items", "quantity", _plus_one, "line_total"),
-    ("inventory", "closing_stock", _plus_one, "closing"),
-    ("orders", "customer_id", lambda _v, _r: "99999999", "customers"),
-    ("products", "cost", lambda _v, row: row["price"], "cost < price"),
-    ("orders", "order_date", lambda _v, _r: "2024-01-07", "order_date"),
-])
+@pytest.mark.parametrize(
+    ("table", "column", "change", "expected"),
+    [
+        ("orders", "order_total", _plus_one, "order_total"),
+        ("order_items", "quantity", _plus_one, "line_total"),
+        ("inventory", "closing_stock", _plus_one, "closing"),
+        ("orders", "customer_id", lambda _v, _r: "99999999", "customers"),
+        ("products", "cost", lambda _v, row: row["price"], "cost < price"),
+        ("orders", "order_date", lambda _v, _r: "2024-01-07", "order_date"),
+    ],
+)
 def test_validate_reports_each_kind_of_breach(three_days, table, column, change, expected):
     path = three_days / "2024" / "01" / "06" / table / f"{table}_20240106.csv"
     _rewrite(path, lambda lines: _edit_cell(lines, column, change))
@@ -156,8 +162,10 @@ def test_validate_reports_each_kind_of_breach(three_days, table, column, change,
 
 def test_validate_reports_missing_files_and_bad_headers(three_days):
     os.remove(three_days / "2024" / "01" / "05" / "stores" / "stores_20240105.csv")
-    _rewrite(three_days / "2024" / "01" / "07" / "orders" / "orders_20240107.csv",
-             lambda lines: [lines[0].replace("order_total", "total")] + lines[1:])
+    _rewrite(
+        three_days / "2024" / "01" / "07" / "orders" / "orders_20240107.csv",
+        lambda lines: [lines[0].replace("order_total", "total")] + lines[1:],
+    )
     problems = " | ".join(api.validate(str(three_days)).problems)
     assert "stores_20240105.csv" in problems
     assert "header" in problems
@@ -166,8 +174,9 @@ def test_validate_reports_missing_files_and_bad_headers(three_days):
 def test_parquet_format_round_trips(tmp_path):
     import pyarrow.parquet as pq
 
-    api.generate_series(DATASET, "2024-01-01", "2024-01-02", fmt="parquet",
-                        output_dir=str(tmp_path))
+    api.generate_series(
+        DATASET, "2024-01-01", "2024-01-02", fmt="parquet", output_dir=str(tmp_path)
+    )
     path = tmp_path / "2024" / "01" / "02" / "orders" / "orders_20240102.parquet"
     assert pq.read_table(path).column_names == HEADERS["orders"].split(",")
     assert api.validate(str(tmp_path)).ok

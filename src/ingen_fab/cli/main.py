@@ -17,6 +17,9 @@ class _Root(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # output piped into e.g. `head`: not an error
+            sys.stderr.close()
+            sys.exit(0)
         except IngenFabError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(1)

@@ -19,8 +19,9 @@ def _holidays(values: tuple[str, ...]) -> dict[str, str]:
     for value in values:
         day, sep, factor = value.partition("=")
         if not sep:
-            raise SyntheticDataError(f"invalid --holiday '{value}': expected DATE=FACTOR, "
-                                     "e.g. 2024-01-26=0.8")
+            raise SyntheticDataError(
+                f"invalid --holiday '{value}': expected DATE=FACTOR, e.g. 2024-01-26=0.8"
+            )
         result[day] = factor
     return result
 
@@ -31,21 +32,40 @@ def _holidays(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--end-date", required=True, help="Last date to write (YYYY-MM-DD).")
 @click.option("--seed", type=click.IntRange(min=0), default=42, show_default=True)
 @click.option("--scale", default="small", show_default=True, help="small, medium or large.")
-@click.option("--output-dir", type=click.Path(), help="Output root (default: the local "
-              "lakehouse Files/synthetic_data/<dataset>).")
+@click.option(
+    "--output-dir",
+    type=click.Path(),
+    help="Output root (default: the local lakehouse Files/synthetic_data/<dataset>).",
+)
 @click.option("--format", "fmt", default="csv", show_default=True, help="csv or parquet.")
-@click.option("--epoch", default="2024-01-01", show_default=True,
-              help="First day of the simulated world; part of its identity.")
-@click.option("--holiday", "holidays", multiple=True, metavar="DATE=FACTOR",
-              help="Add or override a holiday demand factor (repeatable).")
+@click.option(
+    "--epoch",
+    default="2024-01-01",
+    show_default=True,
+    help="First day of the simulated world; part of its identity.",
+)
+@click.option(
+    "--holiday",
+    "holidays",
+    multiple=True,
+    metavar="DATE=FACTOR",
+    help="Add or override a holiday demand factor (repeatable).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
-def generate_series(dataset, start_date, end_date, seed, scale, output_dir, fmt, epoch,
-                    holidays, dry_run) -> None:
+def generate_series(
+    dataset, start_date, end_date, seed, scale, output_dir, fmt, epoch, holidays, dry_run
+) -> None:
     """Write DATASET as one file per table per date between the two dates."""
     from ingen_fab.synthetic import api
 
-    options = {"seed": seed, "scale": scale, "output_dir": output_dir, "fmt": fmt,
-               "epoch": epoch, "holidays": _holidays(holidays)}
+    options = {
+        "seed": seed,
+        "scale": scale,
+        "output_dir": output_dir,
+        "fmt": fmt,
+        "epoch": epoch,
+        "holidays": _holidays(holidays),
+    }
     if dry_run:
         plan = api.plan_series(dataset, start_date, end_date, **options)
         _print_plan(plan)
@@ -55,19 +75,25 @@ def generate_series(dataset, start_date, end_date, seed, scale, output_dir, fmt,
     if bar:
         bar.finish()
     plan = result.plan
-    click.echo(f"wrote {len(plan.files)} files, {result.total_rows:,} rows for "
-               f"{plan.dates[0]}..{plan.dates[-1]} to {plan.root} in {result.seconds:.1f}s")
+    click.echo(
+        f"wrote {len(plan.files)} files, {result.total_rows:,} rows for "
+        f"{plan.dates[0]}..{plan.dates[-1]} to {plan.root} in {result.seconds:.1f}s"
+    )
     for name, rows in result.rows.items():
         click.echo(f"  {name:<12} {rows:>12,}")
 
 
 def _print_plan(plan) -> None:
-    click.echo(f"dry run: {plan.dataset} seed={plan.settings['seed']} "
-               f"scale={plan.settings['scale']} epoch={plan.settings['epoch']}")
+    click.echo(
+        f"dry run: {plan.dataset} seed={plan.settings['seed']} "
+        f"scale={plan.settings['scale']} epoch={plan.settings['epoch']}"
+    )
     click.echo(f"output:  {plan.root}")
     click.echo(f"dates:   {plan.dates[0]}..{plan.dates[-1]} ({len(plan.dates)} days)")
-    click.echo(f"files:   {len(plan.files)} ({len(plan.files) // len(plan.dates)} a day), "
-               f"e.g. {plan.files[0]}")
+    click.echo(
+        f"files:   {len(plan.files)} ({len(plan.files) // len(plan.dates)} a day), "
+        f"e.g. {plan.files[0]}"
+    )
     click.echo("estimated rows:")
     for name, rows in plan.estimated_rows.items():
         click.echo(f"  {name:<12} {rows:>12,}")
@@ -81,8 +107,12 @@ class _ProgressLine:
         rate = rows / seconds if seconds > 0 else 0.0
         width = 24
         filled = int(width * done / total)
-        click.echo(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} days  "
-                   f"{rows:,} rows  {rate:,.0f} rows/s", nl=False, err=True)
+        click.echo(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} days  "
+            f"{rows:,} rows  {rate:,.0f} rows/s",
+            nl=False,
+            err=True,
+        )
 
     def finish(self) -> None:
         click.echo("", err=True)
@@ -96,9 +126,11 @@ def list_datasets() -> None:
     for spec in api.list_datasets():
         click.echo(f"{spec.name}: {spec.description}")
         for scale in spec.scales:
-            click.echo(f"  scale {scale.name:<7} customers={scale.customers:,} "
-                       f"products={scale.products:,} stores={scale.stores:,} "
-                       f"orders/day~{scale.orders_per_day:,}")
+            click.echo(
+                f"  scale {scale.name:<7} customers={scale.customers:,} "
+                f"products={scale.products:,} stores={scale.stores:,} "
+                f"orders/day~{scale.orders_per_day:,}"
+            )
         for table in spec.tables:
             keys = ",".join(table.keys) or "-"
             click.echo(f"  table {table.name} ({table.kind}, keys: {keys})")
@@ -120,5 +152,7 @@ def validate(directory) -> None:
             f"{len(report.problems)} invariant breaches in {report.root}"
             f"{' (first 50 shown)' if report.truncated else ''}"
         )
-    click.echo(f"ok: {report.dates} dates, {report.files} files, {report.rows:,} rows checked "
-               f"in {report.root}")
+    click.echo(
+        f"ok: {report.dates} dates, {report.files} files, {report.rows:,} rows checked "
+        f"in {report.root}"
+    )

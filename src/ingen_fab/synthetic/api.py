@@ -47,9 +47,18 @@ def default_output_root(dataset: str) -> str:
     return os.path.join(lakehouse_root(), "Files", "synthetic_data", dataset)
 
 
-def plan_series(dataset: str, start_date: str, end_date: str, *, seed: int = DEFAULT_SEED,
-                scale: str = DEFAULT_SCALE, output_dir: str | None = None, fmt: str = "csv",
-                epoch: str = DEFAULT_EPOCH, holidays: dict[str, float] | None = None) -> SeriesPlan:
+def plan_series(
+    dataset: str,
+    start_date: str,
+    end_date: str,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: str = DEFAULT_SCALE,
+    output_dir: str | None = None,
+    fmt: str = "csv",
+    epoch: str = DEFAULT_EPOCH,
+    holidays: dict[str, float] | None = None,
+) -> SeriesPlan:
     """Check every input and describe what ``generate_series`` would write; writes nothing."""
     spec = datasets.get_dataset(dataset)
     size = spec.scale(scale)
@@ -69,39 +78,73 @@ def plan_series(dataset: str, start_date: str, end_date: str, *, seed: int = DEF
     root = os.path.abspath(output_dir or default_output_root(dataset))
     _check_writable(root)
     settings = {
-        "dataset": dataset, "generator_version": datasets.GENERATOR_VERSION, "seed": seed,
-        "scale": scale, "epoch": first.isoformat(), "format": fmt,
+        "dataset": dataset,
+        "generator_version": datasets.GENERATOR_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "epoch": first.isoformat(),
+        "format": fmt,
         "holidays": calendar.parse_holidays(holidays),
     }
     manifest.check_manifest(root, settings)
     files = [writer.relative_path(day, table.name, fmt) for day in dates for table in spec.tables]
-    return SeriesPlan(dataset, root, dates, settings, files,
-                      _estimate_rows(size, dates, first, settings["holidays"]))
+    return SeriesPlan(
+        dataset,
+        root,
+        dates,
+        settings,
+        files,
+        _estimate_rows(size, dates, first, settings["holidays"]),
+    )
 
 
-def generate_series(dataset: str, start_date: str, end_date: str, *, seed: int = DEFAULT_SEED,
-                    scale: str = DEFAULT_SCALE, output_dir: str | None = None, fmt: str = "csv",
-                    epoch: str = DEFAULT_EPOCH, holidays: dict[str, float] | None = None,
-                    progress=None) -> SeriesResult:
+def generate_series(
+    dataset: str,
+    start_date: str,
+    end_date: str,
+    *,
+    seed: int = DEFAULT_SEED,
+    scale: str = DEFAULT_SCALE,
+    output_dir: str | None = None,
+    fmt: str = "csv",
+    epoch: str = DEFAULT_EPOCH,
+    holidays: dict[str, float] | None = None,
+    progress=None,
+) -> SeriesResult:
     """Write one file per table per date; the days before ``start_date`` are replayed unwritten.
 
     ``progress(days_done, days_total, rows_written, seconds)`` is called after every date.
     """
     from ingen_fab.synthetic.retail import RetailWorld
 
-    plan = plan_series(dataset, start_date, end_date, seed=seed, scale=scale,
-                       output_dir=output_dir, fmt=fmt, epoch=epoch, holidays=holidays)
+    plan = plan_series(
+        dataset,
+        start_date,
+        end_date,
+        seed=seed,
+        scale=scale,
+        output_dir=output_dir,
+        fmt=fmt,
+        epoch=epoch,
+        holidays=holidays,
+    )
     settings = plan.settings
     try:
         os.makedirs(plan.root, exist_ok=True)
         manifest.write_manifest(plan.root, settings)
     except OSError as exc:
-        raise SyntheticDataError(f"cannot write to output folder {plan.root}: {exc.strerror}; "
-                                 "choose a writable --output-dir") from None
+        raise SyntheticDataError(
+            f"cannot write to output folder {plan.root}: {exc.strerror}; "
+            "choose a writable --output-dir"
+        ) from None
     result = SeriesResult(plan, {name: 0 for name in _table_names(dataset)})
     began = time.perf_counter()
-    world = RetailWorld(seed, datasets.get_dataset(dataset).scale(scale),
-                        dt.date.fromisoformat(settings["epoch"]), settings["holidays"])
+    world = RetailWorld(
+        seed,
+        datasets.get_dataset(dataset).scale(scale),
+        dt.date.fromisoformat(settings["epoch"]),
+        settings["holidays"],
+    )
     wanted = set(plan.dates)
     with _Writers() as writers:
         while world.day < _day_number(plan.dates[-1]):
@@ -155,8 +198,10 @@ def _wait(future) -> None:
     try:
         future.result()
     except OSError as exc:
-        raise SyntheticDataError(f"cannot write synthetic data file: {exc}; "
-                                 "check the --output-dir permissions and free space") from None
+        raise SyntheticDataError(
+            f"cannot write synthetic data file: {exc}; "
+            "check the --output-dir permissions and free space"
+        ) from None
 
 
 def _table_names(dataset: str) -> list[str]:
@@ -191,8 +236,7 @@ def _estimate_rows(size, dates, epoch: dt.date, holidays) -> dict[str, int]:
         catalogue = size.products * (1 + products.WEEKLY_LAUNCH_RATE * weeks)
         active = catalogue * 0.97 * (1 - products.WEEKLY_DISCONTINUE_RATE * weeks)
         day_orders = size.orders_per_day * calendar.demand_factor(day, holidays)
-        rows["customers"] += int(size.customers * (1 + customers.DAILY_REGISTRATION_RATE
-                                                   * elapsed))
+        rows["customers"] += int(size.customers * (1 + customers.DAILY_REGISTRATION_RATE * elapsed))
         rows["products"] += int(catalogue)
         rows["stores"] += size.stores
         rows["orders"] += int(day_orders)

@@ -38,7 +38,9 @@ def parse_date(value: str, what: str) -> dt.date:
             raise ValueError
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise SyntheticDataError(f"invalid {what} '{value}': expected a date as YYYY-MM-DD") from None
+        raise SyntheticDataError(
+            f"invalid {what} '{value}': expected a date as YYYY-MM-DD"
+        ) from None
 
 
 def date_range(start: dt.date, end: dt.date) -> list[dt.date]:

@@ -47,9 +47,7 @@ def lookup(vocab, index):
     import numpy as np
     import pyarrow as pa
 
-    return pa.array(list(vocab), type=pa.string()).take(
-        pa.array(np.asarray(index, dtype=np.int64))
-    )
+    return pa.array(list(vocab), type=pa.string()).take(pa.array(np.asarray(index, dtype=np.int64)))
 
 
 def ints(values, null_mask=None):

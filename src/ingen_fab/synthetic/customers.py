@@ -18,8 +18,22 @@ DAILY_EMAIL_CHANGE_RATE = 0.0004
 EMAIL_STYLES = 3  # first.last<id>, <f><last><id>, last_first<id>
 
 FIELDS = (
-    "first", "last", "style", "domain", "locality", "street_no", "street", "street_type",
-    "phone", "home_store", "registered", "churned", "updated", "spend", "tier", "propensity",
+    "first",
+    "last",
+    "style",
+    "domain",
+    "locality",
+    "street_no",
+    "street",
+    "street_type",
+    "phone",
+    "home_store",
+    "registered",
+    "churned",
+    "updated",
+    "spend",
+    "tier",
+    "propensity",
 )
 
 
@@ -144,28 +158,35 @@ class Customers:
         phone = col.text(d["phone"])
         places = vocab.LOCALITIES
         churned = d["churned"] != NEVER
-        return col.table(spec, {
-            "customer_id": col.ints(ids),
-            "first_name": col.lookup(vocab.FIRST_NAMES, d["first"]),
-            "last_name": col.lookup(vocab.LAST_NAMES, d["last"]),
-            "email": col.join(local, "@", col.lookup(vocab.EMAIL_DOMAINS, d["domain"])),
-            "phone": col.join("04", _slice(phone, 0, 2), " ", _slice(phone, 2, 5), " ",
-                              _slice(phone, 5, 8)),
-            "street_address": col.join(
-                col.text(d["street_no"]), " ", col.lookup(vocab.STREET_NAMES, d["street"]), " ",
-                col.lookup(vocab.STREET_TYPES, d["street_type"]),
-            ),
-            "city": col.lookup([p[0] for p in places], d["locality"]),
-            "state": col.lookup([p[1] for p in places], d["locality"]),
-            "postcode": col.lookup([p[2] for p in places], d["locality"]),
-            "country": col.lookup((vocab.COUNTRY,), np.zeros(len(self), dtype=np.int64)),
-            "loyalty_tier": col.lookup(vocab.LOYALTY_TIERS, d["tier"]),
-            "home_store_id": col.ints(d["home_store"]),
-            "registration_date": col.dates(d["registered"]),
-            "status": col.lookup(("active", "churned"), churned.astype(np.int64)),
-            "churn_date": col.dates(d["churned"]),
-            "updated_date": col.dates(d["updated"]),
-        })
+        return col.table(
+            spec,
+            {
+                "customer_id": col.ints(ids),
+                "first_name": col.lookup(vocab.FIRST_NAMES, d["first"]),
+                "last_name": col.lookup(vocab.LAST_NAMES, d["last"]),
+                "email": col.join(local, "@", col.lookup(vocab.EMAIL_DOMAINS, d["domain"])),
+                "phone": col.join(
+                    "04", _slice(phone, 0, 2), " ", _slice(phone, 2, 5), " ", _slice(phone, 5, 8)
+                ),
+                "street_address": col.join(
+                    col.text(d["street_no"]),
+                    " ",
+                    col.lookup(vocab.STREET_NAMES, d["street"]),
+                    " ",
+                    col.lookup(vocab.STREET_TYPES, d["street_type"]),
+                ),
+                "city": col.lookup([p[0] for p in places], d["locality"]),
+                "state": col.lookup([p[1] for p in places], d["locality"]),
+                "postcode": col.lookup([p[2] for p in places], d["locality"]),
+                "country": col.lookup((vocab.COUNTRY,), np.zeros(len(self), dtype=np.int64)),
+                "loyalty_tier": col.lookup(vocab.LOYALTY_TIERS, d["tier"]),
+                "home_store_id": col.ints(d["home_store"]),
+                "registration_date": col.dates(d["registered"]),
+                "status": col.lookup(("active", "churned"), churned.astype(np.int64)),
+                "churn_date": col.dates(d["churned"]),
+                "updated_date": col.dates(d["updated"]),
+            },
+        )
 
 
 def _slice(strings, start: int, stop: int):

@@ -61,41 +61,113 @@ class Dataset:
         return next(t for t in self.tables if t.name == name)
 
 
-CUSTOMERS = Table("customers", "snapshot", ("customer_id",), (
-    ("customer_id", "int64"), ("first_name", "string"), ("last_name", "string"),
-    ("email", "string"), ("phone", "string"), ("street_address", "string"),
-    ("city", "string"), ("state", "string"), ("postcode", "string"), ("country", "string"),
-    ("loyalty_tier", "string"), ("home_store_id", "int64"), ("registration_date", "date"),
-    ("status", "string"), ("churn_date", "date"), ("updated_date", "date"),
-))
-PRODUCTS = Table("products", "snapshot", ("product_id",), (
-    ("product_id", "int64"), ("sku", "string"), ("name", "string"), ("category", "string"),
-    ("brand", "string"), ("price", "decimal(12,2)"), ("cost", "decimal(12,2)"),
-    ("status", "string"), ("launch_date", "date"), ("discontinued_date", "date"),
-    ("updated_date", "date"),
-))
-STORES = Table("stores", "snapshot", ("store_id",), (
-    ("store_id", "int64"), ("store_code", "string"), ("store_name", "string"),
-    ("store_type", "string"), ("street_address", "string"), ("city", "string"),
-    ("state", "string"), ("postcode", "string"), ("floor_area_sqm", "int64"),
-    ("open_date", "date"), ("status", "string"),
-))
-ORDERS = Table("orders", "incremental", (), (
-    ("order_id", "int64"), ("customer_id", "int64"), ("store_id", "int64"),
-    ("order_date", "date"), ("order_timestamp", "timestamp"), ("order_status", "string"),
-    ("channel", "string"), ("payment_method", "string"), ("line_count", "int64"),
-    ("order_total", "decimal(12,2)"), ("currency", "string"),
-))
-ORDER_ITEMS = Table("order_items", "incremental", (), (
-    ("order_item_id", "int64"), ("order_id", "int64"), ("line_number", "int64"),
-    ("product_id", "int64"), ("quantity", "int64"), ("unit_price", "decimal(12,2)"),
-    ("line_total", "decimal(12,2)"),
-))
-INVENTORY = Table("inventory", "daily_snapshot", ("store_id", "product_id", "date"), (
-    ("store_id", "int64"), ("product_id", "int64"), ("date", "date"),
-    ("opening_stock", "int64"), ("received", "int64"), ("units_sold", "int64"),
-    ("closing_stock", "int64"), ("reorder_point", "int64"), ("on_order", "int64"),
-))
+CUSTOMERS = Table(
+    "customers",
+    "snapshot",
+    ("customer_id",),
+    (
+        ("customer_id", "int64"),
+        ("first_name", "string"),
+        ("last_name", "string"),
+        ("email", "string"),
+        ("phone", "string"),
+        ("street_address", "string"),
+        ("city", "string"),
+        ("state", "string"),
+        ("postcode", "string"),
+        ("country", "string"),
+        ("loyalty_tier", "string"),
+        ("home_store_id", "int64"),
+        ("registration_date", "date"),
+        ("status", "string"),
+        ("churn_date", "date"),
+        ("updated_date", "date"),
+    ),
+)
+PRODUCTS = Table(
+    "products",
+    "snapshot",
+    ("product_id",),
+    (
+        ("product_id", "int64"),
+        ("sku", "string"),
+        ("name", "string"),
+        ("category", "string"),
+        ("brand", "string"),
+        ("price", "decimal(12,2)"),
+        ("cost", "decimal(12,2)"),
+        ("status", "string"),
+        ("launch_date", "date"),
+        ("discontinued_date", "date"),
+        ("updated_date", "date"),
+    ),
+)
+STORES = Table(
+    "stores",
+    "snapshot",
+    ("store_id",),
+    (
+        ("store_id", "int64"),
+        ("store_code", "string"),
+        ("store_name", "string"),
+        ("store_type", "string"),
+        ("street_address", "string"),
+        ("city", "string"),
+        ("state", "string"),
+        ("postcode", "string"),
+        ("floor_area_sqm", "int64"),
+        ("open_date", "date"),
+        ("status", "string"),
+    ),
+)
+ORDERS = Table(
+    "orders",
+    "incremental",
+    (),
+    (
+        ("order_id", "int64"),
+        ("customer_id", "int64"),
+        ("store_id", "int64"),
+        ("order_date", "date"),
+        ("order_timestamp", "timestamp"),
+        ("order_status", "string"),
+        ("channel", "string"),
+        ("payment_method", "string"),
+        ("line_count", "int64"),
+        ("order_total", "decimal(12,2)"),
+        ("currency", "string"),
+    ),
+)
+ORDER_ITEMS = Table(
+    "order_items",
+    "incremental",
+    (),
+    (
+        ("order_item_id", "int64"),
+        ("order_id", "int64"),
+        ("line_number", "int64"),
+        ("product_id", "int64"),
+        ("quantity", "int64"),
+        ("unit_price", "decimal(12,2)"),
+        ("line_total", "decimal(12,2)"),
+    ),
+)
+INVENTORY = Table(
+    "inventory",
+    "daily_snapshot",
+    ("store_id", "product_id", "date"),
+    (
+        ("store_id", "int64"),
+        ("product_id", "int64"),
+        ("date", "date"),
+        ("opening_stock", "int64"),
+        ("received", "int64"),
+        ("units_sold", "int64"),
+        ("closing_stock", "int64"),
+        ("reorder_point", "int64"),
+        ("on_order", "int64"),
+    ),
+)
 
 RETAIL_DATASET = Dataset(
     name=RETAIL,
@@ -124,10 +196,12 @@ def arrow_type(declared: str):
     import pyarrow as pa
 
     if declared.startswith("decimal("):
-        precision, scale = declared[len("decimal("):-1].split(",")
+        precision, scale = declared[len("decimal(") : -1].split(",")
         return pa.decimal128(int(precision), int(scale))
     return {
-        "int64": pa.int64(), "string": pa.string(), "date": pa.date32(),
+        "int64": pa.int64(),
+        "string": pa.string(),
+        "date": pa.date32(),
         "timestamp": pa.timestamp("s"),
     }[declared]
 

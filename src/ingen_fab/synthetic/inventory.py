@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from ingen_fab.synthetic import columns as col
 
-FIELDS = ("store", "product", "stock", "reorder", "target", "lead", "pending", "due",
-          "opening", "received", "sold")
+FIELDS = (
+    "store",
+    "product",
+    "stock",
+    "reorder",
+    "target",
+    "lead",
+    "pending",
+    "due",
+    "opening",
+    "received",
+    "sold",
+)
 COVER_DAYS = 7  # target stock covers the lead time plus this many days of expected sales
 
 
@@ -50,8 +61,11 @@ class Stock:
         import numpy as np
 
         weight = popularity[product]
-        carried = np.bincount(self.data["store"], weights=popularity[self.data["product"]],
-                              minlength=len(self.stores.store_id) + 1).astype(float)
+        carried = np.bincount(
+            self.data["store"],
+            weights=popularity[self.data["product"]],
+            minlength=len(self.stores.store_id) + 1,
+        ).astype(float)
         carried += np.bincount(store, weights=weight, minlength=len(carried))
         rate = self._units_per_store[store - 1] * weight / carried[store]
         lead = self.stores.lead_days[store - 1]
@@ -64,9 +78,16 @@ class Stock:
         else:  # a launch: nothing on hand, the first delivery arrives on the launch day
             stock = np.zeros(n, dtype=np.int64)
             pending = target
-        new = {"store": store, "product": product, "stock": stock, "reorder": reorder,
-               "target": target, "lead": lead, "pending": pending,
-               "due": np.full(n, day, dtype=np.int64)}
+        new = {
+            "store": store,
+            "product": product,
+            "stock": stock,
+            "reorder": reorder,
+            "target": target,
+            "lead": lead,
+            "pending": pending,
+            "due": np.full(n, day, dtype=np.int64),
+        }
         for name in FIELDS:
             part = new.get(name, np.zeros(n, dtype=np.int64))
             self.data[name] = np.concatenate([self.data[name], part.astype(np.int64)])
@@ -135,14 +156,17 @@ class Stock:
         import numpy as np
 
         d = self.data
-        return col.table(spec, {
-            "store_id": col.ints(d["store"]),
-            "product_id": col.ints(d["product"] + 1),
-            "date": col.dates(np.full(len(self), day, dtype=np.int64)),
-            "opening_stock": col.ints(d["opening"]),
-            "received": col.ints(d["received"]),
-            "units_sold": col.ints(d["sold"]),
-            "closing_stock": col.ints(d["stock"]),
-            "reorder_point": col.ints(d["reorder"]),
-            "on_order": col.ints(d["pending"]),
-        })
+        return col.table(
+            spec,
+            {
+                "store_id": col.ints(d["store"]),
+                "product_id": col.ints(d["product"] + 1),
+                "date": col.dates(np.full(len(self), day, dtype=np.int64)),
+                "opening_stock": col.ints(d["opening"]),
+                "received": col.ints(d["received"]),
+                "units_sold": col.ints(d["sold"]),
+                "closing_stock": col.ints(d["stock"]),
+                "reorder_point": col.ints(d["reorder"]),
+                "on_order": col.ints(d["pending"]),
+            },
+        )

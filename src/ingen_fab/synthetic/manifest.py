@@ -27,8 +27,9 @@ def read_manifest(root: str) -> dict | None:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
     except (OSError, ValueError):
-        raise SyntheticDataError(f"{path} is not a readable manifest: delete the folder or "
-                                 "choose another --output-dir") from None
+        raise SyntheticDataError(
+            f"{path} is not a readable manifest: delete the folder or choose another --output-dir"
+        ) from None
     if not isinstance(data, dict):
         raise SyntheticDataError(f"{path} is not a manifest object: choose another --output-dir")
     return data

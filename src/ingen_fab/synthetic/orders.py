@@ -121,29 +121,35 @@ def orders_table(spec, day_orders: DayOrders, day: int):
 
     o = day_orders
     n = len(o.order_id)
-    return col.table(spec, {
-        "order_id": col.ints(o.order_id),
-        "customer_id": col.ints(o.customer + 1),
-        "store_id": col.ints(o.store_id),
-        "order_date": col.dates(np.full(n, day, dtype=np.int64)),
-        "order_timestamp": col.timestamps(o.seconds),
-        "order_status": col.lookup(vocab.ORDER_STATUSES, o.status),
-        "channel": col.lookup(vocab.CHANNELS, o.channel),
-        "payment_method": col.lookup(vocab.PAYMENT_METHODS, o.payment),
-        "line_count": col.ints(o.line_count),
-        "order_total": col.money(o.total),
-        "currency": col.lookup((vocab.CURRENCY,), np.zeros(n, dtype=np.int64)),
-    })
+    return col.table(
+        spec,
+        {
+            "order_id": col.ints(o.order_id),
+            "customer_id": col.ints(o.customer + 1),
+            "store_id": col.ints(o.store_id),
+            "order_date": col.dates(np.full(n, day, dtype=np.int64)),
+            "order_timestamp": col.timestamps(o.seconds),
+            "order_status": col.lookup(vocab.ORDER_STATUSES, o.status),
+            "channel": col.lookup(vocab.CHANNELS, o.channel),
+            "payment_method": col.lookup(vocab.PAYMENT_METHODS, o.payment),
+            "line_count": col.ints(o.line_count),
+            "order_total": col.money(o.total),
+            "currency": col.lookup((vocab.CURRENCY,), np.zeros(n, dtype=np.int64)),
+        },
+    )
 
 
 def items_table(spec, day_orders: DayOrders):
     o = day_orders
-    return col.table(spec, {
-        "order_item_id": col.ints(o.item_id),
-        "order_id": col.ints(o.item_order_id),
-        "line_number": col.ints(o.line_number),
-        "product_id": col.ints(o.product + 1),
-        "quantity": col.ints(o.quantity),
-        "unit_price": col.money(o.unit_price),
-        "line_total": col.money(o.line_total),
-    })
+    return col.table(
+        spec,
+        {
+            "order_item_id": col.ints(o.item_id),
+            "order_id": col.ints(o.item_order_id),
+            "line_number": col.ints(o.line_number),
+            "product_id": col.ints(o.product + 1),
+            "quantity": col.ints(o.quantity),
+            "unit_price": col.money(o.unit_price),
+            "line_total": col.money(o.line_total),
+        },
+    )

@@ -15,8 +15,16 @@ WEEKLY_REPRICE_RATE = 0.05
 WEEKLY_LAUNCH_RATE = 0.012
 WEEKLY_DISCONTINUE_RATE = 0.005
 FIELDS = (
-    "category", "noun", "brand", "adjective", "price", "cost", "launched", "discontinued",
-    "updated", "popularity",
+    "category",
+    "noun",
+    "brand",
+    "adjective",
+    "price",
+    "cost",
+    "launched",
+    "discontinued",
+    "updated",
+    "popularity",
 )
 
 
@@ -106,24 +114,32 @@ class Products:
         nouns = [noun for c in vocab.CATEGORIES for noun in c[3]]
         noun_offset = np.cumsum([0] + [len(c[3]) for c in vocab.CATEGORIES])[:-1]
         gone = d["discontinued"] != NEVER
-        return col.table(spec, {
-            "product_id": col.ints(ids),
-            "sku": col.join(col.lookup([c[1] for c in vocab.CATEGORIES], d["category"]), "-",
-                            col.padded(ids, 6)),
-            "name": col.join(
-                col.lookup(vocab.BRANDS, d["brand"]), " ",
-                col.lookup(vocab.ADJECTIVES, d["adjective"]), " ",
-                col.lookup(nouns, noun_offset[d["category"]] + d["noun"]),
-            ),
-            "category": col.lookup([c[0] for c in vocab.CATEGORIES], d["category"]),
-            "brand": col.lookup(vocab.BRANDS, d["brand"]),
-            "price": col.money(d["price"]),
-            "cost": col.money(d["cost"]),
-            "status": col.lookup(("active", "discontinued"), gone.astype(np.int64)),
-            "launch_date": col.dates(d["launched"]),
-            "discontinued_date": col.dates(d["discontinued"]),
-            "updated_date": col.dates(d["updated"]),
-        })
+        return col.table(
+            spec,
+            {
+                "product_id": col.ints(ids),
+                "sku": col.join(
+                    col.lookup([c[1] for c in vocab.CATEGORIES], d["category"]),
+                    "-",
+                    col.padded(ids, 6),
+                ),
+                "name": col.join(
+                    col.lookup(vocab.BRANDS, d["brand"]),
+                    " ",
+                    col.lookup(vocab.ADJECTIVES, d["adjective"]),
+                    " ",
+                    col.lookup(nouns, noun_offset[d["category"]] + d["noun"]),
+                ),
+                "category": col.lookup([c[0] for c in vocab.CATEGORIES], d["category"]),
+                "brand": col.lookup(vocab.BRANDS, d["brand"]),
+                "price": col.money(d["price"]),
+                "cost": col.money(d["cost"]),
+                "status": col.lookup(("active", "discontinued"), gone.astype(np.int64)),
+                "launch_date": col.dates(d["launched"]),
+                "discontinued_date": col.dates(d["discontinued"]),
+                "updated_date": col.dates(d["updated"]),
+            },
+        )
 
 
 def _pick(rng, population, rate: float):

@@ -37,23 +37,30 @@ class RetailWorld:
         self.customers.seed_population(rng, scale.customers, self.epoch_day)
         self.products = Products()
         self.products.seed_catalogue(rng, scale.products, self.epoch_day)
-        demand = np.bincount(self.customers.data["home_store"] - 1,
-                             weights=self.customers.data["propensity"],
-                             minlength=scale.stores)
+        demand = np.bincount(
+            self.customers.data["home_store"] - 1,
+            weights=self.customers.data["propensity"],
+            minlength=scale.stores,
+        )
         online = vocab.CHANNEL_SHARES[1] + vocab.CHANNEL_SHARES[2]
         demand = demand / demand.sum() * (1.0 - online)
         demand[0] = online
         daily_units = scale.orders_per_day * orders.MEAN_LINES * orders.MEAN_QUANTITY
         self.stock = Stock(self.stores, scale.assortment_share, daily_units, demand)
-        self.stock.add_products(rng, self.products.active_index(),
-                                self.products.data["popularity"], self.epoch_day, initial=True)
+        self.stock.add_products(
+            rng,
+            self.products.active_index(),
+            self.products.data["popularity"],
+            self.epoch_day,
+            initial=True,
+        )
         self.next_ids = (1, 1)
         self.today: orders.DayOrders | None = None
 
     def _rng(self, purpose: str, day: int):
         import numpy as np
 
-        return np.random.default_rng([self.seed, _STREAMS[purpose], day - 0, 0x5EED])
+        return np.random.default_rng([self.seed, _STREAMS[purpose], day, 0x5EED])
 
     def expected_orders(self, day: dt.date) -> float:
         return self.scale.orders_per_day * calendar.demand_factor(day, self.holidays)
@@ -67,15 +74,25 @@ class RetailWorld:
         launched, gone = self.products.weekly_changes(self._rng("products", day), day)
         self.stock.drop_products(gone)
         if len(launched):
-            self.stock.add_products(self._rng("stock", day), launched,
-                                    self.products.data["popularity"], day)
+            self.stock.add_products(
+                self._rng("stock", day), launched, self.products.data["popularity"], day
+            )
         self.stock.receive(day)
-        self.today = orders.draw_day(self._rng("orders", day), day, self.expected_orders(date),
-                                     self.customers, self.products, self.stock, self.next_ids)
+        self.today = orders.draw_day(
+            self._rng("orders", day),
+            day,
+            self.expected_orders(date),
+            self.customers,
+            self.products,
+            self.stock,
+            self.next_ids,
+        )
         self.stock.replenish(day)
         self.customers.add_spend(self.today.customer, self.today.total)
-        self.next_ids = (self.next_ids[0] + len(self.today.order_id),
-                         self.next_ids[1] + len(self.today.item_id))
+        self.next_ids = (
+            self.next_ids[0] + len(self.today.order_id),
+            self.next_ids[1] + len(self.today.item_id),
+        )
         return date
 
     def tables(self) -> dict:

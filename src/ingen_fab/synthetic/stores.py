@@ -30,7 +30,9 @@ class Stores:
         capitals = np.array([names.index(c) for c in CAPITALS])
         weights = np.array(vocab.LOCALITY_WEIGHTS, dtype=float)
         physical = count - 1
-        extra = rng.choice(len(names), size=max(physical - len(capitals), 0), p=weights / weights.sum())
+        extra = rng.choice(
+            len(names), size=max(physical - len(capitals), 0), p=weights / weights.sum()
+        )
         locality = np.concatenate([[names.index("Melbourne")], capitals, extra])[:count]
         area = rng.integers(400, 3000, size=count)
         area[0] = 0
@@ -64,22 +66,28 @@ class Stores:
 
         physical = self.floor_area > 0
         place = vocab.LOCALITIES
-        return col.table(spec, {
-            "store_id": col.ints(self.store_id),
-            "store_code": col.join("ST", col.padded(self.store_id, 4)),
-            "store_name": _store_names(self),
-            "store_type": col.lookup(("online", "physical"), physical.astype(np.int64)),
-            "street_address": col.join(
-                col.text(self.street_no), " ", col.lookup(vocab.STREET_NAMES, self.street), " ",
-                col.lookup(vocab.STREET_TYPES, self.street_type),
-            ),
-            "city": col.lookup([name for name, _, _ in place], self.locality),
-            "state": col.lookup([state for _, state, _ in place], self.locality),
-            "postcode": col.lookup([code for _, _, code in place], self.locality),
-            "floor_area_sqm": col.ints(self.floor_area, null_mask=~physical),
-            "open_date": col.dates(self.opened),
-            "status": col.lookup(("open",), np.zeros(len(self.store_id), dtype=np.int64)),
-        })
+        return col.table(
+            spec,
+            {
+                "store_id": col.ints(self.store_id),
+                "store_code": col.join("ST", col.padded(self.store_id, 4)),
+                "store_name": _store_names(self),
+                "store_type": col.lookup(("online", "physical"), physical.astype(np.int64)),
+                "street_address": col.join(
+                    col.text(self.street_no),
+                    " ",
+                    col.lookup(vocab.STREET_NAMES, self.street),
+                    " ",
+                    col.lookup(vocab.STREET_TYPES, self.street_type),
+                ),
+                "city": col.lookup([name for name, _, _ in place], self.locality),
+                "state": col.lookup([state for _, state, _ in place], self.locality),
+                "postcode": col.lookup([code for _, _, code in place], self.locality),
+                "floor_area_sqm": col.ints(self.floor_area, null_mask=~physical),
+                "open_date": col.dates(self.opened),
+                "status": col.lookup(("open",), np.zeros(len(self.store_id), dtype=np.int64)),
+            },
+        )
 
 
 def _store_names(stores: Stores):

@@ -42,12 +42,15 @@ def validate_folder(root: str) -> ValidationReport:
     from ingen_fab.synthetic.invariants import History, check_day
 
     if not os.path.isdir(root):
-        raise SyntheticDataError(f"{root} is not a folder: pass the output root of "
-                                 "generate-series (the folder holding _manifest.json)")
+        raise SyntheticDataError(
+            f"{root} is not a folder: pass the output root of "
+            "generate-series (the folder holding _manifest.json)"
+        )
     settings = manifest.read_manifest(root)
     if settings is None:
-        raise SyntheticDataError(f"{root} has no {manifest.MANIFEST_NAME}: pass the output root "
-                                 "of generate-series")
+        raise SyntheticDataError(
+            f"{root} has no {manifest.MANIFEST_NAME}: pass the output root of generate-series"
+        )
     spec = datasets.get_dataset(str(settings.get("dataset")))
     fmt = settings.get("format", "csv")
     report = ValidationReport(root)
@@ -88,11 +91,16 @@ def _read_day(root: str, day: dt.date, spec, fmt: str, report: ValidationReport)
         report.add(f"{folder}: unexpected entries {', '.join(extra)}")
     for table in spec.tables:
         path = os.path.join(root, writer.relative_path(day, table.name, fmt))
-        siblings = sorted(os.listdir(os.path.dirname(path))) if os.path.isdir(
-            os.path.dirname(path)) else []
+        siblings = (
+            sorted(os.listdir(os.path.dirname(path)))
+            if os.path.isdir(os.path.dirname(path))
+            else []
+        )
         if siblings != [os.path.basename(path)]:
-            report.add(f"{os.path.dirname(path)}: expected exactly {os.path.basename(path)}, "
-                       f"found {siblings or 'nothing'}")
+            report.add(
+                f"{os.path.dirname(path)}: expected exactly {os.path.basename(path)}, "
+                f"found {siblings or 'nothing'}"
+            )
         if not os.path.isfile(path):
             continue
         report.files += 1
@@ -104,8 +112,10 @@ def _read_day(root: str, day: dt.date, spec, fmt: str, report: ValidationReport)
             report.add(f"{path}: cannot be read with the declared types ({exc})")
             continue
         if tables[table.name].column_names != table.column_names:
-            report.add(f"{path}: columns {tables[table.name].column_names} differ from "
-                       f"{table.column_names}")
+            report.add(
+                f"{path}: columns {tables[table.name].column_names} differ from "
+                f"{table.column_names}"
+            )
             del tables[table.name]
             continue
         report.rows += tables[table.name].num_rows

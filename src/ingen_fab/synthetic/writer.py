@@ -15,8 +15,13 @@ EXTENSIONS = {"csv": "csv", "parquet": "parquet"}
 
 def relative_path(day: dt.date, table: str, fmt: str) -> str:
     stamp = day.strftime("%Y%m%d")
-    return os.path.join(day.strftime("%Y"), day.strftime("%m"), day.strftime("%d"), table,
-                        f"{table}_{stamp}.{EXTENSIONS[fmt]}")
+    return os.path.join(
+        day.strftime("%Y"),
+        day.strftime("%m"),
+        day.strftime("%d"),
+        table,
+        f"{table}_{stamp}.{EXTENSIONS[fmt]}",
+    )
 
 
 def write_table(table, path: str, fmt: str) -> None:

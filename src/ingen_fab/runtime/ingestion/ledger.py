@@ -56,7 +56,8 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
     """Files to load and their content hashes.
 
     New and previously failed files are pending. A loaded file is unchanged when size and
-    modification time match the ledger, or else when its content hash does.
+    modification time match the ledger, or else when its content hash does (fs None: no
+    hashing, as on a dry run, so such a file counts as pending).
     """
     todo, hashes = [], {}
     for source in files:
@@ -66,7 +67,7 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
             continue
         if row.file_size == source.size and row.modification_time == source.mtime:
             continue
-        digest = fs.sha256(source.list_path)
+        digest = fs.sha256(source.list_path) if fs is not None else None
         hashes[source.display_path] = digest
         if digest is None or digest != row.content_hash:
             todo.append(source)

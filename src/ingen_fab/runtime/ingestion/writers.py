@@ -96,12 +96,13 @@ def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
     if cfg.write_mode == "merge":
         frame = dedupe(frame, cfg.merge_keys)
     name = table_name(cfg)
+    source_rows = good_rows
     if not target_exists(spark, cfg):
         if good_rows == 0:
             return outcome
         ensure_schema(spark, cfg.target_schema_name)
         frame.write.format("delta").saveAsTable(name)
-        outcome.inserted = _metrics(spark, cfg).get("numOutputRows", 0)
+        outcome.inserted = source_rows = _metrics(spark, cfg).get("numOutputRows", 0)
     elif cfg.write_mode == "merge":
         frame = _align(spark, cfg, frame, columns, outcome)
         _merge(spark, cfg, frame)
@@ -109,6 +110,7 @@ def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
         outcome.inserted = m.get("numTargetRowsInserted", 0)
         outcome.updated = m.get("numTargetRowsUpdated", 0)
         outcome.deleted = m.get("numTargetRowsDeleted", 0)
+        source_rows = m.get("numSourceRows", good_rows)
     else:
         frame = _align(spark, cfg, frame, columns, outcome)
         writer = frame.write.format("delta").mode("overwrite")
@@ -120,9 +122,7 @@ def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
         outcome.inserted = m.get("numOutputRows", 0)
         outcome.deleted = m.get("numDeletedRows", 0) if cfg.write_mode == "append" else 0
     if cfg.write_mode == "merge":
-        written = outcome.inserted + outcome.updated if outcome.updated else outcome.inserted
-        source_rows = _metrics(spark, cfg).get("numSourceRows", written)
-        outcome.collapsed = max(good_rows - source_rows, 0) if outcome.updated or True else 0
+        outcome.collapsed = max(good_rows - source_rows, 0)
     return outcome
 
 

@@ -1,0 +1,129 @@
+"""Benchmark: flat-file ingestion of groups 1-3 through the CLI against a hand-written Spark job.
+
+For each scale: generate 30 days of retail_oltp_incremental, run the lakehouse DDL, then time
+  - full:     `ingen_fab run package flat-file-ingestion run --execution-group=N` for N = 1, 2, 3
+  - rerun:    the same three commands again (nothing new to load)
+  - baseline: one hand-written Spark job in one session reading all the same files and writing
+              the same final tables (snapshot tables from the last date, orders and order_items
+              appended, inventory merged on its keys), measured in the same run.
+Prints a table; targets (medium scale): full <= 1.5 x baseline, rerun < 15% of full.
+
+    .venv/bin/python bench/bench_ingestion.py [--scales small,medium]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+FAB = [sys.executable, "-m", "ingen_fab.cli"]
+START, END = "2024-01-01", "2024-01-30"
+SNAPSHOTS = ("customers", "products", "stores")
+INCREMENTAL = ("orders", "order_items")
+
+
+def _run(args, env, quiet=True) -> float:
+    started = time.perf_counter()
+    result = subprocess.run(args, cwd=REPO, env=env, capture_output=quiet, text=True)
+    if result.returncode != 0:
+        sys.exit(f"benchmark step failed: {' '.join(args)}\n{result.stdout}\n{result.stderr}")
+    return time.perf_counter() - started
+
+
+def _env(root: Path) -> dict:
+    return {**os.environ, "INGEN_FAB_LAKEHOUSE_ROOT": str(root)}
+
+
+def _generate(root: Path, scale: str) -> int:
+    env = _env(root)
+    _run(FAB + ["package", "synthetic-data", "generate-series", "retail_oltp_incremental",
+                "--start-date", START, "--end-date", END, "--scale", scale], env)
+    data = root / "Files/synthetic_data/retail_oltp_incremental"
+    return sum(1 for _ in data.rglob("*.csv"))
+
+
+def bench_scale(scale: str, work: Path) -> dict:
+    ours, base = work / scale / "ours" / "spark", work / scale / "baseline" / "spark"
+    for folder in (ours.parent, base.parent):
+        shutil.rmtree(folder, ignore_errors=True)
+    files = _generate(ours, scale)
+    base.mkdir(parents=True)
+    shutil.copytree(ours / "Files", base / "Files")
+    env = _env(ours)
+    _run(FAB + ["ddl", "run", "--generation-mode=lakehouse"], env)
+    full = sum(
+        _run(FAB + ["run", "package", "flat-file-ingestion", "run", f"--execution-group={g}"], env)
+        for g in (1, 2, 3)
+    )
+    rerun = sum(
+        _run(FAB + ["run", "package", "flat-file-ingestion", "run", f"--execution-group={g}"], env)
+        for g in (1, 2, 3)
+    )
+    baseline = _run([sys.executable, __file__, "--baseline", str(base)], _env(base))
+    return {"scale": scale, "files": files, "full": full, "rerun": rerun, "baseline": baseline}
+
+
+def baseline_job(root: Path) -> None:
+    """The hand-written comparison: one session, same files, same final tables."""
+    sys.path.insert(0, str(REPO / "src"))
+    from delta.tables import DeltaTable
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.session import ensure_schema, get_spark
+
+    spark = get_spark(str(root))
+    ensure_schema(spark, "bronze")
+    data = root / "Files/synthetic_data/retail_oltp_incremental"
+    last = max(data.glob("*/*/*"))
+
+    def read(paths):
+        return (
+            spark.read.option("header", True).option("inferSchema", True).csv(paths)
+            .withColumn("_ingestion_timestamp", F.current_timestamp())
+            .withColumn("_source_file_path", F.col("_metadata.file_path"))
+        )
+
+    for table in SNAPSHOTS:
+        (read([str(p) for p in (last / table).glob("*.csv")]).write.format("delta")
+         .mode("overwrite").saveAsTable(f"bronze.{table}"))
+    for table in INCREMENTAL:
+        paths = [str(p) for p in sorted(data.glob(f"*/*/*/{table}/*.csv"))]
+        read(paths).write.format("delta").mode("append").saveAsTable(f"bronze.{table}")
+    inventory = read([str(p) for p in sorted(data.glob("*/*/*/inventory/*.csv"))])
+    inventory.limit(0).write.format("delta").saveAsTable("bronze.inventory")
+    (DeltaTable.forName(spark, "bronze.inventory").alias("t")
+     .merge(inventory.alias("s"),
+            "t.store_id = s.store_id AND t.product_id = s.product_id AND t.date = s.date")
+     .whenMatchedUpdateAll().whenNotMatchedInsertAll().execute())
+    spark.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scales", default="small,medium")
+    parser.add_argument("--work", default=str(REPO / "tmp" / "bench" / "ingestion"))
+    parser.add_argument("--baseline", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.baseline:
+        baseline_job(Path(args.baseline))
+        return
+    results = [bench_scale(s, Path(args.work)) for s in args.scales.split(",")]
+    header = ("scale", "files", "ours full s", "baseline s", "full/baseline",
+              "rerun s", "rerun/full")
+    print("  ".join(f"{h:>13}" for h in header))
+    for r in results:
+        row = (r["scale"], r["files"], f"{r['full']:.1f}", f"{r['baseline']:.1f}",
+               f"{r['full'] / r['baseline']:.2f}x", f"{r['rerun']:.1f}",
+               f"{100 * r['rerun'] / r['full']:.0f}%")
+        print("  ".join(f"{v:>13}" for v in row))
+    print("targets at medium scale: full/baseline <= 1.50x, rerun/full < 15%")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""Orchestration: run the configs of a group (or one config) and log every outcome.
+
+Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
+one read -> decide per file/date what may be committed under the error strategy -> one
+data commit -> quarantine -> ledger rows -> one terminal log row.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from ..schema import CONFIG_TABLE
+from ..tables import qualified, utc_now
+from . import ledger
+from .config import date_range, from_row, sort_key, validate
+from .discovery import discover
+from .errors import ConfigError, IngestionAborted, IngestionError
+from .filesystem import resolve_source
+from .load import load_config
+from .plan import oldest_date_only, plan_entry
+from .results import ConfigResult, IngestionResult
+from .runlog import log_row, write_log
+from .tables_setup import ensure_ingestion_tables
+
+
+@dataclass
+class RunContext:
+    spark: object
+    execution_id: str
+    start: str | None
+    end: str | None
+    dry_run: bool
+    stop_after_files: int | None
+    progress: object
+    committed: int = 0
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+
+def _one_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, IngestionError):
+        return text
+    return f"{exc.__class__.__name__}: {text}"[:1000]
+
+
+def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
+    """Config rows of the run: one config_id, or the active configs of a group, or all."""
+    from pyspark.sql import functions as F
+
+    frame = spark.table(qualified(CONFIG_TABLE.name))
+    if config_id is not None:
+        rows = [r.asDict() for r in frame.where(F.col("config_id") == config_id).collect()]
+        if not rows:
+            raise IngestionError(f"no config with config_id {config_id!r} in "
+                                 f"{CONFIG_TABLE.name}")
+        return rows
+    rows = [r.asDict() for r in frame.collect()]
+    rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    if execution_group is not None:
+        rows = [r for r in rows if r.get("execution_group") == int(execution_group)]
+    return rows
+
+
+def _group_warning(spark, execution_group, all_rows) -> list[str]:
+    if execution_group is None:
+        return []
+    earlier = [r for r in all_rows if str(r.get("active_yn") or "").upper() == "Y"
+               and (r.get("execution_group") or 0) < int(execution_group)]
+    if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
+        return []
+    groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
+    return [f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
+            "load the master data first or referential integrity checks will fail"]
+
+
+def _preflight(spark, row: dict):
+    """(config, Location) after validation, including the source path's existence."""
+    try:
+        cfg = validate(from_row(row))
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(row.get("config_id")), "?", _one_line(exc)) from None
+    loc = resolve_source(spark, cfg.source_file_path)
+    if not loc.fs.exists(loc.list_path):
+        raise cfg.error("source_file_path", f"not found: {loc.display_path}")
+    is_dir = loc.fs.is_dir(loc.list_path)
+    if cfg.import_pattern == "single_file" and is_dir:
+        raise cfg.error("source_file_path", f"{loc.display_path} is a folder, not a file")
+    if cfg.import_pattern != "single_file" and not is_dir:
+        raise cfg.error("source_file_path", f"{loc.display_path} is not a folder")
+    return cfg, loc
+
+
+def run_ingestion(spark, execution_group: int | None = None, config_id: str | None = None,
+                  start_date: str | None = None, end_date: str | None = None,
+                  dry_run: bool = False, execution_id: str | None = None,
+                  stop_after_files: int | None = None, progress=None) -> IngestionResult:
+    """Run the configs of a group, one config, or all active configs in group order."""
+    if not dry_run:
+        ensure_ingestion_tables(spark)
+    ctx = RunContext(spark, execution_id or str(uuid.uuid4()), start_date, end_date, dry_run,
+                     stop_after_files, progress)
+    rows = sorted(load_configs(spark, execution_group, config_id),
+                  key=lambda r: (r.get("execution_group") or 0,
+                                 r.get("import_sequence_order") or 0, str(r["config_id"])))
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    if _ledger_exists(spark):
+        result.warnings += _group_warning(spark, execution_group, all_rows)
+    checked = []
+    for row in rows:
+        try:
+            checked.append((row, *_preflight(spark, row), None))
+        except ConfigError as exc:
+            checked.append((row, None, None, exc))
+    stop_reason = next((f"not run: config {r['config_id']} is invalid and its "
+                        "error_handling_strategy is fail" for r, _, _, e in checked
+                        if e is not None and _strategy(r) == "fail"), None)
+    for row, cfg, loc, error in checked:
+        if dry_run:
+            result.plan.append(_plan(ctx, row, cfg, loc, error))
+            continue
+        res = _run_checked(ctx, row, cfg, loc, error, stop_reason)
+        result.configs.append(res)
+        if res.status == "failed" and _strategy(row) == "fail" and stop_reason is None:
+            stop_reason = f"not run: config {res.config_id} failed under error_handling_strategy fail"
+    return result
+
+
+def _strategy(row) -> str:
+    return str(row.get("error_handling_strategy") or "fail").strip().lower()
+
+
+def _ledger_exists(spark) -> bool:
+    return spark.catalog.tableExists(f"dbo.{ledger.FILE_LEDGER_TABLE.name}")
+
+
+def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
+    started, t0 = utc_now(), time.monotonic()
+    res = ConfigResult(str(row["config_id"]), strategy=_strategy(row))
+    if error is not None:
+        res.status, res.error_message = "failed", _one_line(error)
+    elif stop_reason is not None:
+        res.status, res.error_message = "skipped", stop_reason
+    elif not cfg.active:
+        res.status, res.error_message = "skipped", "active_yn is not Y"
+    else:
+        ctx.say(f"{cfg.config_id}: started")
+        try:
+            load_config(ctx, cfg, loc, res)
+        except IngestionAborted:
+            raise
+        except Exception as exc:  # any failure of this config is recorded, not raised
+            res.status, res.error_message = "failed", _one_line(exc)
+    res.seconds = time.monotonic() - t0
+    path = getattr(loc, "display_path", None) or row.get("source_file_path")
+    write_log(ctx.spark, [log_row(res.config_id, ctx.execution_id, res, started, path)])
+    ctx.say(f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
+            f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)")
+    return res
+
+
+def _plan(ctx, row, cfg, loc, error):
+    if error is not None:
+        return plan_entry(from_row(row), (), _one_line(error))
+    try:
+        lo, hi = date_range(cfg, ctx.start, ctx.end)
+        state = ledger.load_state(ctx.spark, cfg.config_id) if _ledger_exists(ctx.spark) else {}
+        skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+        files = discover(cfg, loc, lo, hi, skip)
+        if not cfg.skip_existing_dates:
+            files, _ = ledger.pending_files(files, state, None)
+        if not cfg.batch_import_enabled:
+            files = oldest_date_only(files)
+        return plan_entry(cfg, files)
+    except Exception as exc:
+        return plan_entry(cfg, (), _one_line(exc))

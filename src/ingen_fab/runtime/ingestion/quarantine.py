@@ -1,0 +1,79 @@
+"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
+
+Spark decides which rows are rejected and why; line numbers are found afterwards by
+re-scanning only the files that had rejects, line by line on the driver, and matching each
+rejected row to the first unused line with the same raw text (or the same parsed fields).
+The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
+never duplicate them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from ..schema import QUARANTINE_TABLE
+from ..tables import qualified, sql_string_literal
+from .filesystem import LocalFileSystem
+
+_RUNS = re.compile("\ufffd+")
+
+
+def _key(text: str) -> str:
+    return _RUNS.sub("\ufffd", text or "").rstrip("\r\n")
+
+
+def _line_index(cfg, source) -> dict:
+    """key -> line numbers (ascending), for raw lines and for their joined parsed fields."""
+    if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
+        return {}
+    text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
+    index: dict = {}
+    first = 2 if cfg.has_header else 1
+    for number, line in enumerate(text.splitlines()[first - 1:], first):
+        fields = next(csv.reader([line], delimiter=cfg.file_delimiter), [])
+        for key in {_key(line), _key(cfg.file_delimiter.join(fields))}:
+            index.setdefault(key, []).append(number)
+    return index
+
+
+def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
+    """Quarantine rows for the rejected rows of the committed files."""
+    from pyspark.sql import functions as F
+
+    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
+    if not uris:
+        return []
+    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
+    by_file: dict = {}
+    for row in rejected:
+        by_file.setdefault(row["_file"], []).append(row)
+    out = []
+    for uri, rows in sorted(by_file.items()):
+        source = batch.mapping[uri]
+        index = _line_index(cfg, source) if cfg.source_file_format == "csv" else {}
+        used: set = set()
+        for row in rows:
+            line = next((n for n in index.get(_key(row["_raw"]), []) if n not in used), None)
+            used.add(line)
+            out.append(dict(
+                config_id=cfg.config_id, execution_id=execution_id,
+                source_file_path=source.display_path, date_partition=source.date,
+                line_number=line, reason=row["_reject"], raw_record=(row["_raw"] or "")[:8000],
+                quarantined_at=now,
+            ))
+    return sorted(out, key=lambda r: (r["source_file_path"], r["line_number"] or 0))
+
+
+def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
+    """Replace the quarantine rows of these files of this config by rows, in one commit."""
+    if not files:
+        return
+    name = qualified(QUARANTINE_TABLE.name)
+    from ..schema import spark_schema
+
+    data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
+    frame = spark.createDataFrame(data, spark_schema(QUARANTINE_TABLE))
+    paths = ", ".join(sql_string_literal(p) for p in files)
+    where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)

@@ -1,0 +1,94 @@
+"""What a run returns: per-config results, warnings, the dry-run plan; JSON and a text table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ConfigResult:
+    config_id: str
+    status: str = "no_new_data"
+    dates_loaded: list = field(default_factory=list)
+    rows_read: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_deleted: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    error_message: str | None = None
+    notes: list = field(default_factory=list)
+    file_errors: dict = field(default_factory=dict)
+    reject_reasons: dict = field(default_factory=dict)
+    collapsed_duplicates: int = 0
+    strategy: str = "fail"
+
+    @property
+    def failed(self) -> bool:
+        """Makes the run exit non-zero: a failure, or errors recorded under 'log'."""
+        return self.status == "failed" or (
+            self.status == "completed_with_errors" and self.strategy != "skip")
+
+
+@dataclass
+class PlannedFile:
+    path: str
+    date: str | None
+    size: int
+
+
+@dataclass
+class ConfigPlan:
+    config_id: str
+    target: str
+    write_mode: str
+    dates: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+    error_message: str | None = None
+
+
+@dataclass
+class IngestionResult:
+    execution_id: str
+    configs: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    plan: list | None = None
+
+    @property
+    def failed(self) -> bool:
+        if self.plan is not None:
+            return any(p.error_message for p in self.plan)
+        return any(c.failed for c in self.configs)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"execution_id": self.execution_id, "failed": self.failed,
+             "warnings": self.warnings, "configs": [asdict(c) for c in self.configs],
+             "plan": None if self.plan is None else [asdict(p) for p in self.plan]},
+            indent=2, sort_keys=True, default=str)
+
+    def render_table(self) -> str:
+        """An aligned text table: one line per config (or per planned config on a dry run)."""
+        if self.plan is not None:
+            head = ("config", "target", "mode", "dates", "files", "error")
+            body = [(p.config_id, p.target, p.write_mode, _dates(p.dates), str(len(p.files)),
+                     p.error_message or "") for p in self.plan]
+        else:
+            head = ("config", "dates loaded", "read", "inserted", "updated", "rejected",
+                    "status", "seconds", "error")
+            body = [(c.config_id, _dates(c.dates_loaded), str(c.rows_read), str(c.rows_inserted),
+                     str(c.rows_updated), str(c.rows_rejected), c.status, f"{c.seconds:.1f}",
+                     (c.error_message or "")[:80]) for c in self.configs]
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
+                 for row in [head, *body]]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _dates(dates) -> str:
+    if not dates:
+        return "-"
+    return dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)})"
