@@ -78,8 +78,9 @@ def compile_all(environment: str = "local", project=None, output=None):
 
 @dataclass
 class DdlRunReport:
-    ran: list[str] = field(default_factory=list)
+    ran: list[str] = field(default_factory=list)  # notebooks, in order
     outputs: list[Path] = field(default_factory=list)
+    scripts: list[tuple[str, str]] = field(default_factory=list)  # (script id, ran|skipped)
 
 
 def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> DdlRunReport:
@@ -101,10 +102,14 @@ def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> D
             folder = target_folder(target)
             if target.kind == "lakehouse":
                 output = _run_lakehouse_notebook(root, folder, name, rerun, dirs)
+                scripts = _script_outcomes(output)
             else:
-                output = _run_warehouse_notebook(root, folder, name, target.name, rerun, dirs)
+                output, scripts = _run_warehouse_notebook(
+                    root, folder, name, target.name, rerun, dirs
+                )
             report.ran.append(name)
             report.outputs.append(output)
+            report.scripts += scripts
     return report
 
 
@@ -153,10 +158,26 @@ def _run_warehouse_notebook(root: Path, folder: str, name: str, warehouse: str, 
     db_path = dirs["warehouse"] / f"{warehouse}.duckdb"
     print(f"running {name} on {db_path}", flush=True)
     try:
-        run_warehouse_cells(cells, str(db_path), rerun=frozenset(rerun))
+        result = run_warehouse_cells(cells, str(db_path), rerun=frozenset(rerun))
     except IngenFabError as exc:
         raise RunError(f"{name} failed: {exc}") from None
-    return db_path
+    outcomes = [(s, "ran") for s in result.scripts_run]
+    outcomes += [(s, "skipped") for s in result.scripts_skipped]
+    return db_path, outcomes
+
+
+def _script_outcomes(executed: Path) -> list[tuple[str, str]]:
+    """(script id, ran|skipped) from the stream output of an executed lakehouse DDL notebook."""
+    import nbformat
+
+    outcomes = []
+    for cell in nbformat.read(str(executed), as_version=4).cells:
+        for out in cell.get("outputs", []):
+            for line in out.get("text", "").splitlines() if out.get("output_type") == "stream" else []:
+                word, _, rest = line.partition(" ")
+                if word in ("ran", "skipped") and rest.startswith("Lakehouses/"):
+                    outcomes.append((rest.split(" ")[0], word))
+    return outcomes
 
 
 def lakehouse_sql(query: str):

@@ -40,4 +40,9 @@ def run_command(modes, rerun, environment) -> None:
     from ingen_fab import api
 
     report = api.run_ddl(modes, rerun, environment)
-    click.echo(f"ran {len(report.ran)} notebooks")
+    for script_id, outcome in report.scripts:
+        click.echo(f"  {outcome:<8}{script_id}")
+    ran = sum(1 for _, outcome in report.scripts if outcome == "ran")
+    click.echo(
+        f"ran {len(report.ran)} notebooks: {ran} scripts ran, {len(report.scripts) - ran} skipped"
+    )

@@ -98,6 +98,8 @@ def _build_local(root: str):
         builder = builder.config("spark.jars", ",".join(jars))
     else:
         builder = builder.config("spark.jars.packages", ",".join(DELTA_ARTIFACTS))
+        if os.environ.get("INGEN_FAB_IVY_SETTINGS"):
+            builder = builder.config("spark.jars.ivySettings", os.environ["INGEN_FAB_IVY_SETTINGS"])
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..schema import CONFIG_TABLE
 from ..tables import qualified, utc_now
 from . import ledger
-from .config import date_range, from_row, sort_key, validate
+from .config import date_range, from_row, validate
 from .discovery import discover
 from .errors import ConfigError, IngestionAborted, IngestionError
 from .filesystem import resolve_source
@@ -66,16 +66,19 @@ def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
     return rows
 
 
-def _group_warning(spark, execution_group, all_rows) -> list[str]:
+def _group_warning(spark, execution_group, run_rows, all_rows) -> list[str]:
+    """Warn when a lower execution group of the same relationship group(s) never loaded."""
     if execution_group is None:
         return []
+    related = {r.get("table_relationship_group") for r in run_rows} - {None, ""}
     earlier = [r for r in all_rows if str(r.get("active_yn") or "").upper() == "Y"
-               and (r.get("execution_group") or 0) < int(execution_group)]
+               and (r.get("execution_group") or 0) < int(execution_group)
+               and (not related or r.get("table_relationship_group") in related)]
     if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
         return []
     groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
-    return [f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
-            "load the master data first or referential integrity checks will fail"]
+    return [(f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
+             "load the master data first or referential integrity checks will fail")]
 
 
 def _preflight(spark, row: dict):
@@ -112,7 +115,7 @@ def run_ingestion(spark, execution_group: int | None = None, config_id: str | No
     all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
     if _ledger_exists(spark):
-        result.warnings += _group_warning(spark, execution_group, all_rows)
+        result.warnings += _group_warning(spark, execution_group, rows, all_rows)
     checked = []
     for row in rows:
         try:

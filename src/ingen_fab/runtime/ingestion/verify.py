@@ -1,0 +1,123 @@
+"""verify_ingestion: date coverage, duplicate merge keys and orphaned foreign keys.
+
+- Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
+  date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
+- Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Orphans: inside a table_relationship_group, a config merged on exactly one key column K
+  owns K; any other target of the group with a column K must only hold values found in the
+  owner (NULLs are not orphans).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from ..schema import CONFIG_TABLE
+from ..tables import qualified
+from . import ledger
+from .config import from_row
+from .inference import q
+from .writers import table_name, target_exists
+
+
+@dataclass
+class VerifyReport:
+    lines: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def render(self) -> str:
+        out = list(self.lines)
+        out += [f"PROBLEM: {p}" for p in self.problems]
+        out.append("OK: no problems found" if self.ok else f"{len(self.problems)} problem(s)")
+        return "\n".join(out)
+
+
+def _loaded_dates(spark, config_id) -> set:
+    state = ledger.load_state(spark, config_id)
+    return {r.date_partition for r in state.values()
+            if r.status == ledger.LOADED and r.date_partition is not None}
+
+
+def _coverage(spark, cfg, report) -> None:
+    loaded = _loaded_dates(spark, cfg.config_id)
+    lo = cfg.date_range_start or (min(loaded) if loaded else None)
+    hi = cfg.date_range_end or (max(loaded) if loaded else None)
+    if lo is None or hi is None:
+        report.problems.append(f"{cfg.config_id}: no date loaded yet")
+        return
+    days = [lo + _dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+    missing = [d for d in days if d not in loaded]
+    report.lines.append(f"{cfg.config_id}: {len(days) - len(missing)}/{len(days)} dates "
+                        f"loaded ({lo}..{hi})")
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:10])
+        more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
+        report.problems.append(f"{cfg.config_id}: {len(missing)} date(s) missing: {shown}{more}")
+
+
+def _duplicates(spark, cfg, report) -> None:
+    from pyspark.sql import functions as F
+
+    keys = [F.col(q(k)) for k in cfg.merge_keys]
+    dupes = (spark.table(table_name(cfg)).groupBy(*keys).count()
+             .where(F.col("count") > 1).count())
+    if dupes:
+        report.problems.append(f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
+                               f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+                               f"{', '.join(cfg.merge_keys)}")
+
+
+def _orphans(spark, configs, report) -> None:
+    from pyspark.sql import functions as F
+
+    groups: dict = {}
+    for cfg in configs:
+        if cfg.table_relationship_group:
+            groups.setdefault(cfg.table_relationship_group, []).append(cfg)
+    for members in groups.values():
+        owners = {c.merge_keys[0].lower(): c for c in members
+                  if c.write_mode == "merge" and len(c.merge_keys) == 1}
+        for child in members:
+            columns = {c.lower(): c for c in spark.table(table_name(child)).columns}
+            for key, owner in sorted(owners.items()):
+                if owner is child or key not in columns:
+                    continue
+                fk = F.col(q(columns[key]))
+                parent = spark.table(table_name(owner)).select(F.col(q(owner.merge_keys[0]))
+                                                                .alias("_k")).distinct()
+                orphans = (spark.table(table_name(child)).where(fk.isNotNull())
+                           .join(parent, fk == F.col("_k"), "left_anti").count())
+                line = (f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
+                        f"{orphans} orphaned row(s)")
+                report.lines.append(line)
+                if orphans:
+                    report.problems.append(line)
+
+
+def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport:
+    """Check the loaded targets of the active configs (or of config_ids)."""
+    report = VerifyReport()
+    rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    if config_ids:
+        rows = [r for r in rows if r["config_id"] in set(config_ids)]
+    else:
+        rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    configs = []
+    for row in sorted(rows, key=lambda r: str(r["config_id"])):
+        cfg = from_row(row)
+        if not target_exists(spark, cfg):
+            report.problems.append(f"{cfg.config_id}: target {cfg.target_schema_name}."
+                                   f"{cfg.target_table_name} does not exist (never loaded)")
+            continue
+        configs.append(cfg)
+        if cfg.import_pattern == "date_partitioned":
+            _coverage(spark, cfg, report)
+        if cfg.write_mode == "merge" and cfg.merge_keys:
+            _duplicates(spark, cfg, report)
+    _orphans(spark, configs, report)
+    return report

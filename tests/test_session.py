@@ -1,0 +1,67 @@
+"""The one Spark session factory: local master, Delta, UTC, tables visible by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from ingen_fab.runtime import session
+
+pytestmark = pytest.mark.spark
+
+
+def test_local_session_settings(spark, lakehouse_root):
+    conf = spark.conf
+    assert conf.get("spark.sql.session.timeZone") == "UTC"
+    assert conf.get("spark.ui.enabled") == "false"
+    assert int(conf.get("spark.sql.shuffle.partitions")) <= 8
+    assert "DeltaSparkSessionExtension" in conf.get("spark.sql.extensions")
+    assert spark.sparkContext.master.startswith("local")
+    assert session.session_root(spark) == str(lakehouse_root)
+    assert spark.catalog.currentDatabase() == "dbo"
+
+
+def test_tables_written_here_are_visible_by_name_in_a_new_process(spark, lakehouse_root):
+    session.ensure_schema(spark, "visible")
+    spark.range(3).write.format("delta").saveAsTable("visible.numbers")
+    spark.range(2).write.format("delta").saveAsTable("plain_numbers")
+    assert (lakehouse_root / "Tables/visible/numbers/_delta_log").is_dir()
+    assert (lakehouse_root / "Tables/dbo/plain_numbers/_delta_log").is_dir()
+    code = (
+        "from ingen_fab.runtime.session import get_spark\n"
+        f"s = get_spark({str(lakehouse_root)!r})\n"
+        "print(s.sql('SELECT COUNT(*) FROM visible.numbers').first()[0],"
+        " s.sql('SELECT COUNT(*) FROM plain_numbers').first()[0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split()[-2:] == ["3", "2"]
+
+
+def test_delta_jars_come_from_the_install_cache():
+    jars = session.delta_jars()
+    assert len(jars) == 2 and all(j.endswith(".jar") for j in jars)
+
+
+def test_missing_jars_and_unreachable_packages_give_one_message(tmp_path):
+    code = (
+        "from ingen_fab.runtime.session import get_spark\n"
+        f"get_spark({str(tmp_path / 'lh')!r})\n"
+    )
+    env = {
+        **__import__("os").environ,
+        "INGEN_FAB_JAR_DIR": str(tmp_path / "no_jars"),
+        # an Ivy settings file naming no resolver: spark.jars.packages cannot resolve anything
+        "SPARK_SUBMIT_OPTS": f"-Divy.home={tmp_path}/ivy",
+    }
+    (tmp_path / "ivysettings.xml").write_text(
+        "<ivysettings><settings defaultResolver='none'/><resolvers>"
+        "<filesystem name='none'><artifact pattern='/nonexistent/[artifact].[ext]'/></filesystem>"
+        "</resolvers></ivysettings>"
+    )
+    env["INGEN_FAB_IVY_SETTINGS"] = str(tmp_path / "ivysettings.xml")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert result.returncode != 0
+    assert "make install" in result.stderr.strip().splitlines()[-1]
