@@ -11,7 +11,9 @@ pytestmark = pytest.mark.spark
 
 
 def test_append_two_days_then_rerun_loads_nothing(spark, tmp_path):
-    day_file(tmp_path, D1, "a_20240101.csv", "id,amount,day\n001,1.5,2024-01-01\n002,2,2024-01-01\n")
+    day_file(
+        tmp_path, D1, "a_20240101.csv", "id,amount,day\n001,1.5,2024-01-01\n002,2,2024-01-01\n"
+    )
     day_file(tmp_path, D2, "a_20240102.csv", "id,amount,day\n003,3.25,2024-01-02\n")
     add_configs(spark, config("smoke_append", tmp_path, "smoke_append"))
     result = run_ingestion(spark, config_id="smoke_append")

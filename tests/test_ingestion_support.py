@@ -9,23 +9,42 @@ from ingen_fab.runtime.ingestion import ensure_ingestion_tables
 from ingen_fab.runtime.schema import CONFIG_TABLE
 from ingen_fab.runtime.tables import upsert_rows
 
-LINEAGE = ("_ingestion_timestamp", "_ingestion_execution_id", "_source_file_path",
-           "_source_date_partition")
+LINEAGE = (
+    "_ingestion_timestamp",
+    "_ingestion_execution_id",
+    "_source_file_path",
+    "_source_date_partition",
+)
 
 
 def config(config_id: str, source, table: str, **overrides) -> dict:
     """A full config row; every test passes its own config_id and table."""
-    row = dict(
-        config_id=config_id, config_name=config_id, source_file_path=str(source),
-        source_file_format="csv", file_delimiter=",", has_header=True, encoding="utf-8",
-        custom_schema_json=None, target_schema_name="itest", target_table_name=table,
-        write_mode="append", merge_keys=None, import_pattern="date_partitioned",
-        date_partition_format="YYYY/MM/DD", file_discovery_pattern="**/*.csv",
-        batch_import_enabled=True, date_range_start=None, date_range_end=None,
-        skip_existing_dates=False, table_relationship_group=config_id,
-        import_sequence_order=1, execution_group=9000, error_handling_strategy="fail",
-        active_yn="Y",
-    )
+    row = {
+        "config_id": config_id,
+        "config_name": config_id,
+        "source_file_path": str(source),
+        "source_file_format": "csv",
+        "file_delimiter": ",",
+        "has_header": True,
+        "encoding": "utf-8",
+        "custom_schema_json": None,
+        "target_schema_name": "itest",
+        "target_table_name": table,
+        "write_mode": "append",
+        "merge_keys": None,
+        "import_pattern": "date_partitioned",
+        "date_partition_format": "YYYY/MM/DD",
+        "file_discovery_pattern": "**/*.csv",
+        "batch_import_enabled": True,
+        "date_range_start": None,
+        "date_range_end": None,
+        "skip_existing_dates": False,
+        "table_relationship_group": config_id,
+        "import_sequence_order": 1,
+        "execution_group": 9000,
+        "error_handling_strategy": "fail",
+        "active_yn": "Y",
+    }
     row.update(overrides)
     return row
 
@@ -57,19 +76,23 @@ def rows(spark, schema: str, table: str, order: str | None = None, lineage=False
     frame = spark.table(f"`{schema}`.`{table}`")
     cols = [c for c in frame.columns if lineage or c not in LINEAGE]
     out = [r.asDict() for r in frame.select(*cols).collect()]
-    return sorted(out, key=lambda r: str(r.get(order) if order else sorted(r.items())))
+    if order:
+        return sorted(out, key=lambda r: (r.get(order) is None, r.get(order)))
+    return sorted(out, key=lambda r: str(sorted(r.items())))
 
 
 def log_rows(spark, config_id: str) -> list:
     return spark.sql(
         "SELECT * FROM dbo.log_flat_file_ingestion WHERE config_id = "
-        f"'{config_id}' ORDER BY job_start_time").collect()
+        f"'{config_id}' ORDER BY job_start_time"
+    ).collect()
 
 
 def ledger_rows(spark, config_id: str) -> list:
     return spark.sql(
         "SELECT * FROM dbo.log_flat_file_ingestion_files WHERE config_id = "
-        f"'{config_id}' ORDER BY recorded_at, file_path").collect()
+        f"'{config_id}' ORDER BY recorded_at, file_path"
+    ).collect()
 
 
 D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)

@@ -82,4 +82,4 @@ def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
 
 def utc_now() -> _dt.datetime:
     """Naive UTC now, the form the log tables store."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)

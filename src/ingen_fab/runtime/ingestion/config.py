@@ -128,8 +128,11 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
         raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
     for column in ("target_schema_name", "target_table_name"):
         if not is_identifier(getattr(cfg, column)):
-            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier "
-                                    "(letters, digits and _, not starting with a digit)")
+            raise cfg.error(
+                column,
+                f"{getattr(cfg, column)!r} is not an identifier "
+                "(letters, digits and _, not starting with a digit)",
+            )
     if cfg.write_mode == "merge" and not cfg.merge_keys:
         raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
     for key in cfg.merge_keys:
@@ -152,7 +155,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     if cfg.custom_schema_json:
         try:
             declared_schema(cfg)
-        except Exception as exc:  # any parse failure is a config error
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
             raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
     return cfg
 

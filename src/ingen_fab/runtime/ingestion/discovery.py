@@ -48,9 +48,9 @@ def glob_regex(pattern: str | None) -> re.Pattern:
         elif pattern[i] == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
             end = pattern.index("]", i + 2)
-            body = pattern[i + 1:end]
+            body = pattern[i + 1 : end]
             body = "^" + body[1:] if body.startswith("!") else body
             out.append("[" + body.replace("\\", "\\\\") + "]")
             i = end + 1
@@ -81,7 +81,7 @@ def _in_range(value, lo, hi) -> bool:
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("_")
+    return name.startswith((".", "_"))
 
 
 def _walk_files(loc: Location, regex, prefix: str = ""):
@@ -130,8 +130,9 @@ def date_folders(loc: Location, fmt: str, lo, hi):
 
 def _source(loc: Location, rel: str, entry, when) -> SourceFile:
     child = loc.child(rel)
-    return SourceFile(child.display_path, child.spark_path, child.list_path, rel, when,
-                      entry.size, entry.mtime)
+    return SourceFile(
+        child.display_path, child.spark_path, child.list_path, rel, when, entry.size, entry.mtime
+    )
 
 
 def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> list[SourceFile]:
@@ -142,8 +143,17 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
         entry = loc.fs.stat(loc.list_path)
         when = name_date(entry.name)
         parent = Location(loc.list_path, loc.spark_path, loc.display_path, loc.fs)
-        found.append(SourceFile(parent.display_path, parent.spark_path, parent.list_path,
-                                entry.name, when, entry.size, entry.mtime))
+        found.append(
+            SourceFile(
+                parent.display_path,
+                parent.spark_path,
+                parent.list_path,
+                entry.name,
+                when,
+                entry.size,
+                entry.mtime,
+            )
+        )
     elif cfg.import_pattern == "date_partitioned" and cfg.date_partition_format != "filename":
         for when, folder in date_folders(loc, cfg.date_partition_format, lo, hi):
             if when in skip_dates:

@@ -42,7 +42,9 @@ class RunContext:
 
 
 def _one_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    java = getattr(exc, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(exc)
+    text = text.strip().splitlines()[0] if text.strip() else ""
     if isinstance(exc, IngestionError):
         return text
     return f"{exc.__class__.__name__}: {text}"[:1000]
@@ -56,8 +58,7 @@ def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
     if config_id is not None:
         rows = [r.asDict() for r in frame.where(F.col("config_id") == config_id).collect()]
         if not rows:
-            raise IngestionError(f"no config with config_id {config_id!r} in "
-                                 f"{CONFIG_TABLE.name}")
+            raise IngestionError(f"no config with config_id {config_id!r} in {CONFIG_TABLE.name}")
         return rows
     rows = [r.asDict() for r in frame.collect()]
     rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
@@ -71,14 +72,22 @@ def _group_warning(spark, execution_group, run_rows, all_rows) -> list[str]:
     if execution_group is None:
         return []
     related = {r.get("table_relationship_group") for r in run_rows} - {None, ""}
-    earlier = [r for r in all_rows if str(r.get("active_yn") or "").upper() == "Y"
-               and (r.get("execution_group") or 0) < int(execution_group)
-               and (not related or r.get("table_relationship_group") in related)]
+    earlier = [
+        r
+        for r in all_rows
+        if str(r.get("active_yn") or "").upper() == "Y"
+        and (r.get("execution_group") or 0) < int(execution_group)
+        and (not related or r.get("table_relationship_group") in related)
+    ]
     if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
         return []
     groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
-    return [(f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
-             "load the master data first or referential integrity checks will fail")]
+    return [
+        (
+            f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
+            "load the master data first or referential integrity checks will fail"
+        )
+    ]
 
 
 def _preflight(spark, row: dict):
@@ -100,18 +109,37 @@ def _preflight(spark, row: dict):
     return cfg, loc
 
 
-def run_ingestion(spark, execution_group: int | None = None, config_id: str | None = None,
-                  start_date: str | None = None, end_date: str | None = None,
-                  dry_run: bool = False, execution_id: str | None = None,
-                  stop_after_files: int | None = None, progress=None) -> IngestionResult:
+def run_ingestion(
+    spark,
+    execution_group: int | None = None,
+    config_id: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    dry_run: bool = False,
+    execution_id: str | None = None,
+    stop_after_files: int | None = None,
+    progress=None,
+) -> IngestionResult:
     """Run the configs of a group, one config, or all active configs in group order."""
     if not dry_run:
         ensure_ingestion_tables(spark)
-    ctx = RunContext(spark, execution_id or str(uuid.uuid4()), start_date, end_date, dry_run,
-                     stop_after_files, progress)
-    rows = sorted(load_configs(spark, execution_group, config_id),
-                  key=lambda r: (r.get("execution_group") or 0,
-                                 r.get("import_sequence_order") or 0, str(r["config_id"])))
+    ctx = RunContext(
+        spark,
+        execution_id or str(uuid.uuid4()),
+        start_date,
+        end_date,
+        dry_run,
+        stop_after_files,
+        progress,
+    )
+    rows = sorted(
+        load_configs(spark, execution_group, config_id),
+        key=lambda r: (
+            r.get("execution_group") or 0,
+            r.get("import_sequence_order") or 0,
+            str(r["config_id"]),
+        ),
+    )
     all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
     if _ledger_exists(spark):
@@ -122,9 +150,14 @@ def run_ingestion(spark, execution_group: int | None = None, config_id: str | No
             checked.append((row, *_preflight(spark, row), None))
         except ConfigError as exc:
             checked.append((row, None, None, exc))
-    stop_reason = next((f"not run: config {r['config_id']} is invalid and its "
-                        "error_handling_strategy is fail" for r, _, _, e in checked
-                        if e is not None and _strategy(r) == "fail"), None)
+    stop_reason = next(
+        (
+            f"not run: config {r['config_id']} is invalid and its error_handling_strategy is fail"
+            for r, _, _, e in checked
+            if e is not None and _strategy(r) == "fail"
+        ),
+        None,
+    )
     for row, cfg, loc, error in checked:
         if dry_run:
             result.plan.append(_plan(ctx, row, cfg, loc, error))
@@ -132,7 +165,9 @@ def run_ingestion(spark, execution_group: int | None = None, config_id: str | No
         res = _run_checked(ctx, row, cfg, loc, error, stop_reason)
         result.configs.append(res)
         if res.status == "failed" and _strategy(row) == "fail" and stop_reason is None:
-            stop_reason = f"not run: config {res.config_id} failed under error_handling_strategy fail"
+            stop_reason = (
+                f"not run: config {res.config_id} failed under error_handling_strategy fail"
+            )
     return result
 
 
@@ -159,13 +194,15 @@ def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
             load_config(ctx, cfg, loc, res)
         except IngestionAborted:
             raise
-        except Exception as exc:  # any failure of this config is recorded, not raised
+        except Exception as exc:  # noqa: BLE001 - recorded in the log, not raised
             res.status, res.error_message = "failed", _one_line(exc)
     res.seconds = time.monotonic() - t0
     path = getattr(loc, "display_path", None) or row.get("source_file_path")
     write_log(ctx.spark, [log_row(res.config_id, ctx.execution_id, res, started, path)])
-    ctx.say(f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
-            f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)")
+    ctx.say(
+        f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
+        f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)"
+    )
     return res
 
 
@@ -182,5 +219,5 @@ def _plan(ctx, row, cfg, loc, error):
         if not cfg.batch_import_enabled:
             files = oldest_date_only(files)
         return plan_entry(cfg, files)
-    except Exception as exc:
+    except Exception as exc:  # noqa: BLE001 - shown in the plan
         return plan_entry(cfg, (), _one_line(exc))

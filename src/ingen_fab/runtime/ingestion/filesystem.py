@@ -12,7 +12,7 @@ import datetime as _dt
 import hashlib
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..session import in_fabric, session_root
 
@@ -36,9 +36,16 @@ class LocalFileSystem:
         with os.scandir(path) as it:
             for item in it:
                 stat = item.stat()
-                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.timezone.utc)
-                entries.append(Entry(item.name, item.path, item.is_dir(), stat.st_size,
-                                     mtime.replace(tzinfo=None)))
+                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC)
+                entries.append(
+                    Entry(
+                        item.name,
+                        item.path,
+                        item.is_dir(),
+                        stat.st_size,
+                        mtime.replace(tzinfo=None),
+                    )
+                )
         return sorted(entries, key=lambda e: e.name)
 
     def exists(self, path: str) -> bool:
@@ -49,7 +56,7 @@ class LocalFileSystem:
 
     def stat(self, path: str) -> Entry:
         st = os.stat(path)
-        mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.timezone.utc).replace(tzinfo=None)
+        mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).replace(tzinfo=None)
         return Entry(os.path.basename(path), path, os.path.isdir(path), st.st_size, mtime)
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
@@ -76,7 +83,7 @@ class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
         out = []
         for info in self.fs.ls(path):
             ms = getattr(info, "modifyTime", 0) or 0
-            mtime = _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).replace(tzinfo=None)
+            mtime = _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC).replace(tzinfo=None)
             out.append(Entry(info.name.rstrip("/"), info.path, info.isDir, info.size, mtime))
         return sorted(out, key=lambda e: e.name)
 
@@ -109,18 +116,22 @@ class Location:
     list_path: str
     spark_path: str
     display_path: str
-    fs: object
+    fs: object = field(compare=False, repr=False)
 
     def child(self, rel: str) -> Location:
         join = posixpath.join if "://" in self.list_path else os.path.join
-        return Location(join(self.list_path, rel), posixpath.join(self.spark_path, rel),
-                        posixpath.join(self.display_path, rel), self.fs)
+        return Location(
+            join(self.list_path, rel),
+            posixpath.join(self.spark_path, rel),
+            posixpath.join(self.display_path, rel),
+            self.fs,
+        )
 
 
 def _files_relative(parts: list[str]) -> str | None:
     """The path from the first 'Files' component on, or None."""
     if "Files" in parts:
-        return "/".join(parts[parts.index("Files"):])
+        return "/".join(parts[parts.index("Files") :])
     return None
 
 
@@ -130,7 +141,7 @@ def resolve_source(spark, source_path: str) -> Location:
     fabric = in_fabric()
     if "://" in path:
         fs = NotebookUtilsFileSystem() if fabric else LocalFileSystem()
-        local = path[len("file://"):] if path.startswith("file://") else path
+        local = path.removeprefix("file://")
         return Location(local if not fabric else path, path, path, fs)
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if fabric:  # pragma: no cover - only inside Fabric
@@ -144,10 +155,9 @@ def resolve_source(spark, source_path: str) -> Location:
         display = inside if inside.split(os.sep)[0] == "Files" else path
         return Location(path, path, display.replace(os.sep, "/"), LocalFileSystem())
     rel = _files_relative(parts) or "/".join(parts)
-    return Location(os.path.join(root, *rel.split("/")), os.path.join(root, *rel.split("/")),
-                    rel, LocalFileSystem())
-
-
-def choose_file_system():
-    """The file system for lakehouse-relative paths in this place (Fabric mount or local)."""
-    return LocalFileSystem()
+    return Location(
+        os.path.join(root, *rel.split("/")),
+        os.path.join(root, *rel.split("/")),
+        rel,
+        LocalFileSystem(),
+    )

@@ -27,8 +27,9 @@ def try_cast(name: str, type_name: str):
     return F.expr(f"try_cast({q(name)} AS {type_name})")
 
 
-def reject_expr(data_columns, source_types: dict, known: dict, check_encoding: bool,
-                corrupt_reason: str):
+def reject_expr(
+    data_columns, source_types: dict, known: dict, check_encoding: bool, corrupt_reason: str
+):
     """The Column giving a row's reject reason (NULL for a good row)."""
     from pyspark.sql import functions as F
 
@@ -80,8 +81,14 @@ def choose_types(columns, totals: dict) -> dict:
         nn = got["nn"]
         chosen = "string"
         if nn:
-            for check, type_name in (("int", "int"), ("bigint", "bigint"), ("num", "double"),
-                                     ("date", "date"), ("ts", "timestamp"), ("bool", "boolean")):
+            for check, type_name in (
+                ("int", "int"),
+                ("bigint", "bigint"),
+                ("num", "double"),
+                ("date", "date"),
+                ("ts", "timestamp"),
+                ("bool", "boolean"),
+            ):
                 if got[check] == nn:
                     chosen = type_name
                     break

@@ -77,13 +77,21 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
 def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:
     """One ledger row for a file; stats = (rows_read, rows_written, rows_rejected)."""
     read, written, rejected = stats
-    return dict(
-        config_id=cfg_id, execution_id=execution_id, date_partition=source.date,
-        file_path=source.display_path, file_size=source.size,
-        modification_time=source.mtime, content_hash=digest, rows_read=read,
-        rows_written=written, rows_rejected=rejected, status=status,
-        error_message=(error or None) and str(error)[:4000], recorded_at=utc_now(),
-    )
+    return {
+        "config_id": cfg_id,
+        "execution_id": execution_id,
+        "date_partition": source.date,
+        "file_path": source.display_path,
+        "file_size": source.size,
+        "modification_time": source.mtime,
+        "content_hash": digest,
+        "rows_read": read,
+        "rows_written": written,
+        "rows_rejected": rejected,
+        "status": status,
+        "error_message": (error or None) and str(error)[:4000],
+        "recorded_at": utc_now(),
+    }
 
 
 def record(spark, rows: list[dict]) -> None:

@@ -67,8 +67,11 @@ def _choose(cfg, files, errors) -> tuple[list, dict]:
         keep = [f for f in files if f.date not in bad_dates]
         why = "not loaded: another file of its date failed"
     kept = {f.display_path for f in keep}
-    failed = {f.display_path: errors.get(f.display_path) or why
-              for f in files if f.display_path not in kept}
+    failed = {
+        f.display_path: errors.get(f.display_path) or why
+        for f in files
+        if f.display_path not in kept
+    }
     return keep, failed
 
 
@@ -80,15 +83,24 @@ def load_config(ctx, cfg, loc, res) -> None:
     if not files:
         res.status = "no_new_data"
         return
-    batch = read_batch(ctx.spark, cfg, files, target_types(ctx.spark, cfg), ctx.execution_id,
-                       _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None))
+    batch = read_batch(
+        ctx.spark,
+        cfg,
+        files,
+        target_types(ctx.spark, cfg),
+        ctx.execution_id,
+        _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+    )
     try:
         if batch is not None:
             names = {c.lower() for c, _ in batch.columns}
             missing = [k for k in cfg.merge_keys if k.lower() not in names]
             if cfg.write_mode == "merge" and missing:
-                raise cfg.error("merge_keys", f"{', '.join(missing)} not in the data "
-                                f"(columns: {', '.join(c for c, _ in batch.columns)})")
+                raise cfg.error(
+                    "merge_keys",
+                    f"{', '.join(missing)} not in the data "
+                    f"(columns: {', '.join(c for c, _ in batch.columns)})",
+                )
         errors = _file_errors(cfg, batch)
         keep, failed = _choose(cfg, files, errors)
         stats = batch.stats if batch is not None else {}
@@ -102,8 +114,10 @@ def load_config(ctx, cfg, loc, res) -> None:
             outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
         ctx.committed += len(keep)
         if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
-            raise IngestionAborted(f"stop_after_files={ctx.stop_after_files} reached after "
-                                   f"{cfg.config_id}'s data commit")
+            raise IngestionAborted(
+                f"stop_after_files={ctx.stop_after_files} reached after "
+                f"{cfg.config_id}'s data commit"
+            )
         if cfg.error_handling_strategy == "skip" and batch is not None and keep:
             rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
             write_quarantine(ctx.spark, cfg, rows, sorted(kept))
@@ -121,16 +135,24 @@ def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
         read, rejected = (st.rows, st.rejected) if st else (0, 0)
         ok = f.display_path in kept
         counts = (read, read - rejected if ok else 0, rejected)
-        rows.append(ledger.file_row(cfg.config_id, ctx.execution_id, f,
-                                    hashes.get(f.display_path), counts,
-                                    ledger.LOADED if ok else ledger.FAILED,
-                                    failed.get(f.display_path)))
+        rows.append(
+            ledger.file_row(
+                cfg.config_id,
+                ctx.execution_id,
+                f,
+                hashes.get(f.display_path),
+                counts,
+                ledger.LOADED if ok else ledger.FAILED,
+                failed.get(f.display_path),
+            )
+        )
     ledger.record(ctx.spark, rows)
 
 
 def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
-    res.dates_loaded = sorted({f.date.isoformat() for f in files
-                               if f.display_path in kept and f.date is not None})
+    res.dates_loaded = sorted(
+        {f.date.isoformat() for f in files if f.display_path in kept and f.date is not None}
+    )
     res.rows_read = sum(st.rows for st in stats.values())
     res.rows_rejected = sum(st.rejected for st in stats.values())
     for st in stats.values():
@@ -141,8 +163,9 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
         res.rows_deleted, res.collapsed_duplicates = outcome.deleted, outcome.collapsed
         res.notes += outcome.notes
         if outcome.collapsed:
-            res.notes.append(f"{outcome.collapsed} duplicate key row(s) collapsed "
-                             "(latest date wins)")
+            res.notes.append(
+                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+            )
     if batch is not None:
         res.notes += batch.notes
     res.file_errors = dict(failed)
@@ -154,6 +177,6 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
     else:
         res.status = "failed"
     if real:
-        first = sorted(real.items())[0][1]
+        first = min(real.items())[1]
         more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
         res.error_message = f"config {cfg.config_id}: {first}{more}"

@@ -12,8 +12,10 @@ def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
         target=f"{cfg.target_schema_name}.{cfg.target_table_name}",
         write_mode=cfg.write_mode,
         dates=dates,
-        files=[PlannedFile(f.display_path, f.date.isoformat() if f.date else None, f.size)
-               for f in files],
+        files=[
+            PlannedFile(f.display_path, f.date.isoformat() if f.date else None, f.size)
+            for f in files
+        ],
         error_message=error,
     )
 

@@ -30,7 +30,7 @@ def _line_index(cfg, source) -> dict:
     text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
     index: dict = {}
     first = 2 if cfg.has_header else 1
-    for number, line in enumerate(text.splitlines()[first - 1:], first):
+    for number, line in enumerate(text.splitlines()[first - 1 :], first):
         fields = next(csv.reader([line], delimiter=cfg.file_delimiter), [])
         for key in {_key(line), _key(cfg.file_delimiter.join(fields))}:
             index.setdefault(key, []).append(number)
@@ -56,12 +56,18 @@ def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[
         for row in rows:
             line = next((n for n in index.get(_key(row["_raw"]), []) if n not in used), None)
             used.add(line)
-            out.append(dict(
-                config_id=cfg.config_id, execution_id=execution_id,
-                source_file_path=source.display_path, date_partition=source.date,
-                line_number=line, reason=row["_reject"], raw_record=(row["_raw"] or "")[:8000],
-                quarantined_at=now,
-            ))
+            out.append(
+                {
+                    "config_id": cfg.config_id,
+                    "execution_id": execution_id,
+                    "source_file_path": source.display_path,
+                    "date_partition": source.date,
+                    "line_number": line,
+                    "reason": row["_reject"],
+                    "raw_record": (row["_raw"] or "")[:8000],
+                    "quarantined_at": now,
+                }
+            )
     return sorted(out, key=lambda r: (r["source_file_path"], r["line_number"] or 0))
 
 

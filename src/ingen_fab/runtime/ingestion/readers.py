@@ -16,8 +16,12 @@ from urllib.parse import unquote
 from . import inference
 from .config import declared_schema
 
-LINEAGE = ("_ingestion_timestamp", "_ingestion_execution_id", "_source_file_path",
-           "_source_date_partition")
+LINEAGE = (
+    "_ingestion_timestamp",
+    "_ingestion_execution_id",
+    "_source_file_path",
+    "_source_date_partition",
+)
 _HELPERS = ("_corrupt_record", "_file", "_reject")
 
 
@@ -63,8 +67,11 @@ def header_columns(cfg, source) -> list[str]:
 def source_head(source, limit: int = 65536) -> str:
     from .filesystem import LocalFileSystem
 
-    data = LocalFileSystem().read_bytes(source.list_path, limit) if "://" not in \
-        source.list_path else source_fs(source).read_bytes(source.list_path, limit)
+    data = (
+        LocalFileSystem().read_bytes(source.list_path, limit)
+        if "://" not in source.list_path
+        else source_fs(source).read_bytes(source.list_path, limit)
+    )
     return data.decode("utf-8", errors="replace")
 
 
@@ -85,12 +92,16 @@ def _read_csv(spark, cfg, files):
     for columns, members in groups.items():
         if not columns:
             continue
-        schema = StructType([StructField(c, StringType()) for c in columns]
-                            + [StructField("_corrupt_record", StringType())])
+        schema = StructType(
+            [StructField(c, StringType()) for c in columns]
+            + [StructField("_corrupt_record", StringType())]
+        )
         frame = (
             spark.read.schema(schema)
-            .option("header", cfg.has_header).option("sep", cfg.file_delimiter)
-            .option("encoding", cfg.encoding).option("mode", "PERMISSIVE")
+            .option("header", cfg.has_header)
+            .option("sep", cfg.file_delimiter)
+            .option("encoding", cfg.encoding)
+            .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", "_corrupt_record")
             .csv([s.spark_path for s in members])
             .select("*", F.col("_metadata.file_path").alias("_file"))
@@ -108,10 +119,14 @@ def _read_other(spark, cfg, files):
     if cfg.custom_schema_json:
         reader = reader.schema(declared_schema(cfg))
     if cfg.source_file_format == "json":
-        frame = (reader.option("encoding", cfg.encoding).option("mode", "PERMISSIVE")
-                 .option("columnNameOfCorruptRecord", "_corrupt_record").json(paths))
+        frame = (
+            reader.option("encoding", cfg.encoding)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt_record")
+            .json(paths)
+        )
     else:
-        frame = reader.option("mergeSchema", True).parquet(paths)
+        frame = reader.option("mergeSchema", "true").parquet(*paths)
     frame = frame.select("*", F.col("_metadata.file_path").alias("_file"))
     if "_corrupt_record" not in frame.columns:
         frame = frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
@@ -134,7 +149,7 @@ def match_files(uris, files) -> dict:
     for uri in uris:
         path = unquote(uri)
         path = path.split("://", 1)[1] if "://" in path else path
-        path = path[len("file:"):] if path.startswith("file:") else path
+        path = path.removeprefix("file:")
         parts = path.lstrip("/").split("/")
         for i in range(len(parts)):
             hit = by_path.get("/".join(parts[i:]))
@@ -164,12 +179,16 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
     source_types = dict(raw.dtypes)
     check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
     corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
-    raw = raw.withColumn("_reject", inference.reject_expr(data_cols, source_types, known,
-                                                          check_enc, corrupt))
+    raw = raw.withColumn(
+        "_reject", inference.reject_expr(data_cols, source_types, known, check_enc, corrupt)
+    )
     raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
-    rows = (raw.groupBy("_file", "_reject")
-            .agg(F.count(F.lit(1)).alias("_rows"), *inference.inference_aggs(unknown)).collect())
+    rows = (
+        raw.groupBy("_file", "_reject")
+        .agg(F.count(F.lit(1)).alias("_rows"), *inference.inference_aggs(unknown))
+        .collect()
+    )
     mapping = match_files({r["_file"] for r in rows}, readable)
     stats = {s.display_path: FileStats() for s in files}
     totals: dict = {}
@@ -186,7 +205,8 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
     good = _finish(raw, final, source_types, mapping, execution_id, now)
     rejects = raw.where(F.col("_reject").isNotNull()).select(
-        "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw"))
+        "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
+    )
     notes = _missing_notes(per_file, [c for c, _ in final])
     return Batch(good, rejects, stats, final, notes, raw, mapping)
 
@@ -194,9 +214,10 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
 def _raw_text(cfg, data_cols):
     from pyspark.sql import functions as F
 
-    joined = F.concat_ws(cfg.file_delimiter,
-                         *[F.coalesce(F.col(inference.q(c)).cast("string"), F.lit(""))
-                           for c in data_cols])
+    joined = F.concat_ws(
+        cfg.file_delimiter,
+        *[F.coalesce(F.col(inference.q(c)).cast("string"), F.lit("")) for c in data_cols],
+    )
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
@@ -209,17 +230,24 @@ def _finish(raw, final, source_types, mapping, execution_id, now):
         if type_name != source_types[name]:
             col = inference.try_cast(name, type_name)
         cols.append(col.alias(name))
-    paths = F.create_map(*[x for uri, s in mapping.items() for x in (F.lit(uri),
-                                                                      F.lit(s.display_path))])
-    dates = F.create_map(*[x for uri, s in mapping.items()
-                           for x in (F.lit(uri),
-                                     F.lit(s.date.isoformat() if s.date else None).cast("string"))])
+    nothing = F.lit(None).cast("string")
+    pairs = sorted(mapping.items())
+    paths = F.create_map(*[x for uri, s in pairs for x in (F.lit(uri), F.lit(s.display_path))])
+    dates = F.create_map(
+        *[
+            x
+            for uri, s in pairs
+            for x in (F.lit(uri), F.lit(s.date.isoformat() if s.date else None).cast("string"))
+        ]
+    )
+    path_col = paths[F.col("_file")] if pairs else nothing
+    date_col = dates[F.col("_file")] if pairs else nothing
     return raw.where(F.col("_reject").isNull()).select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
-        paths[F.col("_file")].alias("_source_file_path"),
-        F.to_date(dates[F.col("_file")]).alias("_source_date_partition"),
+        path_col.alias("_source_file_path"),
+        F.to_date(date_col).alias("_source_date_partition"),
     )
 
 
@@ -229,5 +257,8 @@ def _missing_notes(per_file: dict, columns: list) -> list:
         for name in columns:
             if name not in present:
                 missing.setdefault(name, []).append(path)
-    return [f"column {name} missing in {len(paths)} file(s) (loaded as NULL): "
-            f"{', '.join(sorted(paths)[:5])}" for name, paths in sorted(missing.items())]
+    return [
+        f"column {name} missing in {len(paths)} file(s) (loaded as NULL): "
+        f"{', '.join(sorted(paths)[:5])}"
+        for name, paths in sorted(missing.items())
+    ]

@@ -28,7 +28,8 @@ class ConfigResult:
     def failed(self) -> bool:
         """Makes the run exit non-zero: a failure, or errors recorded under 'log'."""
         return self.status == "failed" or (
-            self.status == "completed_with_errors" and self.strategy != "skip")
+            self.status == "completed_with_errors" and self.strategy != "skip"
+        )
 
 
 @dataclass
@@ -63,26 +64,63 @@ class IngestionResult:
 
     def to_json(self) -> str:
         return json.dumps(
-            {"execution_id": self.execution_id, "failed": self.failed,
-             "warnings": self.warnings, "configs": [asdict(c) for c in self.configs],
-             "plan": None if self.plan is None else [asdict(p) for p in self.plan]},
-            indent=2, sort_keys=True, default=str)
+            {
+                "execution_id": self.execution_id,
+                "failed": self.failed,
+                "warnings": self.warnings,
+                "configs": [asdict(c) for c in self.configs],
+                "plan": None if self.plan is None else [asdict(p) for p in self.plan],
+            },
+            indent=2,
+            sort_keys=True,
+            default=str,
+        )
 
     def render_table(self) -> str:
         """An aligned text table: one line per config (or per planned config on a dry run)."""
         if self.plan is not None:
             head = ("config", "target", "mode", "dates", "files", "error")
-            body = [(p.config_id, p.target, p.write_mode, _dates(p.dates), str(len(p.files)),
-                     p.error_message or "") for p in self.plan]
+            body = [
+                (
+                    p.config_id,
+                    p.target,
+                    p.write_mode,
+                    _dates(p.dates),
+                    str(len(p.files)),
+                    p.error_message or "",
+                )
+                for p in self.plan
+            ]
         else:
-            head = ("config", "dates loaded", "read", "inserted", "updated", "rejected",
-                    "status", "seconds", "error")
-            body = [(c.config_id, _dates(c.dates_loaded), str(c.rows_read), str(c.rows_inserted),
-                     str(c.rows_updated), str(c.rows_rejected), c.status, f"{c.seconds:.1f}",
-                     (c.error_message or "")[:80]) for c in self.configs]
+            head = (
+                "config",
+                "dates loaded",
+                "read",
+                "inserted",
+                "updated",
+                "rejected",
+                "status",
+                "seconds",
+                "error",
+            )
+            body = [
+                (
+                    c.config_id,
+                    _dates(c.dates_loaded),
+                    str(c.rows_read),
+                    str(c.rows_inserted),
+                    str(c.rows_updated),
+                    str(c.rows_rejected),
+                    c.status,
+                    f"{c.seconds:.1f}",
+                    (c.error_message or "")[:80],
+                )
+                for c in self.configs
+            ]
         widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip()
-                 for row in [head, *body]]
+        lines = [
+            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *body]
+        ]
         lines.insert(1, "  ".join("-" * w for w in widths))
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)

@@ -39,8 +39,11 @@ class VerifyReport:
 
 def _loaded_dates(spark, config_id) -> set:
     state = ledger.load_state(spark, config_id)
-    return {r.date_partition for r in state.values()
-            if r.status == ledger.LOADED and r.date_partition is not None}
+    return {
+        r.date_partition
+        for r in state.values()
+        if r.status == ledger.LOADED and r.date_partition is not None
+    }
 
 
 def _coverage(spark, cfg, report) -> None:
@@ -52,8 +55,9 @@ def _coverage(spark, cfg, report) -> None:
         return
     days = [lo + _dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
     missing = [d for d in days if d not in loaded]
-    report.lines.append(f"{cfg.config_id}: {len(days) - len(missing)}/{len(days)} dates "
-                        f"loaded ({lo}..{hi})")
+    report.lines.append(
+        f"{cfg.config_id}: {len(days) - len(missing)}/{len(days)} dates loaded ({lo}..{hi})"
+    )
     if missing:
         shown = ", ".join(d.isoformat() for d in missing[:10])
         more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
@@ -64,12 +68,13 @@ def _duplicates(spark, cfg, report) -> None:
     from pyspark.sql import functions as F
 
     keys = [F.col(q(k)) for k in cfg.merge_keys]
-    dupes = (spark.table(table_name(cfg)).groupBy(*keys).count()
-             .where(F.col("count") > 1).count())
+    dupes = spark.table(table_name(cfg)).groupBy(*keys).count().where(F.col("count") > 1).count()
     if dupes:
-        report.problems.append(f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
-                               f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-                               f"{', '.join(cfg.merge_keys)}")
+        report.problems.append(
+            f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
+            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+            f"{', '.join(cfg.merge_keys)}"
+        )
 
 
 def _orphans(spark, configs, report) -> None:
@@ -80,20 +85,32 @@ def _orphans(spark, configs, report) -> None:
         if cfg.table_relationship_group:
             groups.setdefault(cfg.table_relationship_group, []).append(cfg)
     for members in groups.values():
-        owners = {c.merge_keys[0].lower(): c for c in members
-                  if c.write_mode == "merge" and len(c.merge_keys) == 1}
+        owners = {
+            c.merge_keys[0].lower(): c
+            for c in members
+            if c.write_mode == "merge" and len(c.merge_keys) == 1
+        }
         for child in members:
             columns = {c.lower(): c for c in spark.table(table_name(child)).columns}
             for key, owner in sorted(owners.items()):
                 if owner is child or key not in columns:
                     continue
                 fk = F.col(q(columns[key]))
-                parent = spark.table(table_name(owner)).select(F.col(q(owner.merge_keys[0]))
-                                                                .alias("_k")).distinct()
-                orphans = (spark.table(table_name(child)).where(fk.isNotNull())
-                           .join(parent, fk == F.col("_k"), "left_anti").count())
-                line = (f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
-                        f"{orphans} orphaned row(s)")
+                parent = (
+                    spark.table(table_name(owner))
+                    .select(F.col(q(owner.merge_keys[0])).alias("_k"))
+                    .distinct()
+                )
+                orphans = (
+                    spark.table(table_name(child))
+                    .where(fk.isNotNull())
+                    .join(parent, fk == F.col("_k"), "left_anti")
+                    .count()
+                )
+                line = (
+                    f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
+                    f"{orphans} orphaned row(s)"
+                )
                 report.lines.append(line)
                 if orphans:
                     report.problems.append(line)
@@ -111,8 +128,10 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
     for row in sorted(rows, key=lambda r: str(r["config_id"])):
         cfg = from_row(row)
         if not target_exists(spark, cfg):
-            report.problems.append(f"{cfg.config_id}: target {cfg.target_schema_name}."
-                                   f"{cfg.target_table_name} does not exist (never loaded)")
+            report.problems.append(
+                f"{cfg.config_id}: target {cfg.target_schema_name}."
+                f"{cfg.target_table_name} does not exist (never loaded)"
+            )
             continue
         configs.append(cfg)
         if cfg.import_pattern == "date_partitioned":

@@ -66,10 +66,12 @@ def _align(spark, cfg, frame, columns, outcome) -> object:
     batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
     gone = [f for f in current.fields if f.name.lower() not in batch]
     if gone:
-        outcome.notes.append("columns missing from this batch (loaded as NULL): "
-                             + ", ".join(f.name for f in gone))
-    frame = frame.select(*frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name)
-                                           for f in gone])
+        outcome.notes.append(
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+        )
+    frame = frame.select(
+        *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
+    )
     order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
     lookup = {c.lower(): c for c in frame.columns}
     return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
@@ -130,11 +132,14 @@ def _merge(spark, cfg, frame) -> None:
     from delta.tables import DeltaTable
 
     cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
-    newer = ("coalesce(s._source_date_partition, DATE'0001-01-01') >= "
-             "coalesce(t._source_date_partition, DATE'0001-01-01')")
+    newer = (
+        "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
+        "coalesce(t._source_date_partition, DATE'0001-01-01')"
+    )
     values = {q(c): f"s.{q(c)}" for c in frame.columns}
     (
-        DeltaTable.forName(spark, table_name(cfg)).alias("t")
+        DeltaTable.forName(spark, table_name(cfg))
+        .alias("t")
         .merge(frame.alias("s"), cond)
         .whenMatchedUpdate(condition=newer, set=values)
         .whenNotMatchedInsert(values=values)

@@ -123,7 +123,32 @@ def run_sql(spark, statements: list[str]) -> None:
 
 __all__ = ["DdlLedger", "DdlScriptError", "run_sql", "qualified"]
 '''),
-    'ingen_fab_runtime.ingestion': (True, r'''"""ingen_fab.runtime.ingestion."""
+    'ingen_fab_runtime.ingestion': (True, r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
+
+Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
+"""
+
+from __future__ import annotations
+
+from .engine import run_ingestion
+from .errors import ConfigError, FileLoadError, IngestionAborted, IngestionError
+from .results import ConfigPlan, ConfigResult, IngestionResult
+from .tables_setup import ensure_ingestion_tables
+from .verify import VerifyReport, verify_ingestion
+
+__all__ = [
+    "ConfigError",
+    "ConfigPlan",
+    "ConfigResult",
+    "FileLoadError",
+    "IngestionAborted",
+    "IngestionError",
+    "IngestionResult",
+    "VerifyReport",
+    "ensure_ingestion_tables",
+    "run_ingestion",
+    "verify_ingestion",
+]
 '''),
     'ingen_fab_runtime.ingestion.config': (False, r'''"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
 
@@ -255,8 +280,11 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
         raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
     for column in ("target_schema_name", "target_table_name"):
         if not is_identifier(getattr(cfg, column)):
-            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier "
-                                    "(letters, digits and _, not starting with a digit)")
+            raise cfg.error(
+                column,
+                f"{getattr(cfg, column)!r} is not an identifier "
+                "(letters, digits and _, not starting with a digit)",
+            )
     if cfg.write_mode == "merge" and not cfg.merge_keys:
         raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
     for key in cfg.merge_keys:
@@ -279,7 +307,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     if cfg.custom_schema_json:
         try:
             declared_schema(cfg)
-        except Exception as exc:  # any parse failure is a config error
+        except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
             raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
     return cfg
 
@@ -363,9 +391,9 @@ def glob_regex(pattern: str | None) -> re.Pattern:
         elif pattern[i] == "?":
             out.append("[^/]")
             i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 2:]:
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
             end = pattern.index("]", i + 2)
-            body = pattern[i + 1:end]
+            body = pattern[i + 1 : end]
             body = "^" + body[1:] if body.startswith("!") else body
             out.append("[" + body.replace("\\", "\\\\") + "]")
             i = end + 1
@@ -396,7 +424,7 @@ def _in_range(value, lo, hi) -> bool:
 
 
 def _hidden(name: str) -> bool:
-    return name.startswith(".") or name.startswith("_")
+    return name.startswith((".", "_"))
 
 
 def _walk_files(loc: Location, regex, prefix: str = ""):
@@ -445,8 +473,9 @@ def date_folders(loc: Location, fmt: str, lo, hi):
 
 def _source(loc: Location, rel: str, entry, when) -> SourceFile:
     child = loc.child(rel)
-    return SourceFile(child.display_path, child.spark_path, child.list_path, rel, when,
-                      entry.size, entry.mtime)
+    return SourceFile(
+        child.display_path, child.spark_path, child.list_path, rel, when, entry.size, entry.mtime
+    )
 
 
 def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> list[SourceFile]:
@@ -457,8 +486,17 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
         entry = loc.fs.stat(loc.list_path)
         when = name_date(entry.name)
         parent = Location(loc.list_path, loc.spark_path, loc.display_path, loc.fs)
-        found.append(SourceFile(parent.display_path, parent.spark_path, parent.list_path,
-                                entry.name, when, entry.size, entry.mtime))
+        found.append(
+            SourceFile(
+                parent.display_path,
+                parent.spark_path,
+                parent.list_path,
+                entry.name,
+                when,
+                entry.size,
+                entry.mtime,
+            )
+        )
     elif cfg.import_pattern == "date_partitioned" and cfg.date_partition_format != "filename":
         for when, folder in date_folders(loc, cfg.date_partition_format, lo, hi):
             if when in skip_dates:
@@ -475,6 +513,230 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
     kept = [f for f in found if f.date is None or _in_range(f.date, lo, hi)]
     kept = [f for f in kept if f.date is None or f.date not in skip_dates]
     return sorted(kept, key=lambda f: (f.date or _dt.date.min, f.display_path))
+'''),
+    'ingen_fab_runtime.ingestion.engine': (False, r'''"""Orchestration: run the configs of a group (or one config) and log every outcome.
+
+Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
+one read -> decide per file/date what may be committed under the error strategy -> one
+data commit -> quarantine -> ledger rows -> one terminal log row.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from ..schema import CONFIG_TABLE
+from ..tables import qualified, utc_now
+from . import ledger
+from .config import date_range, from_row, validate
+from .discovery import discover
+from .errors import ConfigError, IngestionAborted, IngestionError
+from .filesystem import resolve_source
+from .load import load_config
+from .plan import oldest_date_only, plan_entry
+from .results import ConfigResult, IngestionResult
+from .runlog import log_row, write_log
+from .tables_setup import ensure_ingestion_tables
+
+
+@dataclass
+class RunContext:
+    spark: object
+    execution_id: str
+    start: str | None
+    end: str | None
+    dry_run: bool
+    stop_after_files: int | None
+    progress: object
+    committed: int = 0
+
+    def say(self, message: str) -> None:
+        if self.progress is not None:
+            self.progress(message)
+
+
+def _one_line(exc: Exception) -> str:
+    java = getattr(exc, "java_exception", None)
+    text = str(java.toString()) if java is not None else str(exc)
+    text = text.strip().splitlines()[0] if text.strip() else ""
+    if isinstance(exc, IngestionError):
+        return text
+    return f"{exc.__class__.__name__}: {text}"[:1000]
+
+
+def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
+    """Config rows of the run: one config_id, or the active configs of a group, or all."""
+    from pyspark.sql import functions as F
+
+    frame = spark.table(qualified(CONFIG_TABLE.name))
+    if config_id is not None:
+        rows = [r.asDict() for r in frame.where(F.col("config_id") == config_id).collect()]
+        if not rows:
+            raise IngestionError(f"no config with config_id {config_id!r} in {CONFIG_TABLE.name}")
+        return rows
+    rows = [r.asDict() for r in frame.collect()]
+    rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    if execution_group is not None:
+        rows = [r for r in rows if r.get("execution_group") == int(execution_group)]
+    return rows
+
+
+def _group_warning(spark, execution_group, run_rows, all_rows) -> list[str]:
+    """Warn when a lower execution group of the same relationship group(s) never loaded."""
+    if execution_group is None:
+        return []
+    related = {r.get("table_relationship_group") for r in run_rows} - {None, ""}
+    earlier = [
+        r
+        for r in all_rows
+        if str(r.get("active_yn") or "").upper() == "Y"
+        and (r.get("execution_group") or 0) < int(execution_group)
+        and (not related or r.get("table_relationship_group") in related)
+    ]
+    if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
+        return []
+    groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
+    return [
+        (
+            f"execution group {execution_group} runs before group(s) {groups} ever loaded: "
+            "load the master data first or referential integrity checks will fail"
+        )
+    ]
+
+
+def _preflight(spark, row: dict):
+    """(config, Location) after validation, including the source path's existence."""
+    try:
+        cfg = validate(from_row(row))
+    except ConfigError:
+        raise
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(row.get("config_id")), "?", _one_line(exc)) from None
+    loc = resolve_source(spark, cfg.source_file_path)
+    if not loc.fs.exists(loc.list_path):
+        raise cfg.error("source_file_path", f"not found: {loc.display_path}")
+    is_dir = loc.fs.is_dir(loc.list_path)
+    if cfg.import_pattern == "single_file" and is_dir:
+        raise cfg.error("source_file_path", f"{loc.display_path} is a folder, not a file")
+    if cfg.import_pattern != "single_file" and not is_dir:
+        raise cfg.error("source_file_path", f"{loc.display_path} is not a folder")
+    return cfg, loc
+
+
+def run_ingestion(
+    spark,
+    execution_group: int | None = None,
+    config_id: str | None = None,
+    start_date: str | None = None,
+    end_date: str | None = None,
+    dry_run: bool = False,
+    execution_id: str | None = None,
+    stop_after_files: int | None = None,
+    progress=None,
+) -> IngestionResult:
+    """Run the configs of a group, one config, or all active configs in group order."""
+    if not dry_run:
+        ensure_ingestion_tables(spark)
+    ctx = RunContext(
+        spark,
+        execution_id or str(uuid.uuid4()),
+        start_date,
+        end_date,
+        dry_run,
+        stop_after_files,
+        progress,
+    )
+    rows = sorted(
+        load_configs(spark, execution_group, config_id),
+        key=lambda r: (
+            r.get("execution_group") or 0,
+            r.get("import_sequence_order") or 0,
+            str(r["config_id"]),
+        ),
+    )
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    if _ledger_exists(spark):
+        result.warnings += _group_warning(spark, execution_group, rows, all_rows)
+    checked = []
+    for row in rows:
+        try:
+            checked.append((row, *_preflight(spark, row), None))
+        except ConfigError as exc:
+            checked.append((row, None, None, exc))
+    stop_reason = next(
+        (
+            f"not run: config {r['config_id']} is invalid and its error_handling_strategy is fail"
+            for r, _, _, e in checked
+            if e is not None and _strategy(r) == "fail"
+        ),
+        None,
+    )
+    for row, cfg, loc, error in checked:
+        if dry_run:
+            result.plan.append(_plan(ctx, row, cfg, loc, error))
+            continue
+        res = _run_checked(ctx, row, cfg, loc, error, stop_reason)
+        result.configs.append(res)
+        if res.status == "failed" and _strategy(row) == "fail" and stop_reason is None:
+            stop_reason = (
+                f"not run: config {res.config_id} failed under error_handling_strategy fail"
+            )
+    return result
+
+
+def _strategy(row) -> str:
+    return str(row.get("error_handling_strategy") or "fail").strip().lower()
+
+
+def _ledger_exists(spark) -> bool:
+    return spark.catalog.tableExists(f"dbo.{ledger.FILE_LEDGER_TABLE.name}")
+
+
+def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
+    started, t0 = utc_now(), time.monotonic()
+    res = ConfigResult(str(row["config_id"]), strategy=_strategy(row))
+    if error is not None:
+        res.status, res.error_message = "failed", _one_line(error)
+    elif stop_reason is not None:
+        res.status, res.error_message = "skipped", stop_reason
+    elif not cfg.active:
+        res.status, res.error_message = "skipped", "active_yn is not Y"
+    else:
+        ctx.say(f"{cfg.config_id}: started")
+        try:
+            load_config(ctx, cfg, loc, res)
+        except IngestionAborted:
+            raise
+        except Exception as exc:  # noqa: BLE001 - recorded in the log, not raised
+            res.status, res.error_message = "failed", _one_line(exc)
+    res.seconds = time.monotonic() - t0
+    path = getattr(loc, "display_path", None) or row.get("source_file_path")
+    write_log(ctx.spark, [log_row(res.config_id, ctx.execution_id, res, started, path)])
+    ctx.say(
+        f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
+        f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)"
+    )
+    return res
+
+
+def _plan(ctx, row, cfg, loc, error):
+    if error is not None:
+        return plan_entry(from_row(row), (), _one_line(error))
+    try:
+        lo, hi = date_range(cfg, ctx.start, ctx.end)
+        state = ledger.load_state(ctx.spark, cfg.config_id) if _ledger_exists(ctx.spark) else {}
+        skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+        files = discover(cfg, loc, lo, hi, skip)
+        if not cfg.skip_existing_dates:
+            files, _ = ledger.pending_files(files, state, None)
+        if not cfg.batch_import_enabled:
+            files = oldest_date_only(files)
+        return plan_entry(cfg, files)
+    except Exception as exc:  # noqa: BLE001 - shown in the plan
+        return plan_entry(cfg, (), _one_line(exc))
 '''),
     'ingen_fab_runtime.ingestion.errors': (False, r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
 
@@ -519,7 +781,7 @@ import datetime as _dt
 import hashlib
 import os
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..session import in_fabric, session_root
 
@@ -543,9 +805,16 @@ class LocalFileSystem:
         with os.scandir(path) as it:
             for item in it:
                 stat = item.stat()
-                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.timezone.utc)
-                entries.append(Entry(item.name, item.path, item.is_dir(), stat.st_size,
-                                     mtime.replace(tzinfo=None)))
+                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC)
+                entries.append(
+                    Entry(
+                        item.name,
+                        item.path,
+                        item.is_dir(),
+                        stat.st_size,
+                        mtime.replace(tzinfo=None),
+                    )
+                )
         return sorted(entries, key=lambda e: e.name)
 
     def exists(self, path: str) -> bool:
@@ -556,7 +825,7 @@ class LocalFileSystem:
 
     def stat(self, path: str) -> Entry:
         st = os.stat(path)
-        mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.timezone.utc).replace(tzinfo=None)
+        mtime = _dt.datetime.fromtimestamp(st.st_mtime, _dt.UTC).replace(tzinfo=None)
         return Entry(os.path.basename(path), path, os.path.isdir(path), st.st_size, mtime)
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
@@ -583,7 +852,7 @@ class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
         out = []
         for info in self.fs.ls(path):
             ms = getattr(info, "modifyTime", 0) or 0
-            mtime = _dt.datetime.fromtimestamp(ms / 1000, _dt.timezone.utc).replace(tzinfo=None)
+            mtime = _dt.datetime.fromtimestamp(ms / 1000, _dt.UTC).replace(tzinfo=None)
             out.append(Entry(info.name.rstrip("/"), info.path, info.isDir, info.size, mtime))
         return sorted(out, key=lambda e: e.name)
 
@@ -616,18 +885,22 @@ class Location:
     list_path: str
     spark_path: str
     display_path: str
-    fs: object
+    fs: object = field(compare=False, repr=False)
 
     def child(self, rel: str) -> Location:
         join = posixpath.join if "://" in self.list_path else os.path.join
-        return Location(join(self.list_path, rel), posixpath.join(self.spark_path, rel),
-                        posixpath.join(self.display_path, rel), self.fs)
+        return Location(
+            join(self.list_path, rel),
+            posixpath.join(self.spark_path, rel),
+            posixpath.join(self.display_path, rel),
+            self.fs,
+        )
 
 
 def _files_relative(parts: list[str]) -> str | None:
     """The path from the first 'Files' component on, or None."""
     if "Files" in parts:
-        return "/".join(parts[parts.index("Files"):])
+        return "/".join(parts[parts.index("Files") :])
     return None
 
 
@@ -637,7 +910,7 @@ def resolve_source(spark, source_path: str) -> Location:
     fabric = in_fabric()
     if "://" in path:
         fs = NotebookUtilsFileSystem() if fabric else LocalFileSystem()
-        local = path[len("file://"):] if path.startswith("file://") else path
+        local = path.removeprefix("file://")
         return Location(local if not fabric else path, path, path, fs)
     parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
     if fabric:  # pragma: no cover - only inside Fabric
@@ -651,13 +924,109 @@ def resolve_source(spark, source_path: str) -> Location:
         display = inside if inside.split(os.sep)[0] == "Files" else path
         return Location(path, path, display.replace(os.sep, "/"), LocalFileSystem())
     rel = _files_relative(parts) or "/".join(parts)
-    return Location(os.path.join(root, *rel.split("/")), os.path.join(root, *rel.split("/")),
-                    rel, LocalFileSystem())
+    return Location(
+        os.path.join(root, *rel.split("/")),
+        os.path.join(root, *rel.split("/")),
+        rel,
+        LocalFileSystem(),
+    )
+'''),
+    'ingen_fab_runtime.ingestion.inference': (False, r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.
+
+Every CSV column is read as a string. Columns whose type is known (custom_schema_json or the
+existing target table) are checked: a non-NULL value that does not cast is a rejected row.
+The other string columns get the narrowest type that every accepted value fits:
+int, bigint, double, date, timestamp, boolean, else string. Integers with leading zeros
+(``001``) and any other value that would change when cast stay strings.
+"""
+
+from __future__ import annotations
+
+INT_RE = r"^-?(0|[1-9][0-9]*)$"
+NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
+DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+REPLACEMENT_CHAR = "\ufffd"
+_CHECKS = ("nn", "int", "bigint", "num", "date", "ts", "bool")
 
 
-def choose_file_system():
-    """The file system for lakehouse-relative paths in this place (Fabric mount or local)."""
-    return LocalFileSystem()
+def q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
+
+
+def try_cast(name: str, type_name: str):
+    from pyspark.sql import functions as F
+
+    return F.expr(f"try_cast({q(name)} AS {type_name})")
+
+
+def reject_expr(
+    data_columns, source_types: dict, known: dict, check_encoding: bool, corrupt_reason: str
+):
+    """The Column giving a row's reject reason (NULL for a good row)."""
+    from pyspark.sql import functions as F
+
+    reason = F.when(F.col("_corrupt_record").isNotNull(), F.lit(corrupt_reason))
+    if check_encoding:
+        strings = [c for c in data_columns if source_types[c] == "string"]
+        if strings:
+            bad = F.lit(False)
+            for name in strings:
+                bad = bad | F.coalesce(F.instr(F.col(q(name)), REPLACEMENT_CHAR) > 0, F.lit(False))
+            reason = reason.when(bad, F.lit("invalid bytes for the file encoding"))
+    for name in data_columns:
+        target = known.get(name)
+        if target is None or target == source_types[name]:
+            continue
+        failed = F.col(q(name)).isNotNull() & try_cast(name, target).isNull()
+        reason = reason.when(failed, F.lit(f"unparsable {target} in column {name}"))
+    return reason
+
+
+def inference_aggs(columns) -> list:
+    """Aggregations (summed over accepted rows) telling which type each column fits."""
+    from pyspark.sql import functions as F
+
+    good = F.col("_reject").isNull()
+    aggs = []
+    for i, name in enumerate(columns):
+        col = F.col(q(name))
+        nn = good & col.isNotNull()
+        tests = {
+            "nn": nn,
+            "int": nn & col.rlike(INT_RE) & try_cast(name, "int").isNotNull(),
+            "bigint": nn & col.rlike(INT_RE) & try_cast(name, "bigint").isNotNull(),
+            "num": nn & col.rlike(NUM_RE) & try_cast(name, "double").isNotNull(),
+            "date": nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull(),
+            "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
+            "bool": nn & F.lower(col).isin("true", "false"),
+        }
+        for check in _CHECKS:
+            aggs.append(F.sum(F.when(tests[check], 1).otherwise(0)).alias(f"_i{i}_{check}"))
+    return aggs
+
+
+def choose_types(columns, totals: dict) -> dict:
+    """column -> inferred Spark type name, from the summed aggregation results."""
+    out = {}
+    for i, name in enumerate(columns):
+        got = {check: totals.get(f"_i{i}_{check}", 0) or 0 for check in _CHECKS}
+        nn = got["nn"]
+        chosen = "string"
+        if nn:
+            for check, type_name in (
+                ("int", "int"),
+                ("bigint", "bigint"),
+                ("num", "double"),
+                ("date", "date"),
+                ("ts", "timestamp"),
+                ("bool", "boolean"),
+            ):
+                if got[check] == nn:
+                    chosen = type_name
+                    break
+        out[name] = chosen
+    return out
 '''),
     'ingen_fab_runtime.ingestion.ledger': (False, r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
 
@@ -717,7 +1086,8 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
     """Files to load and their content hashes.
 
     New and previously failed files are pending. A loaded file is unchanged when size and
-    modification time match the ledger, or else when its content hash does.
+    modification time match the ledger, or else when its content hash does (fs None: no
+    hashing, as on a dry run, so such a file counts as pending).
     """
     todo, hashes = [], {}
     for source in files:
@@ -727,7 +1097,7 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
             continue
         if row.file_size == source.size and row.modification_time == source.mtime:
             continue
-        digest = fs.sha256(source.list_path)
+        digest = fs.sha256(source.list_path) if fs is not None else None
         hashes[source.display_path] = digest
         if digest is None or digest != row.content_hash:
             todo.append(source)
@@ -737,18 +1107,1084 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
 def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:
     """One ledger row for a file; stats = (rows_read, rows_written, rows_rejected)."""
     read, written, rejected = stats
-    return dict(
-        config_id=cfg_id, execution_id=execution_id, date_partition=source.date,
-        file_path=source.display_path, file_size=source.size,
-        modification_time=source.mtime, content_hash=digest, rows_read=read,
-        rows_written=written, rows_rejected=rejected, status=status,
-        error_message=(error or None) and str(error)[:4000], recorded_at=utc_now(),
-    )
+    return {
+        "config_id": cfg_id,
+        "execution_id": execution_id,
+        "date_partition": source.date,
+        "file_path": source.display_path,
+        "file_size": source.size,
+        "modification_time": source.mtime,
+        "content_hash": digest,
+        "rows_read": read,
+        "rows_written": written,
+        "rows_rejected": rejected,
+        "status": status,
+        "error_message": (error or None) and str(error)[:4000],
+        "recorded_at": utc_now(),
+    }
 
 
 def record(spark, rows: list[dict]) -> None:
     """Append ledger rows in one commit."""
     append_rows(spark, FILE_LEDGER_TABLE, rows)
+'''),
+    'ingen_fab_runtime.ingestion.load': (False, r'''"""Loading one validated config: pending files -> one read -> one commit -> ledger.
+
+Error strategies, per file (a file with rejected rows, or invalid bytes, has an error):
+fail -- dates before the first failing date are committed, then the config fails;
+log  -- every date holding a failing file is left out (recorded as failed in the ledger),
+        the other dates load, the config ends completed_with_errors;
+skip -- rejected rows go to the quarantine table and the good rows load.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from . import ledger
+from .config import date_range
+from .discovery import discover
+from .errors import IngestionAborted
+from .plan import oldest_date_only
+from .quarantine import quarantine_rows, write_quarantine
+from .readers import read_batch
+from .writers import target_types, write_batch
+
+
+def _pending(ctx, cfg, loc):
+    lo, hi = date_range(cfg, ctx.start, ctx.end)
+    state = ledger.load_state(ctx.spark, cfg.config_id)
+    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+    files = discover(cfg, loc, lo, hi, skip)
+    hashes: dict = {}
+    if not cfg.skip_existing_dates:
+        files, hashes = ledger.pending_files(files, state, loc.fs)
+    if not cfg.batch_import_enabled:
+        files = oldest_date_only(files)
+    for source in files:
+        if source.display_path not in hashes:
+            hashes[source.display_path] = loc.fs.sha256(source.list_path)
+    return files, hashes
+
+
+def _file_errors(cfg, batch) -> dict:
+    """display path -> error message, for files whose rejected rows are errors here."""
+    if cfg.error_handling_strategy == "skip" or batch is None:
+        return {}
+    errors = {}
+    for path, st in batch.stats.items():
+        if st.rejected:
+            reasons = ", ".join(f"{n} {r}" for r, n in sorted(st.reasons.items()))
+            errors[path] = f"{path}: {st.rejected} bad row(s) ({reasons})"
+    return errors
+
+
+def _date_key(when):
+    return (when is not None, when or _dt.date.min)
+
+
+def _choose(cfg, files, errors) -> tuple[list, dict]:
+    """(files to commit, failed file -> message) under the config's strategy."""
+    if not errors:
+        return list(files), {}
+    by_path = {f.display_path: f for f in files}
+    bad_dates = {by_path[p].date for p in errors}
+    if cfg.error_handling_strategy == "fail":
+        first = min(bad_dates, key=_date_key)
+        keep = [f for f in files if _date_key(f.date) < _date_key(first)]
+        why = f"not loaded: stopped at the first failing date ({first})"
+    else:
+        keep = [f for f in files if f.date not in bad_dates]
+        why = "not loaded: another file of its date failed"
+    kept = {f.display_path for f in keep}
+    failed = {
+        f.display_path: errors.get(f.display_path) or why
+        for f in files
+        if f.display_path not in kept
+    }
+    return keep, failed
+
+
+def load_config(ctx, cfg, loc, res) -> None:
+    """Load one config's pending files, filling res (a ConfigResult)."""
+    from pyspark.sql import functions as F
+
+    files, hashes = _pending(ctx, cfg, loc)
+    if not files:
+        res.status = "no_new_data"
+        return
+    batch = read_batch(
+        ctx.spark,
+        cfg,
+        files,
+        target_types(ctx.spark, cfg),
+        ctx.execution_id,
+        _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+    )
+    try:
+        if batch is not None:
+            names = {c.lower() for c, _ in batch.columns}
+            missing = [k for k in cfg.merge_keys if k.lower() not in names]
+            if cfg.write_mode == "merge" and missing:
+                raise cfg.error(
+                    "merge_keys",
+                    f"{', '.join(missing)} not in the data "
+                    f"(columns: {', '.join(c for c, _ in batch.columns)})",
+                )
+        errors = _file_errors(cfg, batch)
+        keep, failed = _choose(cfg, files, errors)
+        stats = batch.stats if batch is not None else {}
+        kept = {f.display_path for f in keep}
+        outcome = None
+        if keep and batch is not None:
+            good = batch.good
+            if failed:
+                good = good.where(F.col("_source_file_path").isin(sorted(kept)))
+            good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
+            outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
+        ctx.committed += len(keep)
+        if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
+            raise IngestionAborted(
+                f"stop_after_files={ctx.stop_after_files} reached after "
+                f"{cfg.config_id}'s data commit"
+            )
+        if cfg.error_handling_strategy == "skip" and batch is not None and keep:
+            rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
+            write_quarantine(ctx.spark, cfg, rows, sorted(kept))
+        _record(ctx, cfg, files, hashes, stats, kept, failed)
+        _fill(res, cfg, files, stats, kept, failed, outcome, batch)
+    finally:
+        if batch is not None:
+            batch.release()
+
+
+def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
+    rows = []
+    for f in files:
+        st = stats.get(f.display_path)
+        read, rejected = (st.rows, st.rejected) if st else (0, 0)
+        ok = f.display_path in kept
+        counts = (read, read - rejected if ok else 0, rejected)
+        rows.append(
+            ledger.file_row(
+                cfg.config_id,
+                ctx.execution_id,
+                f,
+                hashes.get(f.display_path),
+                counts,
+                ledger.LOADED if ok else ledger.FAILED,
+                failed.get(f.display_path),
+            )
+        )
+    ledger.record(ctx.spark, rows)
+
+
+def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
+    res.dates_loaded = sorted(
+        {f.date.isoformat() for f in files if f.display_path in kept and f.date is not None}
+    )
+    res.rows_read = sum(st.rows for st in stats.values())
+    res.rows_rejected = sum(st.rejected for st in stats.values())
+    for st in stats.values():
+        for reason, n in st.reasons.items():
+            res.reject_reasons[reason] = res.reject_reasons.get(reason, 0) + n
+    if outcome is not None:
+        res.rows_inserted, res.rows_updated = outcome.inserted, outcome.updated
+        res.rows_deleted, res.collapsed_duplicates = outcome.deleted, outcome.collapsed
+        res.notes += outcome.notes
+        if outcome.collapsed:
+            res.notes.append(
+                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+            )
+    if batch is not None:
+        res.notes += batch.notes
+    res.file_errors = dict(failed)
+    real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
+    if not failed:
+        res.status = "completed"
+    elif cfg.error_handling_strategy == "log" and kept:
+        res.status = "completed_with_errors"
+    else:
+        res.status = "failed"
+    if real:
+        first = min(real.items())[1]
+        more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
+        res.error_message = f"config {cfg.config_id}: {first}{more}"
+'''),
+    'ingen_fab_runtime.ingestion.plan': (False, r'''"""The dry-run plan: per config, the dates and files a run would load. Reads no data."""
+
+from __future__ import annotations
+
+from .results import ConfigPlan, PlannedFile
+
+
+def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
+    dates = sorted({f.date.isoformat() for f in files if f.date is not None})
+    return ConfigPlan(
+        config_id=cfg.config_id,
+        target=f"{cfg.target_schema_name}.{cfg.target_table_name}",
+        write_mode=cfg.write_mode,
+        dates=dates,
+        files=[
+            PlannedFile(f.display_path, f.date.isoformat() if f.date else None, f.size)
+            for f in files
+        ],
+        error_message=error,
+    )
+
+
+def oldest_date_only(files: list) -> list:
+    """batch_import_enabled FALSE: only the files of the oldest pending date (undated first)."""
+    if not files:
+        return []
+    key = min((f.date is not None, f.date) for f in files)
+    return [f for f in files if (f.date is not None, f.date) == key]
+'''),
+    'ingen_fab_runtime.ingestion.quarantine': (False, r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
+
+Spark decides which rows are rejected and why; line numbers are found afterwards by
+re-scanning only the files that had rejects, line by line on the driver, and matching each
+rejected row to the first unused line with the same raw text (or the same parsed fields).
+The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
+never duplicate them.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+
+from ..schema import QUARANTINE_TABLE
+from ..tables import qualified, sql_string_literal
+from .filesystem import LocalFileSystem
+
+_RUNS = re.compile("\ufffd+")
+
+
+def _key(text: str) -> str:
+    return _RUNS.sub("\ufffd", text or "").rstrip("\r\n")
+
+
+def _line_index(cfg, source) -> dict:
+    """key -> line numbers (ascending), for raw lines and for their joined parsed fields."""
+    if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
+        return {}
+    text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
+    index: dict = {}
+    first = 2 if cfg.has_header else 1
+    for number, line in enumerate(text.splitlines()[first - 1 :], first):
+        fields = next(csv.reader([line], delimiter=cfg.file_delimiter), [])
+        for key in {_key(line), _key(cfg.file_delimiter.join(fields))}:
+            index.setdefault(key, []).append(number)
+    return index
+
+
+def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
+    """Quarantine rows for the rejected rows of the committed files."""
+    from pyspark.sql import functions as F
+
+    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
+    if not uris:
+        return []
+    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
+    by_file: dict = {}
+    for row in rejected:
+        by_file.setdefault(row["_file"], []).append(row)
+    out = []
+    for uri, rows in sorted(by_file.items()):
+        source = batch.mapping[uri]
+        index = _line_index(cfg, source) if cfg.source_file_format == "csv" else {}
+        used: set = set()
+        for row in rows:
+            line = next((n for n in index.get(_key(row["_raw"]), []) if n not in used), None)
+            used.add(line)
+            out.append(
+                {
+                    "config_id": cfg.config_id,
+                    "execution_id": execution_id,
+                    "source_file_path": source.display_path,
+                    "date_partition": source.date,
+                    "line_number": line,
+                    "reason": row["_reject"],
+                    "raw_record": (row["_raw"] or "")[:8000],
+                    "quarantined_at": now,
+                }
+            )
+    return sorted(out, key=lambda r: (r["source_file_path"], r["line_number"] or 0))
+
+
+def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
+    """Replace the quarantine rows of these files of this config by rows, in one commit."""
+    if not files:
+        return
+    name = qualified(QUARANTINE_TABLE.name)
+    from ..schema import spark_schema
+
+    data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
+    frame = spark.createDataFrame(data, spark_schema(QUARANTINE_TABLE))
+    paths = ", ".join(sql_string_literal(p) for p in files)
+    where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
+'''),
+    'ingen_fab_runtime.ingestion.readers': (False, r'''"""One Spark read over all pending files of a config: csv / json / parquet.
+
+The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
+the rejected rows with their reasons, and per-file counts, all from one cached read and one
+aggregation. Zero-byte files are not read (0 rows); header-only files read as 0 rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote
+
+from . import inference
+from .config import declared_schema
+
+LINEAGE = (
+    "_ingestion_timestamp",
+    "_ingestion_execution_id",
+    "_source_file_path",
+    "_source_date_partition",
+)
+_HELPERS = ("_corrupt_record", "_file", "_reject")
+
+
+@dataclass
+class FileStats:
+    rows: int = 0
+    rejected: int = 0
+    reasons: dict = field(default_factory=dict)
+
+
+@dataclass
+class Batch:
+    good: object  # DataFrame: final columns + lineage + _file
+    rejects: object  # DataFrame: _file, _reject, _raw
+    stats: dict  # display_path -> FileStats
+    columns: list  # [(name, type simpleString)] of the data columns
+    notes: list
+    cached: object
+    mapping: dict  # Spark file URI -> SourceFile
+
+    def release(self):
+        if self.cached is not None:
+            self.cached.unpersist()
+
+
+def header_columns(cfg, source) -> list[str]:
+    """Column names from the first line of a CSV file (or _c0.. without a header)."""
+    head = source_head(source)
+    first = head.splitlines()[0] if head else ""
+    fields = next(csv.reader(io.StringIO(first), delimiter=cfg.file_delimiter), [])
+    if not cfg.has_header:
+        return [f"_c{i}" for i in range(len(fields))]
+    names, seen = [], set()
+    for i, raw in enumerate(fields):
+        name = re.sub(r"\W", "_", raw.strip().lstrip("\ufeff")) or f"_c{i}"
+        name = "_" + name if name[0].isdigit() else name
+        name = name if name.lower() not in seen else f"{name}_{i}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+def source_head(source, limit: int = 65536) -> str:
+    from .filesystem import LocalFileSystem
+
+    data = (
+        LocalFileSystem().read_bytes(source.list_path, limit)
+        if "://" not in source.list_path
+        else source_fs(source).read_bytes(source.list_path, limit)
+    )
+    return data.decode("utf-8", errors="replace")
+
+
+def source_fs(source):  # pragma: no cover - abfss sources only
+    from .filesystem import NotebookUtilsFileSystem
+
+    return NotebookUtilsFileSystem()
+
+
+def _read_csv(spark, cfg, files):
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    groups: dict = {}
+    for source in files:
+        groups.setdefault(tuple(header_columns(cfg, source)), []).append(source)
+    frames, per_file = [], {}
+    for columns, members in groups.items():
+        if not columns:
+            continue
+        schema = StructType(
+            [StructField(c, StringType()) for c in columns]
+            + [StructField("_corrupt_record", StringType())]
+        )
+        frame = (
+            spark.read.schema(schema)
+            .option("header", cfg.has_header)
+            .option("sep", cfg.file_delimiter)
+            .option("encoding", cfg.encoding)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt_record")
+            .csv([s.spark_path for s in members])
+            .select("*", F.col("_metadata.file_path").alias("_file"))
+        )
+        frames.append(frame)
+        per_file.update({s.display_path: list(columns) for s in members})
+    return _union(frames), per_file
+
+
+def _read_other(spark, cfg, files):
+    from pyspark.sql import functions as F
+
+    paths = [s.spark_path for s in files]
+    reader = spark.read
+    if cfg.custom_schema_json:
+        reader = reader.schema(declared_schema(cfg))
+    if cfg.source_file_format == "json":
+        frame = (
+            reader.option("encoding", cfg.encoding)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt_record")
+            .json(paths)
+        )
+    else:
+        frame = reader.option("mergeSchema", "true").parquet(*paths)
+    frame = frame.select("*", F.col("_metadata.file_path").alias("_file"))
+    if "_corrupt_record" not in frame.columns:
+        frame = frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
+    return frame, {}
+
+
+def _union(frames):
+    if not frames:
+        return None
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame, allowMissingColumns=True)
+    return out
+
+
+def match_files(uris, files) -> dict:
+    """Spark file URI -> SourceFile, by the longest path suffix that names a source file."""
+    by_path = {s.spark_path.replace("\\", "/").lstrip("/"): s for s in files}
+    out = {}
+    for uri in uris:
+        path = unquote(uri)
+        path = path.split("://", 1)[1] if "://" in path else path
+        path = path.removeprefix("file:")
+        parts = path.lstrip("/").split("/")
+        for i in range(len(parts)):
+            hit = by_path.get("/".join(parts[i:]))
+            if hit is not None:
+                out[uri] = hit
+                break
+    return out
+
+
+def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch | None:
+    """Read files (all of one config run) once; None when there is nothing to read."""
+    from pyspark import StorageLevel
+    from pyspark.sql import functions as F
+
+    readable = [s for s in files if s.size > 0]
+    if not readable:
+        return None
+    if cfg.source_file_format == "csv":
+        raw, per_file = _read_csv(spark, cfg, readable)
+    else:
+        raw, per_file = _read_other(spark, cfg, readable)
+    if raw is None:
+        return None
+    if cfg.custom_schema_json:
+        known = {**known, **{f.name: f.dataType.simpleString() for f in declared_schema(cfg)}}
+    data_cols = [c for c in raw.columns if c not in _HELPERS]
+    source_types = dict(raw.dtypes)
+    check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
+    raw = raw.withColumn(
+        "_reject", inference.reject_expr(data_cols, source_types, known, check_enc, corrupt)
+    )
+    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+    unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
+    rows = (
+        raw.groupBy("_file", "_reject")
+        .agg(F.count(F.lit(1)).alias("_rows"), *inference.inference_aggs(unknown))
+        .collect()
+    )
+    mapping = match_files({r["_file"] for r in rows}, readable)
+    stats = {s.display_path: FileStats() for s in files}
+    totals: dict = {}
+    for row in rows:
+        st = stats[mapping[row["_file"]].display_path]
+        st.rows += row["_rows"]
+        if row["_reject"] is not None:
+            st.rejected += row["_rows"]
+            st.reasons[row["_reject"]] = st.reasons.get(row["_reject"], 0) + row["_rows"]
+        for key, value in row.asDict().items():
+            if key.startswith("_i"):
+                totals[key] = totals.get(key, 0) + (value or 0)
+    inferred = inference.choose_types(unknown, totals)
+    final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
+    good = _finish(raw, final, source_types, mapping, execution_id, now)
+    rejects = raw.where(F.col("_reject").isNotNull()).select(
+        "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
+    )
+    notes = _missing_notes(per_file, [c for c, _ in final])
+    return Batch(good, rejects, stats, final, notes, raw, mapping)
+
+
+def _raw_text(cfg, data_cols):
+    from pyspark.sql import functions as F
+
+    joined = F.concat_ws(
+        cfg.file_delimiter,
+        *[F.coalesce(F.col(inference.q(c)).cast("string"), F.lit("")) for c in data_cols],
+    )
+    return F.coalesce(F.col("_corrupt_record"), joined)
+
+
+def _finish(raw, final, source_types, mapping, execution_id, now):
+    from pyspark.sql import functions as F
+
+    cols = []
+    for name, type_name in final:
+        col = F.col(inference.q(name))
+        if type_name != source_types[name]:
+            col = inference.try_cast(name, type_name)
+        cols.append(col.alias(name))
+    nothing = F.lit(None).cast("string")
+    pairs = sorted(mapping.items())
+    paths = F.create_map(*[x for uri, s in pairs for x in (F.lit(uri), F.lit(s.display_path))])
+    dates = F.create_map(
+        *[
+            x
+            for uri, s in pairs
+            for x in (F.lit(uri), F.lit(s.date.isoformat() if s.date else None).cast("string"))
+        ]
+    )
+    path_col = paths[F.col("_file")] if pairs else nothing
+    date_col = dates[F.col("_file")] if pairs else nothing
+    return raw.where(F.col("_reject").isNull()).select(
+        *cols,
+        F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
+        F.lit(execution_id).alias("_ingestion_execution_id"),
+        path_col.alias("_source_file_path"),
+        F.to_date(date_col).alias("_source_date_partition"),
+    )
+
+
+def _missing_notes(per_file: dict, columns: list) -> list:
+    missing: dict = {}
+    for path, present in per_file.items():
+        for name in columns:
+            if name not in present:
+                missing.setdefault(name, []).append(path)
+    return [
+        f"column {name} missing in {len(paths)} file(s) (loaded as NULL): "
+        f"{', '.join(sorted(paths)[:5])}"
+        for name, paths in sorted(missing.items())
+    ]
+'''),
+    'ingen_fab_runtime.ingestion.results': (False, r'''"""What a run returns: per-config results, warnings, the dry-run plan; JSON and a text table."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class ConfigResult:
+    config_id: str
+    status: str = "no_new_data"
+    dates_loaded: list = field(default_factory=list)
+    rows_read: int = 0
+    rows_inserted: int = 0
+    rows_updated: int = 0
+    rows_deleted: int = 0
+    rows_rejected: int = 0
+    seconds: float = 0.0
+    error_message: str | None = None
+    notes: list = field(default_factory=list)
+    file_errors: dict = field(default_factory=dict)
+    reject_reasons: dict = field(default_factory=dict)
+    collapsed_duplicates: int = 0
+    strategy: str = "fail"
+
+    @property
+    def failed(self) -> bool:
+        """Makes the run exit non-zero: a failure, or errors recorded under 'log'."""
+        return self.status == "failed" or (
+            self.status == "completed_with_errors" and self.strategy != "skip"
+        )
+
+
+@dataclass
+class PlannedFile:
+    path: str
+    date: str | None
+    size: int
+
+
+@dataclass
+class ConfigPlan:
+    config_id: str
+    target: str
+    write_mode: str
+    dates: list = field(default_factory=list)
+    files: list = field(default_factory=list)
+    error_message: str | None = None
+
+
+@dataclass
+class IngestionResult:
+    execution_id: str
+    configs: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    plan: list | None = None
+
+    @property
+    def failed(self) -> bool:
+        if self.plan is not None:
+            return any(p.error_message for p in self.plan)
+        return any(c.failed for c in self.configs)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "execution_id": self.execution_id,
+                "failed": self.failed,
+                "warnings": self.warnings,
+                "configs": [asdict(c) for c in self.configs],
+                "plan": None if self.plan is None else [asdict(p) for p in self.plan],
+            },
+            indent=2,
+            sort_keys=True,
+            default=str,
+        )
+
+    def render_table(self) -> str:
+        """An aligned text table: one line per config (or per planned config on a dry run)."""
+        if self.plan is not None:
+            head = ("config", "target", "mode", "dates", "files", "error")
+            body = [
+                (
+                    p.config_id,
+                    p.target,
+                    p.write_mode,
+                    _dates(p.dates),
+                    str(len(p.files)),
+                    p.error_message or "",
+                )
+                for p in self.plan
+            ]
+        else:
+            head = (
+                "config",
+                "dates loaded",
+                "read",
+                "inserted",
+                "updated",
+                "rejected",
+                "status",
+                "seconds",
+                "error",
+            )
+            body = [
+                (
+                    c.config_id,
+                    _dates(c.dates_loaded),
+                    str(c.rows_read),
+                    str(c.rows_inserted),
+                    str(c.rows_updated),
+                    str(c.rows_rejected),
+                    c.status,
+                    f"{c.seconds:.1f}",
+                    (c.error_message or "")[:80],
+                )
+                for c in self.configs
+            ]
+        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
+        lines = [
+            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *body]
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines += [f"warning: {w}" for w in self.warnings]
+        return "\n".join(lines)
+
+
+def _dates(dates) -> str:
+    if not dates:
+        return "-"
+    return dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)})"
+'''),
+    'ingen_fab_runtime.ingestion.runlog': (False, r'''"""Rows of log_flat_file_ingestion: one terminal row per config per execution."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from ..schema import LOG_TABLE
+from ..tables import append_rows, utc_now
+
+TERMINAL = ("completed", "completed_with_errors", "failed", "no_new_data", "skipped")
+
+
+def log_row(cfg_id: str, execution_id: str, result, started, source_path=None) -> dict:
+    """The log row for a finished config (result is a ConfigResult)."""
+    if result.status not in TERMINAL:
+        raise ValueError(f"not a terminal status: {result.status}")
+    dates = result.dates_loaded
+    details = {
+        k: v
+        for k, v in (
+            ("notes", result.notes),
+            ("file_errors", result.file_errors),
+            ("collapsed_duplicates", result.collapsed_duplicates),
+            ("reject_reasons", result.reject_reasons),
+        )
+        if v
+    }
+    return {
+        "log_id": str(uuid.uuid4()),
+        "config_id": cfg_id,
+        "execution_id": execution_id,
+        "job_start_time": started,
+        "job_end_time": utc_now(),
+        "status": result.status,
+        "source_file_path": source_path,
+        "date_partition": (
+            f"{dates[0]}..{dates[-1]}" if len(dates) > 1 else (dates[0] if dates else None)
+        ),
+        "records_processed": result.rows_read,
+        "records_inserted": result.rows_inserted,
+        "records_updated": result.rows_updated,
+        "records_deleted": result.rows_deleted,
+        "records_failed": result.rows_rejected,
+        "execution_duration_seconds": round(result.seconds, 3),
+        "error_message": (result.error_message or None) and result.error_message[:4000],
+        "error_details": json.dumps(details, sort_keys=True, default=str)[:8000]
+        if details
+        else None,
+    }
+
+
+def write_log(spark, rows: list[dict]) -> None:
+    append_rows(spark, LOG_TABLE, rows)
+'''),
+    'ingen_fab_runtime.ingestion.tables_setup': (False, r'''"""The engine's own tables: config, log, per-file ledger and quarantine (idempotent)."""
+
+from __future__ import annotations
+
+from ..schema import CONFIG_TABLE, FILE_LEDGER_TABLE, LOG_TABLE, QUARANTINE_TABLE
+from ..tables import create_table
+
+INGESTION_TABLES = (CONFIG_TABLE, LOG_TABLE, FILE_LEDGER_TABLE, QUARANTINE_TABLE)
+
+
+def ensure_ingestion_tables(spark) -> None:
+    """Create the config, log, file ledger and quarantine tables when they are missing."""
+    for table in INGESTION_TABLES:
+        if not spark.catalog.tableExists(f"dbo.{table.name}"):
+            create_table(spark, table)
+'''),
+    'ingen_fab_runtime.ingestion.verify': (False, r'''"""verify_ingestion: date coverage, duplicate merge keys and orphaned foreign keys.
+
+- Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
+  date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
+- Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Orphans: inside a table_relationship_group, a config merged on exactly one key column K
+  owns K; any other target of the group with a column K must only hold values found in the
+  owner (NULLs are not orphans).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from ..schema import CONFIG_TABLE
+from ..tables import qualified
+from . import ledger
+from .config import from_row
+from .inference import q
+from .writers import table_name, target_exists
+
+
+@dataclass
+class VerifyReport:
+    lines: list = field(default_factory=list)
+    problems: list = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def render(self) -> str:
+        out = list(self.lines)
+        out += [f"PROBLEM: {p}" for p in self.problems]
+        out.append("OK: no problems found" if self.ok else f"{len(self.problems)} problem(s)")
+        return "\n".join(out)
+
+
+def _loaded_dates(spark, config_id) -> set:
+    state = ledger.load_state(spark, config_id)
+    return {
+        r.date_partition
+        for r in state.values()
+        if r.status == ledger.LOADED and r.date_partition is not None
+    }
+
+
+def _coverage(spark, cfg, report) -> None:
+    loaded = _loaded_dates(spark, cfg.config_id)
+    lo = cfg.date_range_start or (min(loaded) if loaded else None)
+    hi = cfg.date_range_end or (max(loaded) if loaded else None)
+    if lo is None or hi is None:
+        report.problems.append(f"{cfg.config_id}: no date loaded yet")
+        return
+    days = [lo + _dt.timedelta(days=i) for i in range((hi - lo).days + 1)]
+    missing = [d for d in days if d not in loaded]
+    report.lines.append(
+        f"{cfg.config_id}: {len(days) - len(missing)}/{len(days)} dates loaded ({lo}..{hi})"
+    )
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:10])
+        more = f" (+{len(missing) - 10} more)" if len(missing) > 10 else ""
+        report.problems.append(f"{cfg.config_id}: {len(missing)} date(s) missing: {shown}{more}")
+
+
+def _duplicates(spark, cfg, report) -> None:
+    from pyspark.sql import functions as F
+
+    keys = [F.col(q(k)) for k in cfg.merge_keys]
+    dupes = spark.table(table_name(cfg)).groupBy(*keys).count().where(F.col("count") > 1).count()
+    if dupes:
+        report.problems.append(
+            f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
+            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+            f"{', '.join(cfg.merge_keys)}"
+        )
+
+
+def _orphans(spark, configs, report) -> None:
+    from pyspark.sql import functions as F
+
+    groups: dict = {}
+    for cfg in configs:
+        if cfg.table_relationship_group:
+            groups.setdefault(cfg.table_relationship_group, []).append(cfg)
+    for members in groups.values():
+        owners = {
+            c.merge_keys[0].lower(): c
+            for c in members
+            if c.write_mode == "merge" and len(c.merge_keys) == 1
+        }
+        for child in members:
+            columns = {c.lower(): c for c in spark.table(table_name(child)).columns}
+            for key, owner in sorted(owners.items()):
+                if owner is child or key not in columns:
+                    continue
+                fk = F.col(q(columns[key]))
+                parent = (
+                    spark.table(table_name(owner))
+                    .select(F.col(q(owner.merge_keys[0])).alias("_k"))
+                    .distinct()
+                )
+                orphans = (
+                    spark.table(table_name(child))
+                    .where(fk.isNotNull())
+                    .join(parent, fk == F.col("_k"), "left_anti")
+                    .count()
+                )
+                line = (
+                    f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
+                    f"{orphans} orphaned row(s)"
+                )
+                report.lines.append(line)
+                if orphans:
+                    report.problems.append(line)
+
+
+def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport:
+    """Check the loaded targets of the active configs (or of config_ids)."""
+    report = VerifyReport()
+    rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    if config_ids:
+        rows = [r for r in rows if r["config_id"] in set(config_ids)]
+    else:
+        rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    configs = []
+    for row in sorted(rows, key=lambda r: str(r["config_id"])):
+        cfg = from_row(row)
+        if not target_exists(spark, cfg):
+            report.problems.append(
+                f"{cfg.config_id}: target {cfg.target_schema_name}."
+                f"{cfg.target_table_name} does not exist (never loaded)"
+            )
+            continue
+        configs.append(cfg)
+        if cfg.import_pattern == "date_partitioned":
+            _coverage(spark, cfg, report)
+        if cfg.write_mode == "merge" and cfg.merge_keys:
+            _duplicates(spark, cfg, report)
+    _orphans(spark, configs, report)
+    return report
+'''),
+    'ingen_fab_runtime.ingestion.writers': (False, r'''"""Writing a batch to its Delta target: overwrite, append (idempotent per file) or merge.
+
+- append: one commit with replaceWhere ``_source_file_path IN (files of the batch)``, so
+  loading a file again replaces the rows it loaded before and can never duplicate them.
+- merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
+  file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
+  updated when the source date is not older than the target row's date.
+- overwrite: the target is replaced by the batch.
+New columns are added with ALTER TABLE (logged); target columns absent from the batch are
+written as NULL (logged). Counts come from the commit's Delta operation metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..session import ensure_schema
+from ..tables import sql_string_literal
+from .inference import q
+from .readers import LINEAGE
+
+
+@dataclass
+class WriteOutcome:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    collapsed: int = 0
+    notes: list = field(default_factory=list)
+
+
+def table_name(cfg) -> str:
+    return f"{q(cfg.target_schema_name)}.{q(cfg.target_table_name)}"
+
+
+def target_exists(spark, cfg) -> bool:
+    return spark.catalog.tableExists(f"{cfg.target_schema_name}.{cfg.target_table_name}")
+
+
+def target_types(spark, cfg) -> dict:
+    """Data column -> type of the existing target ({} when it does not exist yet)."""
+    if not target_exists(spark, cfg):
+        return {}
+    fields = spark.table(table_name(cfg)).schema.fields
+    return {f.name: f.dataType.simpleString() for f in fields if f.name not in LINEAGE}
+
+
+def _metrics(spark, cfg) -> dict:
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forName(spark, table_name(cfg)).history(1).collect()[0]
+    return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
+
+
+def _align(spark, cfg, frame, columns, outcome) -> object:
+    """Evolve the target for new columns and give the frame the target's columns."""
+    from pyspark.sql import functions as F
+
+    current = spark.table(table_name(cfg)).schema
+    have = {f.name.lower(): f for f in current.fields}
+    new = [(c, t) for c, t in columns if c.lower() not in have]
+    if new:
+        spec = ", ".join(f"{q(c)} {t}" for c, t in new)
+        spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
+        outcome.notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
+    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    gone = [f for f in current.fields if f.name.lower() not in batch]
+    if gone:
+        outcome.notes.append(
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+        )
+    frame = frame.select(
+        *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
+    )
+    order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
+    lookup = {c.lower(): c for c in frame.columns}
+    return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
+
+
+def dedupe(frame, keys):
+    """One row per key: latest date, then greatest file path, then greatest row hash."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    data = [c for c in frame.columns if c not in LINEAGE]
+    order = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
+        F.col("_source_date_partition").desc_nulls_last(),
+        F.col("_source_file_path").desc(),
+        F.xxhash64(*[F.col(q(c)) for c in data]).desc(),
+    )
+    return frame.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
+
+
+def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
+    """Commit frame (accepted rows of files) to the target; returns the commit's counts."""
+    outcome = WriteOutcome()
+    frame = frame.drop("_file")
+    if cfg.write_mode == "merge":
+        frame = dedupe(frame, cfg.merge_keys)
+    name = table_name(cfg)
+    source_rows = good_rows
+    if not target_exists(spark, cfg):
+        if good_rows == 0:
+            return outcome
+        ensure_schema(spark, cfg.target_schema_name)
+        frame.write.format("delta").saveAsTable(name)
+        outcome.inserted = source_rows = _metrics(spark, cfg).get("numOutputRows", 0)
+    elif cfg.write_mode == "merge":
+        frame = _align(spark, cfg, frame, columns, outcome)
+        _merge(spark, cfg, frame)
+        m = _metrics(spark, cfg)
+        outcome.inserted = m.get("numTargetRowsInserted", 0)
+        outcome.updated = m.get("numTargetRowsUpdated", 0)
+        outcome.deleted = m.get("numTargetRowsDeleted", 0)
+        source_rows = m.get("numSourceRows", good_rows)
+    else:
+        frame = _align(spark, cfg, frame, columns, outcome)
+        writer = frame.write.format("delta").mode("overwrite")
+        if cfg.write_mode == "append":
+            paths = ", ".join(sql_string_literal(f.display_path) for f in files)
+            writer = writer.option("replaceWhere", f"_source_file_path IN ({paths})")
+        writer.saveAsTable(name)
+        m = _metrics(spark, cfg)
+        outcome.inserted = m.get("numOutputRows", 0)
+        outcome.deleted = m.get("numDeletedRows", 0) if cfg.write_mode == "append" else 0
+    if cfg.write_mode == "merge":
+        outcome.collapsed = max(good_rows - source_rows, 0)
+    return outcome
+
+
+def _merge(spark, cfg, frame) -> None:
+    from delta.tables import DeltaTable
+
+    cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+    newer = (
+        "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
+        "coalesce(t._source_date_partition, DATE'0001-01-01')"
+    )
+    values = {q(c): f"s.{q(c)}" for c in frame.columns}
+    (
+        DeltaTable.forName(spark, table_name(cfg))
+        .alias("t")
+        .merge(frame.alias("s"), cond)
+        .whenMatchedUpdate(condition=newer, set=values)
+        .whenNotMatchedInsert(values=values)
+        .execute()
+    )
 '''),
     'ingen_fab_runtime.schema': (False, r'''"""Columns of the config and log tables, declared once.
 
@@ -1019,6 +2455,8 @@ def _build_local(root: str):
         builder = builder.config("spark.jars", ",".join(jars))
     else:
         builder = builder.config("spark.jars.packages", ",".join(DELTA_ARTIFACTS))
+        if os.environ.get("INGEN_FAB_IVY_SETTINGS"):
+            builder = builder.config("spark.jars.ivySettings", os.environ["INGEN_FAB_IVY_SETTINGS"])
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
@@ -1149,7 +2587,7 @@ def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
 
 def utc_now() -> _dt.datetime:
     """Naive UTC now, the form the log tables store."""
-    return _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
 '''),
 }
 

@@ -1,0 +1,166 @@
+"""Bad input under each error_handling_strategy, type inference, empty files, new columns,
+non-UTF-8 bytes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_ingestion_support import (
+    D1,
+    D2,
+    D3,
+    add_configs,
+    config,
+    day_file,
+    ledger_rows,
+    log_rows,
+    rows,
+)
+
+from ingen_fab.runtime.ingestion import run_ingestion
+
+pytestmark = pytest.mark.spark
+
+SCHEMA = json.dumps({"id": "int", "amount": "double", "day": "date"})
+BAD_DAY = (
+    "id,amount,day\n"
+    "10,1.0,2024-01-02\n"  # line 2: good
+    "11,2.0\n"  # line 3: wrong field count
+    "12,abc,2024-01-02\n"  # line 4: unparsable number
+    "13,3.0,2024-02-31\n"  # line 5: unparsable date
+    "14,4.0,2024-01-02\n"
+)  # line 6: good
+
+
+def _three_days(root):
+    day_file(root, D1, "x_20240101.csv", "id,amount,day\n1,1.5,2024-01-01\n")
+    bad = day_file(root, D2, "x_20240102.csv", BAD_DAY)
+    day_file(root, D3, "x_20240103.csv", "id,amount,day\n3,3.5,2024-01-03\n")
+    return bad
+
+
+@pytest.mark.parametrize("strategy", ["fail", "log", "skip"])
+def test_malformed_rows_under_each_strategy(spark, tmp_path, strategy):
+    cid = f"err_rows_{strategy}"
+    bad = _three_days(tmp_path)
+    add_configs(
+        spark,
+        config(cid, tmp_path, cid, custom_schema_json=SCHEMA, error_handling_strategy=strategy),
+    )
+    result = run_ingestion(spark, config_id=cid)
+    res = result.configs[0]
+    ids = sorted(r["id"] for r in rows(spark, "itest", cid))
+    ledger = {r.file_path.rsplit("/", 1)[1]: r.status for r in ledger_rows(spark, cid)}
+    if strategy == "fail":
+        assert (res.status, result.failed, ids) == ("failed", True, [1])
+        assert bad in res.error_message and "wrong field count" in res.error_message
+        assert ledger == {
+            "x_20240101.csv": "loaded",
+            "x_20240102.csv": "failed",
+            "x_20240103.csv": "failed",
+        }
+    elif strategy == "log":
+        assert (res.status, result.failed, ids) == ("completed_with_errors", True, [1, 3])
+        assert res.dates_loaded == ["2024-01-01", "2024-01-03"]
+        assert ledger["x_20240102.csv"] == "failed" and ledger["x_20240103.csv"] == "loaded"
+        log = log_rows(spark, cid)[-1]
+        assert log.status == "completed_with_errors" and "x_20240102.csv" in log.error_message
+    else:
+        assert (res.status, result.failed, ids) == ("completed", False, [1, 3, 10, 14])
+        assert res.rows_rejected == 3 and log_rows(spark, cid)[-1].records_failed == 3
+        q = spark.sql(
+            "SELECT line_number, reason, source_file_path FROM "
+            f"dbo.quarantine_flat_file_ingestion WHERE config_id = '{cid}'"
+        ).collect()
+        assert sorted((r.line_number, r.reason) for r in q) == [
+            (3, "wrong field count"),
+            (4, "unparsable double in column amount"),
+            (5, "unparsable date in column day"),
+        ]
+        assert {r.source_file_path for r in q} == {bad}
+        again = run_ingestion(spark, config_id=cid).configs[0]
+        assert again.status == "no_new_data"
+
+
+def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path):
+    day_file(
+        tmp_path,
+        D1,
+        "t.csv",
+        "code,n,big,price,day,at,flag,mixed\n"
+        "001,1,9000000000,1.25,2024-01-01,2024-01-01 10:00:00,true,1\n"
+        "010,-2,1,3,2024-01-02,2024-01-02T11:30:00,False,x\n",
+    )
+    add_configs(spark, config("err_types", tmp_path, "err_types"))
+    assert not run_ingestion(spark, config_id="err_types").failed
+    types = dict(spark.table("itest.err_types").dtypes)
+    assert {k: types[k] for k in ("code", "n", "big", "price", "day", "at", "flag", "mixed")} == {
+        "code": "string",
+        "n": "int",
+        "big": "bigint",
+        "price": "double",
+        "day": "date",
+        "at": "timestamp",
+        "flag": "boolean",
+        "mixed": "string",
+    }
+    assert types["_source_date_partition"] == "date"
+    assert sorted(r["code"] for r in rows(spark, "itest", "err_types")) == ["001", "010"]
+
+
+def test_empty_and_header_only_files_load_zero_rows(spark, tmp_path):
+    day_file(tmp_path, D1, "e.csv", "")
+    day_file(tmp_path, D2, "e.csv", "id,v\n")
+    add_configs(spark, config("err_empty", tmp_path, "err_empty"))
+    first = run_ingestion(spark, config_id="err_empty").configs[0]
+    assert (first.status, first.rows_read, first.dates_loaded) == (
+        "completed",
+        0,
+        ["2024-01-01", "2024-01-02"],
+    )
+    assert not spark.catalog.tableExists("itest.err_empty")
+    day_file(tmp_path, D3, "e.csv", "id,v\n7,x\n")
+    second = run_ingestion(spark, config_id="err_empty").configs[0]
+    assert (second.status, second.dates_loaded) == ("completed", ["2024-01-03"])
+    assert [(r["id"], r["v"]) for r in rows(spark, "itest", "err_empty")] == [(7, "x")]
+    assert [r.rows_read for r in ledger_rows(spark, "err_empty")] == [0, 0, 1]
+
+
+def test_new_column_is_added_and_missing_column_loads_null(spark, tmp_path):
+    day_file(tmp_path, D1, "c.csv", "id,a\n1,x\n")
+    add_configs(spark, config("err_cols", tmp_path, "err_cols"))
+    run_ingestion(spark, config_id="err_cols")
+    day_file(tmp_path, D2, "c.csv", "id,a,extra\n2,y,9\n")
+    day_file(tmp_path, D3, "c.csv", "id,extra\n3,8\n")
+    res = run_ingestion(spark, config_id="err_cols").configs[0]
+    assert res.status == "completed"
+    got = [(r["id"], r["a"], r["extra"]) for r in rows(spark, "itest", "err_cols", order="id")]
+    assert got == [(1, "x", None), (2, "y", 9), (3, None, 8)]
+    details = json.loads(log_rows(spark, "err_cols")[-1].error_details)
+    notes = " | ".join(details["notes"])
+    assert "columns added to the table: extra" in notes
+    assert "column a missing in 1 file(s)" in notes
+
+
+@pytest.mark.parametrize("strategy", ["fail", "skip"])
+def test_non_utf8_bytes(spark, tmp_path, strategy):
+    cid = f"err_utf8_{strategy}"
+    bad = day_file(tmp_path, D1, "u.csv", b"id,name\n1,ok\n2,caf\xe9\n3,fine\n")
+    add_configs(spark, config(cid, tmp_path, cid, error_handling_strategy=strategy))
+    result = run_ingestion(spark, config_id=cid)
+    res = result.configs[0]
+    if strategy == "fail":
+        assert res.status == "failed" and bad in res.error_message
+        assert "invalid bytes" in res.error_message
+        assert not spark.catalog.tableExists(f"itest.{cid}")
+    else:
+        assert res.status == "completed" and res.rows_rejected == 1
+        assert [r["id"] for r in rows(spark, "itest", cid, order="id")] == [1, 3]
+        q = spark.sql(
+            "SELECT line_number, reason FROM dbo.quarantine_flat_file_ingestion "
+            f"WHERE config_id = '{cid}'"
+        ).collect()
+        assert [(r.line_number, r.reason) for r in q] == [
+            (3, "invalid bytes for the file encoding")
+        ]

@@ -1,0 +1,210 @@
+"""Write modes, re-runs and date selection: merge / append / overwrite, skip_existing_dates,
+batch_import_enabled, date ranges, and each import pattern and source format."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+
+import pytest
+from test_ingestion_support import (
+    D1,
+    D2,
+    D3,
+    add_configs,
+    config,
+    day_file,
+    ledger_rows,
+    log_rows,
+    rows,
+    write_file,
+)
+
+from ingen_fab.runtime.ingestion import run_ingestion
+
+pytestmark = pytest.mark.spark
+
+
+def _run(spark, config_id, **kw):
+    result = run_ingestion(spark, config_id=config_id, **kw)
+    assert not result.failed, result.to_json()
+    return result.configs[0]
+
+
+def test_merge_composite_null_safe_keys_latest_date_wins(spark, tmp_path):
+    day_file(tmp_path, D2, "m.csv", "k1,k2,v\na,1,new\n,1,n2\n")
+    day_file(tmp_path, D1, "m.csv", "k1,k2,v\na,1,old\na,2,x\n,1,n1\n")
+    add_configs(
+        spark,
+        config(
+            "mode_merge",
+            tmp_path,
+            "mode_merge",
+            write_mode="merge",
+            merge_keys="k1, k2",
+            skip_existing_dates=True,
+        ),
+    )
+    first = _run(spark, "mode_merge")
+    got = rows(spark, "itest", "mode_merge")
+    assert sorted(((r["k1"], r["k2"], r["v"]) for r in got), key=str) == sorted(
+        [("a", 1, "new"), ("a", 2, "x"), (None, 1, "n2")], key=str
+    )
+    assert (first.rows_read, first.rows_inserted, first.collapsed_duplicates) == (5, 3, 2)
+    details = json.loads(log_rows(spark, "mode_merge")[-1].error_details)
+    assert details["collapsed_duplicates"] == 2
+    day_file(tmp_path, D3, "m.csv", "k1,k2,v\na,2,y\n,1,n3\nb,1,z\n")
+    second = _run(spark, "mode_merge")
+    assert (second.rows_inserted, second.rows_updated, second.dates_loaded) == (
+        1,
+        2,
+        ["2024-01-03"],
+    )
+    got = {(r["k1"], r["k2"]): r["v"] for r in rows(spark, "itest", "mode_merge")}
+    assert got == {("a", 1): "new", ("a", 2): "y", (None, 1): "n3", ("b", 1): "z"}
+
+
+def test_merge_never_regresses_to_an_older_date(spark, tmp_path):
+    day_file(tmp_path, D2, "m.csv", "id,v\n1,newer\n")
+    add_configs(
+        spark,
+        config(
+            "mode_regress",
+            tmp_path,
+            "mode_regress",
+            write_mode="merge",
+            merge_keys="id",
+            skip_existing_dates=True,
+        ),
+    )
+    _run(spark, "mode_regress")
+    day_file(tmp_path, D1, "m.csv", "id,v\n1,older\n2,only\n")
+    late = _run(spark, "mode_regress")
+    assert (late.rows_inserted, late.rows_updated) == (1, 0)
+    got = {r["id"]: r["v"] for r in rows(spark, "itest", "mode_regress")}
+    assert got == {1: "newer", 2: "only"}
+
+
+def test_skip_existing_dates_true_never_rereads_a_loaded_date(spark, tmp_path):
+    path = day_file(tmp_path, D1, "s.csv", "id,v\n1,a\n")
+    add_configs(
+        spark, config("mode_skip_true", tmp_path, "mode_skip_true", skip_existing_dates=True)
+    )
+    _run(spark, "mode_skip_true")
+    write_file(path, "id,v\n1,changed\n9,extra\n")
+    day_file(tmp_path, D2, "s.csv", "id,v\n2,b\n")
+    second = _run(spark, "mode_skip_true")
+    assert second.dates_loaded == ["2024-01-02"]
+    assert sorted((r["id"], r["v"]) for r in rows(spark, "itest", "mode_skip_true")) == [
+        (1, "a"),
+        (2, "b"),
+    ]
+    assert _run(spark, "mode_skip_true").status == "no_new_data"
+
+
+def test_skip_existing_false_rerun_and_rewritten_file(spark, tmp_path):
+    p1 = day_file(tmp_path, D1, "o.csv", "id,v\n1,a\n2,b\n")
+    day_file(tmp_path, D2, "o.csv", "id,v\n3,c\n")
+    add_configs(spark, config("mode_skip_false", tmp_path, "mode_skip_false"))
+    _run(spark, "mode_skip_false")
+    assert _run(spark, "mode_skip_false").status == "no_new_data"
+    os.utime(p1, (1_700_000_000, 1_700_000_000))  # touched, same content: not reloaded
+    assert _run(spark, "mode_skip_false").status == "no_new_data"
+    write_file(p1, "id,v\n1,a2\n4,d\n5,e\n")
+    again = _run(spark, "mode_skip_false")
+    assert (again.dates_loaded, again.rows_inserted, again.rows_deleted) == (["2024-01-01"], 3, 2)
+    got = rows(spark, "itest", "mode_skip_false", lineage=True)
+    assert sorted((r["id"], r["v"]) for r in got) == [(1, "a2"), (3, "c"), (4, "d"), (5, "e")]
+    assert {str(r["_source_date_partition"]) for r in got if r["id"] == 3} == {"2024-01-02"}
+    statuses = [r.status for r in ledger_rows(spark, "mode_skip_false")]
+    assert statuses == ["loaded"] * 3
+
+
+def test_batch_import_disabled_loads_the_oldest_pending_date(spark, tmp_path):
+    for day in (D3, D1, D2):
+        day_file(tmp_path, day, "b.csv", f"id,d\n{day.day},{day}\n")
+    add_configs(
+        spark,
+        config(
+            "mode_batch_off",
+            tmp_path,
+            "mode_batch_off",
+            batch_import_enabled=False,
+            skip_existing_dates=True,
+        ),
+    )
+    assert _run(spark, "mode_batch_off").dates_loaded == ["2024-01-01"]
+    assert _run(spark, "mode_batch_off").dates_loaded == ["2024-01-02"]
+    assert [r["id"] for r in rows(spark, "itest", "mode_batch_off", order="id")] == [1, 2]
+
+
+def test_overwrite_replaces_the_target_and_range_overrides(spark, tmp_path):
+    for day in (D1, D2, D3):
+        day_file(tmp_path, day, "w.csv", f"id\n{day.day}\n{day.day + 10}\n")
+    add_configs(
+        spark,
+        config(
+            "mode_overwrite",
+            tmp_path,
+            "mode_overwrite",
+            write_mode="overwrite",
+            date_range_end=D2,
+            skip_existing_dates=True,
+        ),
+    )
+    first = _run(spark, "mode_overwrite", start_date="2024-01-02")
+    assert first.dates_loaded == ["2024-01-02"]
+    assert [r["id"] for r in rows(spark, "itest", "mode_overwrite", order="id")] == [2, 12]
+    second = _run(spark, "mode_overwrite", end_date="2024-01-03")
+    assert second.dates_loaded == ["2024-01-01", "2024-01-03"]
+    got = [r["id"] for r in rows(spark, "itest", "mode_overwrite", order="id")]
+    assert got == [1, 3, 11, 13]
+
+
+def test_single_file_parquet_wildcard_json_and_filename_dates(spark, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"id": [1, 2], "name": ["x", "y"]}), str(tmp_path / "p.parquet"))
+    write_file(tmp_path / "j" / "a_20240101.json", '{"id": "001", "n": 1}\n{"id": "002", "n": 2}\n')
+    write_file(tmp_path / "j" / "sub" / "b_20240102.json", '{"id": "003", "n": 3}\n')
+    write_file(tmp_path / "j" / "skip.txt", "not json")
+    write_file(tmp_path / "f" / "x" / "orders_20240101.csv", "id\n1\n")
+    write_file(tmp_path / "f" / "orders_20240109.csv", "id\n9\n")
+    add_configs(
+        spark,
+        config(
+            "mode_parquet",
+            tmp_path / "p.parquet",
+            "mode_parquet",
+            import_pattern="single_file",
+            source_file_format="parquet",
+            date_partition_format=None,
+        ),
+        config(
+            "mode_json",
+            tmp_path / "j",
+            "mode_json",
+            import_pattern="wildcard_pattern",
+            source_file_format="json",
+            file_discovery_pattern="**/*.json",
+            date_partition_format=None,
+        ),
+        config(
+            "mode_fname",
+            tmp_path / "f",
+            "mode_fname",
+            date_partition_format="filename",
+            date_range_end=dt.date(2024, 1, 5),
+        ),
+    )
+    _run(spark, "mode_parquet")
+    assert sorted((r["id"], r["name"]) for r in rows(spark, "itest", "mode_parquet")) == [
+        (1, "x"),
+        (2, "y"),
+    ]
+    assert _run(spark, "mode_json").dates_loaded == ["2024-01-01", "2024-01-02"]
+    assert sorted(r["id"] for r in rows(spark, "itest", "mode_json")) == ["001", "002", "003"]
+    assert _run(spark, "mode_fname").dates_loaded == ["2024-01-01"]
+    assert [r["id"] for r in rows(spark, "itest", "mode_fname")] == [1]

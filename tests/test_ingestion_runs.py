@@ -1,0 +1,123 @@
+"""Whole runs: crash safety, dry-run plans, group warnings, progress and verify."""
+
+from __future__ import annotations
+
+import pytest
+from test_ingestion_support import (
+    D1,
+    D2,
+    D3,
+    add_configs,
+    config,
+    day_file,
+    ledger_rows,
+    log_rows,
+    rows,
+)
+
+from ingen_fab.runtime.ingestion import IngestionAborted, run_ingestion, verify_ingestion
+
+pytestmark = pytest.mark.spark
+
+
+def _pair(prefix, root, group):
+    return [
+        config(
+            f"{prefix}_orders",
+            root,
+            f"{prefix}_orders",
+            execution_group=group,
+            file_discovery_pattern="**/orders/*.csv",
+            table_relationship_group=prefix,
+        ),
+        config(
+            f"{prefix}_customers",
+            root,
+            f"{prefix}_customers",
+            execution_group=group,
+            import_sequence_order=2,
+            write_mode="merge",
+            merge_keys="customer_id",
+            skip_existing_dates=True,
+            file_discovery_pattern="**/customers/*.csv",
+            table_relationship_group=prefix,
+        ),
+    ]
+
+
+def _data(root):
+    for n, day in enumerate((D1, D2, D3), 1):
+        day_file(root, day, "orders.csv", f"order_id,customer_id\n{n}0,{n}\n{n}1,1\n", sub="orders")
+        names = "\n".join(f"{c},name{c}_{n}" for c in range(1, n + 1))
+        day_file(root, day, "customers.csv", f"customer_id,name\n{names}\n", sub="customers")
+
+
+def test_crash_then_rerun_equals_an_uninterrupted_run(spark, tmp_path):
+    _data(tmp_path)
+    add_configs(spark, *_pair("crash", tmp_path, 9301), *_pair("clean", tmp_path, 9302))
+    for stop in (1, 4):  # after the orders commit; then after the customers commit
+        with pytest.raises(IngestionAborted):
+            run_ingestion(
+                spark, execution_group=9301, stop_after_files=stop, execution_id=f"crash-{stop}"
+            )
+        assert not [
+            r for r in log_rows(spark, "crash_customers") if r.execution_id == f"crash-{stop}"
+        ]
+    assert run_ingestion(spark, execution_group=9301).failed is False
+    assert run_ingestion(spark, execution_group=9302).failed is False
+    for table in ("orders", "customers"):
+        assert rows(spark, "itest", f"crash_{table}") == rows(spark, "itest", f"clean_{table}")
+        latest = {}
+        for r in ledger_rows(spark, f"crash_{table}"):
+            latest[r.file_path] = r.status
+        assert sorted(latest.values()) == ["loaded"] * 3
+    assert len(rows(spark, "itest", "crash_orders")) == 6
+    assert {r["name"] for r in rows(spark, "itest", "crash_customers")} == {
+        "name1_3",
+        "name2_3",
+        "name3_3",
+    }
+    # crash-1 left no log row; crash-4 logged orders, then died after the customers commit
+    assert [r.status for r in log_rows(spark, "crash_orders")] == ["completed", "no_new_data"]
+    assert [r.status for r in log_rows(spark, "crash_customers")] == ["completed"]
+    rerun = run_ingestion(spark, execution_group=9301)
+    assert [c.status for c in rerun.configs] == ["no_new_data", "no_new_data"]
+
+
+def test_dry_run_plans_without_reading_or_writing(spark, tmp_path):
+    _data(tmp_path)
+    add_configs(spark, *_pair("dry", tmp_path, 9303))
+    before = spark.table("dbo.log_flat_file_ingestion").count()
+    result = run_ingestion(spark, execution_group=9303, dry_run=True, end_date="2024-01-02")
+    plan = {p.config_id: p for p in result.plan}
+    assert plan["dry_orders"].dates == ["2024-01-01", "2024-01-02"]
+    assert [f.path.rsplit("/", 2)[-2:] for f in plan["dry_orders"].files] == [
+        ["orders", "orders.csv"]
+    ] * 2
+    assert "dry_customers" in result.render_table() and not result.failed
+    assert not spark.catalog.tableExists("itest.dry_orders")
+    assert spark.table("dbo.log_flat_file_ingestion").count() == before
+    assert not ledger_rows(spark, "dry_orders")
+
+
+def test_group_warning_progress_and_verify(spark, tmp_path):
+    _data(tmp_path)
+    day_file(tmp_path, D1, "orders_extra.csv", "order_id,customer_id\n99,42\n", sub="orders")
+    rows_ = _pair("ver", tmp_path, 9305)
+    rows_[1]["execution_group"] = 9304
+    rows_[1]["date_range_start"] = D1
+    rows_[1]["date_range_end"] = D3.replace(day=4)
+    add_configs(spark, *rows_)
+    messages = []
+    result = run_ingestion(spark, execution_group=9305, progress=messages.append)
+    assert any("before group(s) 9304 ever loaded" in w for w in result.warnings)
+    assert "warning:" in result.render_table()
+    assert any(m.startswith("ver_orders: completed") for m in messages)
+    assert not run_ingestion(spark, execution_group=9304).warnings
+    assert not run_ingestion(spark, execution_group=9305).warnings
+    report = verify_ingestion(spark, ["ver_orders", "ver_customers"])
+    text = report.render()
+    assert not report.ok
+    assert "ver_customers: 1 date(s) missing: 2024-01-04" in text
+    assert "ver_orders.customer_id -> ver_customers: 1 orphaned row(s)" in text
+    assert "duplicate" not in text
