@@ -2434,9 +2434,33 @@ def get_spark(root: str | None = None):
     return _build_local(lakehouse_root(root))
 
 
+_QUIET_LOG4J = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def _log4j_config() -> str:
+    """A log4j2 config that keeps local Spark to errors (written once to the temp folder)."""
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), "ingen_fab-log4j2.properties")
+    if not os.path.isfile(path):
+        tmp = f"{path}.{os.getpid()}"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            handle.write(_QUIET_LOG4J)
+        os.replace(tmp, path)
+    return path
+
+
 def _build_local(root: str):
     from pyspark.sql import SparkSession
 
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     tables = os.path.join(root, "Tables")
     os.makedirs(os.path.join(tables, DEFAULT_SCHEMA), exist_ok=True)
     os.makedirs(os.path.join(root, "Files"), exist_ok=True)
@@ -2454,7 +2478,10 @@ def _build_local(root: str):
         .config("spark.driver.memory", os.environ.get("INGEN_FAB_DRIVER_MEMORY", "4g"))
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.sql.sources.parallelPartitionDiscovery.parallelism", "2")
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={root}")
+        .config(
+            "spark.driver.extraJavaOptions",
+            f"-Dderby.system.home={root} -Dlog4j2.configurationFile=file:{_log4j_config()}",
+        )
     )
     jars = delta_jars()
     if jars:
