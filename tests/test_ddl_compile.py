@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import copy_project, tree_bytes
+
 from ingen_fab import api
 from ingen_fab.ddl.discovery import discover
 from ingen_fab.errors import CompileError

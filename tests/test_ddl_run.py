@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
-
 from helpers import copy_project
+
 from ingen_fab import api
 from ingen_fab.errors import RunError
 

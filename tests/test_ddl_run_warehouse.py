@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from helpers import copy_project
+
 from ingen_fab import api
 from ingen_fab.errors import RunError
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from helpers import REPO, tree_bytes
+
 from ingen_fab import api
 
 GENERATED = REPO / "generated_notebooks"

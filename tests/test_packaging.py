@@ -57,9 +57,10 @@ def test_help_is_fast_and_lists_the_commands():
     for command in ("ddl", "lakehouse", "package", "run"):
         assert command in result.stdout
     heavy = subprocess.run(
-        [sys.executable, "-c",
-         "import sys, ingen_fab.cli.main; print(sorted(m for m in ('pyspark','papermill','duckdb',"
-         "'nbformat','numpy','sqlglot') if m in sys.modules))"],
+        [sys.executable, "-c", (
+            "import sys, ingen_fab.cli.main; print(sorted(m for m in ('pyspark','papermill',"
+            "'duckdb','nbformat','numpy','sqlglot') if m in sys.modules))"
+        )],
         capture_output=True, text=True,
     )
     assert heavy.stdout.strip() == "[]"

@@ -242,10 +242,10 @@ def run_flat_file_ingestion(
     import json
     import uuid
 
+    from ingen_fab.environments import load_environment
     from ingen_fab.errors import ConfigError
     from ingen_fab.ingestion.compiler import SECTION, build_ingestion, group_notebook_name
     from ingen_fab.ingestion.project import load_project
-    from ingen_fab.environments import load_environment
     from ingen_fab.local.papermill_runner import execute_notebook
     from ingen_fab.output import ipynb_path
 

@@ -55,7 +55,7 @@ class DdlLedger:
         return "ran"
 
     def _record(self, script_id, content_hash, status, error):
-        now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
         from .schema import spark_schema
 
         row = [(script_id, content_hash, status, now, error)]
@@ -70,4 +70,4 @@ def run_sql(spark, statements: list[str]) -> None:
         spark.sql(statement)
 
 
-__all__ = ["DdlLedger", "DdlScriptError", "run_sql", "qualified"]
+__all__ = ["DdlLedger", "DdlScriptError", "qualified", "run_sql"]

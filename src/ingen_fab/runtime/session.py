@@ -166,7 +166,7 @@ def ensure_schema(spark, schema: str, root: str | None = None) -> None:
 def session_tables_dir(spark) -> str:
     """The local Tables/ folder the session was built on."""
     warehouse = spark.conf.get("spark.sql.warehouse.dir")
-    return warehouse[len("file:"):] if warehouse.startswith("file:") else warehouse
+    return warehouse.removeprefix("file:")
 
 
 def session_root(spark) -> str:

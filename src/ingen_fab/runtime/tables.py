@@ -36,7 +36,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
     """
     from delta.tables import DeltaTable
 
-    now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
     names = table.column_names
     prepared = []
     for row in rows:

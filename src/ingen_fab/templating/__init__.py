@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from pathlib import Path
 
 from ingen_fab.errors import CompileError
@@ -112,6 +111,12 @@ def _template_line(exc: Exception) -> int | None:
 
 
 __all__ = [
-    "make_environment", "render_template", "render_source", "templates_dir",
-    "py_literal", "py_source_literal", "sql_str", "sql_ident",
+    "make_environment",
+    "py_literal",
+    "py_source_literal",
+    "render_source",
+    "render_template",
+    "sql_ident",
+    "sql_str",
+    "templates_dir",
 ]

@@ -155,7 +155,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     if cfg.custom_schema_json:
         try:
             declared_schema(cfg)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
+        except Exception as exc:
             raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
     return cfg
 

@@ -194,7 +194,7 @@ def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
             load_config(ctx, cfg, loc, res)
         except IngestionAborted:
             raise
-        except Exception as exc:  # noqa: BLE001 - recorded in the log, not raised
+        except Exception as exc:
             res.status, res.error_message = "failed", _one_line(exc)
     res.seconds = time.monotonic() - t0
     path = getattr(loc, "display_path", None) or row.get("source_file_path")
@@ -219,5 +219,5 @@ def _plan(ctx, row, cfg, loc, error):
         if not cfg.batch_import_enabled:
             files = oldest_date_only(files)
         return plan_entry(cfg, files)
-    except Exception as exc:  # noqa: BLE001 - shown in the plan
+    except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))

@@ -106,7 +106,7 @@ class DdlLedger:
         return "ran"
 
     def _record(self, script_id, content_hash, status, error):
-        now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
         from .schema import spark_schema
 
         row = [(script_id, content_hash, status, now, error)]
@@ -121,7 +121,7 @@ def run_sql(spark, statements: list[str]) -> None:
         spark.sql(statement)
 
 
-__all__ = ["DdlLedger", "DdlScriptError", "run_sql", "qualified"]
+__all__ = ["DdlLedger", "DdlScriptError", "qualified", "run_sql"]
 '''),
     'ingen_fab_runtime.ingestion': (True, r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
 
@@ -307,7 +307,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     if cfg.custom_schema_json:
         try:
             declared_schema(cfg)
-        except Exception as exc:  # noqa: BLE001 - any parse failure is a config error
+        except Exception as exc:
             raise cfg.error("custom_schema_json", f"not a Spark schema ({exc})") from None
     return cfg
 
@@ -710,7 +710,7 @@ def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
             load_config(ctx, cfg, loc, res)
         except IngestionAborted:
             raise
-        except Exception as exc:  # noqa: BLE001 - recorded in the log, not raised
+        except Exception as exc:
             res.status, res.error_message = "failed", _one_line(exc)
     res.seconds = time.monotonic() - t0
     path = getattr(loc, "display_path", None) or row.get("source_file_path")
@@ -735,7 +735,7 @@ def _plan(ctx, row, cfg, loc, error):
         if not cfg.batch_import_enabled:
             files = oldest_date_only(files)
         return plan_entry(cfg, files)
-    except Exception as exc:  # noqa: BLE001 - shown in the plan
+    except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))
 '''),
     'ingen_fab_runtime.ingestion.errors': (False, r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
@@ -2523,7 +2523,7 @@ def ensure_schema(spark, schema: str, root: str | None = None) -> None:
 def session_tables_dir(spark) -> str:
     """The local Tables/ folder the session was built on."""
     warehouse = spark.conf.get("spark.sql.warehouse.dir")
-    return warehouse[len("file:"):] if warehouse.startswith("file:") else warehouse
+    return warehouse.removeprefix("file:")
 
 
 def session_root(spark) -> str:
@@ -2568,7 +2568,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
     """
     from delta.tables import DeltaTable
 
-    now = _dt.datetime.now(_dt.timezone.utc).replace(tzinfo=None)
+    now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
     names = table.column_names
     prepared = []
     for row in rows:
