@@ -67,3 +67,16 @@ def test_unsupported_tsql_is_rejected_at_compile_time_with_file_and_line(project
     bad.write_text("CREATE TABLE dbo.t (\n    id int,\n    name nvarchar(50)\n);\n")
     with pytest.raises(CompileError, match=r"003_Bad/001_bad.sql:3: .*nvarchar"):
         api.compile_ddl(["warehouse"], project=project)
+
+
+def test_reverting_a_rerun_script_to_an_older_version_is_drift_too(project):
+    api.run_ddl(["warehouse"], project=project)
+    script = project / "ddl_scripts" / SAMPLE_ID
+    original = script.read_text()
+    script.write_text(original + "\n-- version 2\n")
+    api.compile_ddl(["warehouse"], project=project)
+    api.run_ddl(["warehouse"], rerun=[SAMPLE_ID], project=project)
+    script.write_text(original)
+    api.compile_ddl(["warehouse"], project=project)
+    with pytest.raises(RunError, match="changed after it ran"):
+        api.run_ddl(["warehouse"], project=project)

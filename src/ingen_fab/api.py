@@ -218,6 +218,7 @@ class IngestionRunReport:
     plans: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    streamed: bool = False  # the notebooks' own output was shown as they ran
 
     @property
     def failed(self) -> bool:
@@ -233,6 +234,7 @@ def run_flat_file_ingestion(
     environment: str = "local",
     project=None,
     stop_after_files: int | None = None,
+    stream: bool = False,
 ) -> IngestionRunReport:
     """Run the execution group notebooks locally with papermill, in ascending group order.
 
@@ -251,19 +253,20 @@ def run_flat_file_ingestion(
 
     root = project_root(project)
     known = load_project(root).execution_groups
+    unknown = sorted(set(execution_groups) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"execution group(s) {unknown} have no notebook; "
+            f"flat_file_ingestion.toml lists {list(known)}"
+        )
     _check_fresh(
         root, build_ingestion(root, load_environment(root, environment)),
         f"ingen_fab package flat-file-ingestion compile --environment {environment}",
     )
-    unknown = sorted(set(execution_groups) - set(known))
-    if unknown:
-        raise ConfigError(
-            f"execution group(s) {unknown} have no notebook; flat_file_ingestion.toml lists {list(known)}"
-        )
     groups = [known[0]] if config_id else sorted(set(execution_groups) or known)
     dirs = local_dirs()
     run_id = uuid.uuid4().hex[:12]
-    report = IngestionRunReport()
+    report = IngestionRunReport(streamed=stream)
     for group in groups:
         name = group_notebook_name(group)
         output = dirs["runs"] / SECTION / f"{name}.ipynb"
@@ -284,6 +287,7 @@ def run_flat_file_ingestion(
             execute_notebook(
                 ipynb_path(root / GENERATED_DIR, SECTION, name), output, parameters,
                 env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])}, cwd=root,
+                stream=stream,
             )
         except RunError as exc:
             report.errors.append(str(exc))

@@ -81,10 +81,13 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
         end_date.date().isoformat() if end_date else None,
         dry_run,
         environment,
+        stream=sys.stdout.isatty(),
     )
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
-    if dry_run:
+    if report.streamed:
+        pass  # the notebooks printed their progress and summary table as they ran
+    elif dry_run:
         for plan in report.plans:
             click.echo(_render_plan(plan))
     elif report.configs:
@@ -107,7 +110,15 @@ def _cell(value):
 
 
 def _render_plan(plan: dict) -> str:
-    lines = [f"{plan.get('config_id')}: {len(plan.get('files', []))} files"]
-    for entry in plan.get("files", []):
-        lines.append(f"  {entry}")
+    files = plan.get("files") or []
+    dates = plan.get("dates") or []
+    head = f"{plan.get('config_id')}: {len(files)} files"
+    if dates:
+        head += f" over {len(dates)} dates ({dates[0]}..{dates[-1]})"
+    head += f" -> {plan.get('target')} ({plan.get('write_mode')})"
+    if plan.get("error_message"):
+        head += f"; error: {plan['error_message']}"
+    lines = [head]
+    for entry in files:
+        lines.append(f"  {entry.get('date') or '-':<10}  {entry.get('path')}  {entry.get('size')} bytes")
     return "\n".join(lines)

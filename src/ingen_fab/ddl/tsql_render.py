@@ -109,14 +109,18 @@ def exec_literal(statement: str) -> str:
 def wrap_script(script_id: str, content_hash: str, statements: list[str]) -> str:
     """One T-SQL batch running a ddl script once per content hash, recording it in the ledger.
 
-    Same hash already succeeded: nothing runs. Another hash succeeded (the script was edited):
-    error 50001 naming the script and the way forward. Otherwise every statement runs through
+    The latest successful run had this hash: nothing runs. It had another hash (the script was
+    edited, or reverted to an older version): error 50001 naming the script and the way forward. Otherwise every statement runs through
     EXEC (so even compile errors are caught), and a success or failed row is recorded.
     """
     if not HEADER.match(f"{HEADER_PREFIX}{script_id} sha256:{content_hash}"):
         raise CompileError(f"{script_id}: needs a one-line script id and a lowercase sha256 hex")
     sid, digest = sql_literal(script_id), sql_literal(content_hash)
     done = f"SELECT 1 FROM {LEDGER} WHERE script_id = {sid} AND status = 'success'"
+    latest_differs = (
+        f"{done} AND content_hash <> {digest} AND executed_at = "
+        f"(SELECT MAX(executed_at) FROM {LEDGER} WHERE script_id = {sid} AND status = 'success')"
+    )
     throw = f"THROW {DRIFT_ERROR}, {sql_literal(drift_message(script_id))}, 1;"
     insert = (
         f"INSERT INTO {LEDGER} (script_id, content_hash, status, executed_at, error_message) "
@@ -125,12 +129,11 @@ def wrap_script(script_id: str, content_hash: str, statements: list[str]) -> str
     execs = "".join(f"        EXEC({exec_literal(s)});\n" for s in statements)
     return (
         f"{HEADER_PREFIX}{script_id} sha256:{content_hash}\n"
-        f"IF EXISTS ({done} AND content_hash <> {digest})\n"
-        f"    AND NOT EXISTS ({done} AND content_hash = {digest})\n"
+        f"IF EXISTS ({latest_differs})\n"
         f"BEGIN\n"
         f"    EXEC({sql_literal(throw)});\n"
         f"END\n"
-        f"ELSE IF NOT EXISTS ({done} AND content_hash = {digest})\n"
+        f"ELSE IF NOT EXISTS ({done})\n"
         f"BEGIN\n"
         f"    BEGIN TRY\n"
         f"{execs}"

@@ -18,12 +18,15 @@ def execute_notebook(
     parameters: dict | None = None,
     env: dict | None = None,
     cwd: Path | None = None,
+    stream: bool = False,
 ) -> Path:
     """Run the notebook; a failing cell raises RunError naming the notebook and the error.
 
-    The kernel's own stderr (JVM and kernel chatter) goes to <output>.log, not the terminal.
+    The kernel's own stderr (JVM and kernel chatter) goes to <output>.log, not the terminal;
+    with stream=True what the notebook prints is shown as it runs.
     """
     import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     output.parent.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in (env or {})}
@@ -39,6 +42,7 @@ def execute_notebook(
                 cwd=str(cwd) if cwd else None,
                 progress_bar=False,
                 log_output=False,
+                stdout_file=sys.stdout if stream else None,
             )
     except papermill.PapermillExecutionError as exc:
         message = (exc.evalue or "").strip().splitlines()
@@ -46,6 +50,13 @@ def execute_notebook(
         raise RunError(
             f"{notebook.name} failed: {exc.ename}: {detail} (executed copy: {output})"
         ) from None
+    except DeadKernelError:
+        raise RunError(
+            f"{notebook.name} failed: the kernel died (killed, or out of memory); "
+            f"its log: {log_path}"
+        ) from None
+    except CellTimeoutError as exc:
+        raise RunError(f"{notebook.name} failed: a cell timed out: {exc}") from None
     finally:
         for key, value in saved.items():
             if value is None:

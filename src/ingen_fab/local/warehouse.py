@@ -105,18 +105,16 @@ class _Runner:
     # -- run-once ledger (same semantics as the T-SQL that wrap_script produces) -----------
     def run_script_cell(self, cell: str, script_id: str, digest: str, rerun: frozenset[str]):
         statements = _wrapped_statements(cell, script_id)
-        done = self._ledger(
-            f"SELECT DISTINCT content_hash FROM {LEDGER} WHERE script_id = ? "
-            "AND status = 'success'",
+        latest = self._ledger(
+            f"SELECT content_hash FROM {LEDGER} WHERE script_id = ? "
+            "AND status = 'success' ORDER BY executed_at DESC LIMIT 1",
             script_id,
         )
-        hashes = {row[0] for row in done}
-        if script_id not in rerun:
-            if digest in hashes:
+        if script_id not in rerun and latest:
+            if latest[0][0] == digest:
                 self.result.scripts_skipped.append(script_id)
                 return
-            if hashes:
-                raise RunError(drift_message(script_id))
+            raise RunError(drift_message(script_id))
         try:
             for statement in statements:
                 self.execute(statement, f"script {script_id}")

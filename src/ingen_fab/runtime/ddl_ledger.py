@@ -22,22 +22,24 @@ class DdlLedger:
         rows = (
             spark.table(self.table)
             .where("status = 'success'")
-            .select("script_id", "content_hash")
-            .distinct()
+            .select("script_id", "content_hash", "executed_at")
             .collect()
         )
-        self.succeeded: dict[str, set[str]] = {}
-        for row in rows:
-            self.succeeded.setdefault(row.script_id, set()).add(row.content_hash)
+        self.latest: dict[str, str] = {}  # script id -> hash of its latest successful run
+        for row in sorted(rows, key=lambda r: r.executed_at):
+            self.latest[row.script_id] = row.content_hash
 
     def run(self, script_id: str, content_hash: str, action) -> str:
-        """Run action once per (script, hash); returns 'ran' or 'skipped'."""
-        hashes = self.succeeded.get(script_id, set())
+        """Run action unless its latest successful run had this content; returns ran|skipped.
+
+        A different hash (edited, or reverted to an older version) is drift: an error.
+        """
+        latest = self.latest.get(script_id)
         forced = script_id in self.rerun or "*" in self.rerun
-        if content_hash in hashes and not forced:
+        if latest == content_hash and not forced:
             print(f"skipped {script_id} (already ran with this content)")
             return "skipped"
-        if hashes and not forced:
+        if latest is not None and not forced:
             raise DdlScriptError(
                 f"DDL script {script_id} changed after it ran: add a new numbered script for the "
                 f"change, or re-run it explicitly (parameter rerun_scripts='{script_id}', "
@@ -50,7 +52,7 @@ class DdlLedger:
             self._record(script_id, content_hash, "failed", message[:4000])
             raise DdlScriptError(f"DDL script {script_id} failed: {message}") from exc
         self._record(script_id, content_hash, "success", None)
-        self.succeeded.setdefault(script_id, set()).add(content_hash)
+        self.latest[script_id] = content_hash
         print(f"ran {script_id}")
         return "ran"
 

@@ -20,6 +20,12 @@ DELTA_ARTIFACTS = (
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
+def sql_string_literal(value) -> str:
+    """A Spark SQL string literal for value: backslashes and single quotes escaped."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
 class RuntimeSetupError(RuntimeError):
     """The local Spark + Delta stand-in cannot start."""
 
@@ -130,7 +136,8 @@ def _build_local(root: str):
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION '{tables}/{DEFAULT_SCHEMA}'")
+        location = sql_string_literal(f"{tables}/{DEFAULT_SCHEMA}")
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION {location}")
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
         raise RuntimeSetupError(f"cannot start local Spark + Delta ({exc.__class__.__name__}); {FETCH_HINT}") from None
@@ -149,7 +156,10 @@ def register_tables(spark, root: str) -> list[str]:
         if not (schema.isidentifier() and table.isidentifier()):
             continue
         ensure_schema(spark, schema, root)
-        spark.sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA LOCATION '{table_dir}'")
+        spark.sql(
+            f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
+            f"LOCATION {sql_string_literal(table_dir)}"
+        )
         registered.append(f"{schema}.{table}")
     return registered
 
@@ -160,7 +170,8 @@ def ensure_schema(spark, schema: str, root: str | None = None) -> None:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
         return
     tables = os.path.join(root, "Tables") if root else session_tables_dir(spark)
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION '{os.path.join(tables, schema)}'")
+    location = sql_string_literal(os.path.join(tables, schema))
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION {location}")
 
 
 def session_tables_dir(spark) -> str:

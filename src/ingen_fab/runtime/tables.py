@@ -5,7 +5,17 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, ensure_schema
+from .session import DEFAULT_SCHEMA, ensure_schema, sql_string_literal
+
+__all__ = [
+    "append_rows",
+    "create_table",
+    "qualified",
+    "quote_ident",
+    "sql_string_literal",
+    "upsert_rows",
+    "utc_now",
+]
 
 
 def quote_ident(name: str) -> str:
@@ -61,12 +71,6 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         .execute()
     )
     return len(prepared)
-
-
-def sql_string_literal(value: str) -> str:
-    """A Spark SQL string literal for value (quotes and backslashes escaped)."""
-    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
 
 
 def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:

@@ -2,7 +2,8 @@
 
 Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
 one read -> decide per file/date what may be committed under the error strategy -> one
-data commit -> quarantine -> ledger rows -> one terminal log row.
+data commit -> quarantine -> ledger rows -> one terminal log row. A run first logs, as
+failed, earlier executions of its configs that died between ledger rows and log row.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .filesystem import resolve_source
 from .load import load_config
 from .plan import oldest_date_only, plan_entry
 from .results import ConfigResult, IngestionResult
-from .runlog import log_row, write_log
+from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
 
 
@@ -142,6 +143,12 @@ def run_ingestion(
     )
     all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    if not dry_run:
+        for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
+            ctx.say(
+                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
+                "before its log row was written; logged as failed"
+            )
     if _ledger_exists(spark):
         result.warnings += _group_warning(spark, execution_group, rows, all_rows)
     checked = []

@@ -2,6 +2,8 @@
 
 Every CSV column is read as a string. Columns whose type is known (custom_schema_json or the
 existing target table) are checked: a non-NULL value that does not cast is a rejected row.
+A column typed numeric by the existing target (not by custom_schema_json) also rejects a
+value with leading zeros (``001``, ``-01``; not ``0`` or ``0.5``): casting it would change it.
 The other string columns get the narrowest type that every accepted value fits:
 int, bigint, double, date, timestamp, boolean, else string. Integers with leading zeros
 (``001``) and any other value that would change when cast stay strings.
@@ -13,6 +15,8 @@ INT_RE = r"^-?(0|[1-9][0-9]*)$"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+LEADING_ZEROS_RE = r"^\s*[-+]?0[0-9]"
+NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double")
 REPLACEMENT_CHAR = "\ufffd"
 _CHECKS = ("nn", "int", "bigint", "num", "date", "ts", "bool")
 
@@ -27,10 +31,23 @@ def try_cast(name: str, type_name: str):
     return F.expr(f"try_cast({q(name)} AS {type_name})")
 
 
+def is_numeric(type_name: str) -> bool:
+    return type_name in NUMERIC_TYPES or type_name.startswith("decimal")
+
+
 def reject_expr(
-    data_columns, source_types: dict, known: dict, check_encoding: bool, corrupt_reason: str
+    data_columns,
+    source_types: dict,
+    known: dict,
+    check_encoding: bool,
+    corrupt_reason: str,
+    keep_zeros=(),
 ):
-    """The Column giving a row's reject reason (NULL for a good row)."""
+    """The Column giving a row's reject reason (NULL for a good row).
+
+    keep_zeros: columns whose numeric type must not swallow leading zeros (typed by the
+    existing target, so the value would silently change when cast).
+    """
     from pyspark.sql import functions as F
 
     reason = F.when(F.col("_corrupt_record").isNotNull(), F.lit(corrupt_reason))
@@ -47,6 +64,9 @@ def reject_expr(
             continue
         failed = F.col(q(name)).isNotNull() & try_cast(name, target).isNull()
         reason = reason.when(failed, F.lit(f"unparsable {target} in column {name}"))
+        if name in keep_zeros and source_types[name] == "string" and is_numeric(target):
+            zeros = F.coalesce(F.col(q(name)).rlike(LEADING_ZEROS_RE), F.lit(False))
+            reason = reason.when(zeros, F.lit(f"leading zeros in {target} column {name}"))
     return reason
 
 

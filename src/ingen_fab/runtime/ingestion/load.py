@@ -112,6 +112,8 @@ def load_config(ctx, cfg, loc, res) -> None:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
             outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
+        elif keep:  # only zero-byte files: they replace what they (or the target) held
+            outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
         ctx.committed += len(keep)
         if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
             raise IngestionAborted(

@@ -173,14 +173,18 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         raw, per_file = _read_other(spark, cfg, readable)
     if raw is None:
         return None
+    keep_zeros = set(known)
     if cfg.custom_schema_json:
-        known = {**known, **{f.name: f.dataType.simpleString() for f in declared_schema(cfg)}}
+        declared = {f.name: f.dataType.simpleString() for f in declared_schema(cfg)}
+        known = {**known, **declared}
+        keep_zeros -= set(declared)
     data_cols = [c for c in raw.columns if c not in _HELPERS]
     source_types = dict(raw.dtypes)
     check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
     corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
     raw = raw.withColumn(
-        "_reject", inference.reject_expr(data_cols, source_types, known, check_enc, corrupt)
+        "_reject",
+        inference.reject_expr(data_cols, source_types, known, check_enc, corrupt, keep_zeros),
     )
     raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]

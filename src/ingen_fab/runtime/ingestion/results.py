@@ -26,10 +26,13 @@ class ConfigResult:
 
     @property
     def failed(self) -> bool:
-        """Makes the run exit non-zero: a failure, or errors recorded under 'log'."""
-        return self.status == "failed" or (
-            self.status == "completed_with_errors" and self.strategy != "skip"
-        )
+        """True when this config makes the run exit non-zero (IngestionResult.failed).
+
+        A failed config, and one that ended completed_with_errors: under the 'log' strategy
+        the errors are recorded, the other dates and configs continue, and the run still
+        exits non-zero at the end. ('skip' ends completed, its rejects quarantined.)
+        """
+        return self.status in ("failed", "completed_with_errors")
 
 
 @dataclass
@@ -58,9 +61,17 @@ class IngestionResult:
 
     @property
     def failed(self) -> bool:
+        """The run exits non-zero: a planned config is invalid, or any ConfigResult.failed."""
         if self.plan is not None:
             return any(p.error_message for p in self.plan)
         return any(c.failed for c in self.configs)
+
+    @property
+    def failed_config_ids(self) -> list:
+        """config_id of every config that makes the run fail (ConfigResult.failed)."""
+        if self.plan is not None:
+            return [p.config_id for p in self.plan if p.error_message]
+        return [c.config_id for c in self.configs if c.failed]
 
     def to_json(self) -> str:
         return json.dumps(

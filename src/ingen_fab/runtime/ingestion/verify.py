@@ -3,9 +3,11 @@
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
 - Duplicate keys: a merge target must hold one row per merge key (null-safe).
-- Orphans: inside a table_relationship_group, a config merged on exactly one key column K
-  owns K; any other target of the group with a column K must only hold values found in the
-  owner (NULLs are not orphans).
+- Orphans: inside a table_relationship_group, a config owns a key column K when it is
+  merged on exactly K, or (any write mode) when its table has the column named by
+  convention singular(table) + "_id", singular = the table name less one trailing "s"
+  (orders owns order_id, order_items owns order_item_id). Any other target of the group
+  with a column K must only hold values found in the owner (NULLs are not orphans).
 """
 
 from __future__ import annotations
@@ -68,13 +70,47 @@ def _duplicates(spark, cfg, report) -> None:
     from pyspark.sql import functions as F
 
     keys = [F.col(q(k)) for k in cfg.merge_keys]
-    dupes = spark.table(table_name(cfg)).groupBy(*keys).count().where(F.col("count") > 1).count()
+    found = (
+        spark.table(table_name(cfg))
+        .groupBy(*keys)
+        .count()
+        .where(F.col("count") > 1)
+        .agg(
+            F.count(F.lit(1)).alias("_dupes"),
+            F.slice(F.sort_array(F.collect_list(F.struct(*keys))), 1, 3).alias("_some"),
+        )
+        .first()
+    )
+    dupes = found["_dupes"] if found else 0
     if dupes:
+        examples = "; ".join(
+            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key)) for key in found["_some"]
+        )
         report.problems.append(
             f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
             f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-            f"{', '.join(cfg.merge_keys)}"
+            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
         )
+
+
+def own_id_column(table: str) -> str:
+    """The key column a table owns by naming convention: orders -> order_id."""
+    name = table.lower()
+    return (name[:-1] if name.endswith("s") else name) + "_id"
+
+
+def _owners(members, columns) -> dict:
+    """key column (lower case) -> owning config: single merge key first, then convention."""
+    owners = {
+        c.merge_keys[0].lower(): c
+        for c in members
+        if c.write_mode == "merge" and len(c.merge_keys) == 1
+    }
+    for c in members:
+        own = own_id_column(c.target_table_name)
+        if own in columns[c.config_id]:
+            owners.setdefault(own, c)
+    return owners
 
 
 def _orphans(spark, configs, report) -> None:
@@ -85,20 +121,19 @@ def _orphans(spark, configs, report) -> None:
         if cfg.table_relationship_group:
             groups.setdefault(cfg.table_relationship_group, []).append(cfg)
     for members in groups.values():
-        owners = {
-            c.merge_keys[0].lower(): c
+        columns = {
+            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns}
             for c in members
-            if c.write_mode == "merge" and len(c.merge_keys) == 1
         }
+        owners = _owners(members, columns)
         for child in members:
-            columns = {c.lower(): c for c in spark.table(table_name(child)).columns}
             for key, owner in sorted(owners.items()):
-                if owner is child or key not in columns:
+                if owner is child or key not in columns[child.config_id]:
                     continue
-                fk = F.col(q(columns[key]))
+                fk = F.col(q(columns[child.config_id][key]))
                 parent = (
                     spark.table(table_name(owner))
-                    .select(F.col(q(owner.merge_keys[0])).alias("_k"))
+                    .select(F.col(q(columns[owner.config_id][key])).alias("_k"))
                     .distinct()
                 )
                 orphans = (
@@ -108,7 +143,7 @@ def _orphans(spark, configs, report) -> None:
                     .count()
                 )
                 line = (
-                    f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
+                    f"{child.config_id}.{columns[child.config_id][key]} -> {owner.config_id}: "
                     f"{orphans} orphaned row(s)"
                 )
                 report.lines.append(line)

@@ -6,6 +6,9 @@
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
   updated when the source date is not older than the target row's date.
 - overwrite: the target is replaced by the batch.
+A batch without rows (every file empty or header-only) still commits for append and
+overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
+replaced by nothing, in one commit.
 New columns are added with ALTER TABLE (logged); target columns absent from the batch are
 written as NULL (logged). Counts come from the commit's Delta operation metrics.
 """
@@ -91,9 +94,23 @@ def dedupe(frame, keys):
     return frame.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
 
 
+def _no_rows(spark, cfg):
+    """(empty frame with the target's schema, its data columns) for an empty batch."""
+    schema = spark.table(table_name(cfg)).schema
+    columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
+    return spark.createDataFrame([], schema), columns
+
+
 def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
-    """Commit frame (accepted rows of files) to the target; returns the commit's counts."""
+    """Commit frame (accepted rows of files) to the target; returns the commit's counts.
+
+    frame None: the files hold no rows (nothing was read).
+    """
     outcome = WriteOutcome()
+    if frame is None:
+        if cfg.write_mode == "merge" or not target_exists(spark, cfg):
+            return outcome
+        frame, columns = _no_rows(spark, cfg)
     frame = frame.drop("_file")
     if cfg.write_mode == "merge":
         frame = dedupe(frame, cfg.merge_keys)
