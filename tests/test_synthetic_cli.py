@@ -237,3 +237,42 @@ def test_validate_of_a_missing_folder_fails(tmp_path):
     result = run("validate", str(tmp_path / "nowhere"))
     assert result.exit_code == 1
     assert result.output.startswith("error: ")
+
+
+def _csv_rows(root, day: str, table: str) -> list[str]:
+    path = os.path.join(root, *day.split("-"), table, f"{table}_{day.replace('-', '')}.csv")
+    with open(path, encoding="utf-8") as handle:
+        return handle.read().splitlines()[1:]
+
+
+def test_holiday_option_raises_that_dates_order_volume(tmp_path):
+    """Same seed and dates, with and without `--holiday 2024-01-10=3.0` (an ordinary Wednesday):
+    that date has about three times the orders; the day before is untouched."""
+    roots = {}
+    for name, extra in (("plain", ()), ("holiday", ("--holiday", "2024-01-10=3.0"))):
+        roots[name] = str(tmp_path / name)
+        result = run(
+            "generate-series",
+            DATASET,
+            "--start-date",
+            "2024-01-09",
+            "--end-date",
+            "2024-01-10",
+            "--seed",
+            "7",
+            "--output-dir",
+            roots[name],
+            *extra,
+        )
+        assert result.exit_code == 0, result.output
+    plain = len(_csv_rows(roots["plain"], "2024-01-10", "orders"))
+    holiday = len(_csv_rows(roots["holiday"], "2024-01-10", "orders"))
+    assert plain > 100 and holiday > 2.2 * plain, (plain, holiday)
+    items = {
+        name: len(_csv_rows(root, "2024-01-10", "order_items")) for name, root in roots.items()
+    }
+    assert items["holiday"] > 2.2 * items["plain"], items
+    for table in ("orders", "order_items"):
+        assert _csv_rows(roots["plain"], "2024-01-09", table) == _csv_rows(
+            roots["holiday"], "2024-01-09", table
+        )

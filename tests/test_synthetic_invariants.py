@@ -198,3 +198,113 @@ def test_population_grows_and_saturdays_beat_mondays(files):
         volume[dt.date.fromisoformat(day).weekday()].append(len(t["orders"]))
     saturday, monday = volume[5], volume[0]
     assert sum(saturday) / len(saturday) > sum(monday) / len(monday)
+
+
+def test_replenishment_arrives_a_lead_time_after_the_reorder_point(files):
+    """From the inventory files alone: a pair closing at or below its reorder point with nothing
+    on order orders stock (``on_order`` > 0) that day; exactly that quantity is received a fixed
+    number of days later (the store's lead time), nothing arrives before, and ``on_order`` holds
+    the quantity until then. The only other deliveries are a launched product's first stock.
+    The run's epoch is its first date, so no order is in transit before it."""
+    waiting = {}  # (store_id, product_id) -> (index of the day ordered, quantity)
+    leads = defaultdict(set)
+    launch_deliveries = 0
+    for index, day in enumerate(DAYS):
+        t = files[day]
+        launched_today = {p["product_id"] for p in t["products"] if p["launch_date"] == day}
+        for row in t["inventory"]:
+            key = (row["store_id"], row["product_id"])
+            received, closing = int(row["received"]), int(row["closing_stock"])
+            reorder, on_order = int(row["reorder_point"]), int(row["on_order"])
+            if received:
+                if key in waiting:
+                    ordered, quantity = waiting.pop(key)
+                    assert received == quantity, (day, row)
+                    leads[key[0]].add(index - ordered)
+                else:  # a launch: the pair's first row, stocked from nothing on launch day
+                    assert key[1] in launched_today and int(row["opening_stock"]) == 0, row
+                    launch_deliveries += 1
+            if key in waiting:
+                assert on_order == waiting[key][1], (day, row)
+            elif closing <= reorder:
+                assert on_order > 0, ("no order placed at the reorder point", day, row)
+                waiting[key] = (index, on_order)
+            else:
+                assert on_order == 0, (day, row)
+    measured = sum(len(v) for v in leads.values())
+    assert measured and all(len(v) == 1 for v in leads.values()), dict(leads)
+    lead = {store: v.pop() for store, v in leads.items()}
+    assert len(lead) >= 15 and all(1 <= days <= 7 for days in lead.values()), lead
+    assert max(lead.values()) >= 2 and launch_deliveries > 0
+    assert sum(1 for row in files[DAYS[-1]]["inventory"] if int(row["received"])) > 100
+    present = {(r["store_id"], r["product_id"]) for r in files[DAYS[-1]]["inventory"]}
+    for key, (ordered, _) in waiting.items():  # still in transit: ordered within a lead time
+        if key in present and key[0] in lead:
+            assert len(DAYS) - 1 - ordered < lead[key[0]], (key, DAYS[ordered])
+
+
+def _changed_on(files, table, key, columns):
+    """{day: ids whose ``columns`` differ from the previous day's snapshot}; checks each changed
+    row is dated that day (``updated_date``)."""
+    changed = {}
+    for earlier, later in itertools.pairwise(DAYS):
+        before = {row[key]: row for row in files[earlier][table]}
+        ids = set()
+        for row in files[later][table]:
+            old = before.get(row[key])
+            if old is not None and any(old[c] != row[c] for c in columns):
+                assert row["updated_date"] == later, (table, old, row)
+                ids.add(row[key])
+        if ids:
+            changed[later] = ids
+    return changed
+
+
+def test_some_customers_change_address_or_email(files):
+    address = ("street_address", "city", "state", "postcode")
+    moved = _changed_on(files, "customers", "customer_id", address)
+    emailed = _changed_on(files, "customers", "customer_id", ("email",))
+    assert sum(map(len, moved.values())) > 20 and len(moved) > 10
+    assert sum(map(len, emailed.values())) > 10 and len(emailed) > 5
+    first = {c["customer_id"]: c for c in files[DAYS[0]]["customers"]}
+    last = {c["customer_id"]: c for c in files[DAYS[-1]]["customers"]}
+    ids = set().union(*moved.values(), *emailed.values()) & first.keys()
+    for cid in ids:  # the same person, changed
+        for column in ("first_name", "last_name", "registration_date", "phone"):
+            assert first[cid][column] == last[cid][column]
+    assert any(first[c]["email"] != last[c]["email"] for c in ids)
+    assert any(first[c]["street_address"] != last[c]["street_address"] for c in ids)
+
+
+def test_products_change_weekly_and_discontinued_ones_stay(files):
+    repriced = _changed_on(files, "products", "product_id", ("price",))
+    assert sum(map(len, repriced.values())) > 10
+    launched, first_ids = defaultdict(set), {p["product_id"] for p in files[DAYS[0]]["products"]}
+    for day in DAYS[1:]:
+        for product in files[day]["products"]:
+            if product["product_id"] not in first_ids and product["launch_date"] == day:
+                assert product["status"] == "active"
+                launched[day].add(product["product_id"])
+    last_ids = {p["product_id"] for p in files[DAYS[-1]]["products"]}
+    assert set().union(*launched.values()) == last_ids - first_ids and launched
+    gone = defaultdict(set)
+    for earlier, later in itertools.pairwise(DAYS):
+        was_active = {
+            p["product_id"] for p in files[earlier]["products"] if p["status"] == "active"
+        }
+        for product in files[later]["products"]:
+            if product["product_id"] in was_active and product["status"] == "discontinued":
+                assert product["discontinued_date"] == later
+                gone[later].add(product["product_id"])
+    assert sum(map(len, gone.values())) >= 3
+    for day, ids in gone.items():  # kept in every later snapshot with that status and date
+        for later in DAYS[DAYS.index(day) :]:
+            rows = {p["product_id"]: p for p in files[later]["products"]}
+            for pid in ids:
+                assert rows[pid]["status"] == "discontinued"
+                assert rows[pid]["discontinued_date"] == day
+    # weekly: every kind of change happens on one weekday, in at least three different weeks
+    for kind in (repriced, launched, gone):
+        weekdays = {dt.date.fromisoformat(day).weekday() for day in kind}
+        weeks = {dt.date.fromisoformat(day).isocalendar().week for day in kind}
+        assert len(weekdays) == 1 and len(weeks) >= 3, sorted(kind)
