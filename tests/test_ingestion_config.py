@@ -114,3 +114,19 @@ def test_fail_strategy_invalid_config_stops_the_run_before_reading(spark, tmp_pa
     assert not spark.catalog.tableExists("itest.cfg_stop_first")
     assert log_rows(spark, "cfg_stop_first")[-1].error_message.startswith("not run:")
     assert result.failed
+
+
+def test_sql_string_literal_is_one_helper_in_session():
+    from ingen_fab.runtime import session, tables
+
+    assert tables.sql_string_literal is session.sql_string_literal
+    assert session.sql_string_literal("/lake/o'brien\\x") == "'/lake/o\\'brien\\\\x'"
+    assert session.sql_string_literal("plain") == "'plain'"
+
+
+@pytest.mark.spark
+def test_sql_string_literal_round_trips_through_spark_sql(spark):
+    from ingen_fab.runtime.session import sql_string_literal
+
+    for value in ("/lake/o'brien", "C:\\lake\\Tables", "a\\'b", "end\\", "''"):
+        assert spark.sql(f"SELECT {sql_string_literal(value)} AS v").first().v == value

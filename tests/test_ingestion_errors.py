@@ -164,3 +164,55 @@ def test_non_utf8_bytes(spark, tmp_path, strategy):
         assert [(r.line_number, r.reason) for r in q] == [
             (3, "invalid bytes for the file encoding")
         ]
+
+
+@pytest.mark.parametrize("strategy", ["fail", "log", "skip"])
+def test_leading_zeros_are_never_cast_into_a_numeric_target_column(spark, tmp_path, strategy):
+    cid = f"err_zeros_{strategy}"
+    day_file(tmp_path, D1, "z.csv", "code,amt\n1,1.5\n2,2\n")
+    add_configs(spark, config(cid, tmp_path, cid, error_handling_strategy=strategy))
+    assert not run_ingestion(spark, config_id=cid).failed
+    types = dict(spark.table(f"itest.{cid}").dtypes)
+    assert (types["code"], types["amt"]) == ("int", "double")
+    bad = day_file(tmp_path, D2, "z.csv", "code,amt\n001,0.5\n0,0.5\n-01,1\n5,01.5\n")
+    result = run_ingestion(spark, config_id=cid)
+    res = result.configs[0]
+    code_reason = "leading zeros in int column code"
+    amt_reason = "leading zeros in double column amt"
+    got = sorted((r["code"], r["amt"]) for r in rows(spark, "itest", cid))
+    if strategy == "skip":
+        assert (res.status, result.failed, res.rows_rejected) == ("completed", False, 3)
+        assert got == [(0, 0.5), (1, 1.5), (2, 2.0)]
+        q = spark.sql(
+            "SELECT line_number, reason, raw_record FROM dbo.quarantine_flat_file_ingestion "
+            f"WHERE config_id = '{cid}'"
+        ).collect()
+        assert sorted((r.line_number, r.reason, r.raw_record) for r in q) == [
+            (2, code_reason, "001,0.5"),
+            (4, code_reason, "-01,1"),
+            (5, amt_reason, "5,01.5"),
+        ]
+    else:
+        assert (res.status, result.failed) == ("failed", True)
+        assert bad in res.error_message
+        assert f"2 {code_reason}" in res.error_message and f"1 {amt_reason}" in res.error_message
+        assert got == [(1, 1.5), (2, 2.0)]
+        assert ledger_rows(spark, cid)[-1].status == "failed"
+
+
+def test_completed_with_errors_counts_as_failed_for_the_run_exit():
+    from ingen_fab.runtime.ingestion import ConfigResult, IngestionResult
+
+    results = [
+        ConfigResult("a", status="completed"),
+        ConfigResult("b", status="completed_with_errors", strategy="log"),
+        ConfigResult("c", status="failed", strategy="skip"),
+        ConfigResult("d", status="no_new_data"),
+        ConfigResult("e", status="skipped"),
+    ]
+    assert [r.failed for r in results] == [False, True, True, False, False]
+    run = IngestionResult("x", configs=results)
+    assert run.failed and run.failed_config_ids == ["b", "c"]
+    assert json.loads(run.to_json())["failed"] is True
+    fine = IngestionResult("y", configs=[results[0], results[3], results[4]])
+    assert not fine.failed and fine.failed_config_ids == []

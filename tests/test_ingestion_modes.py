@@ -208,3 +208,42 @@ def test_single_file_parquet_wildcard_json_and_filename_dates(spark, tmp_path):
     assert sorted(r["id"] for r in rows(spark, "itest", "mode_json")) == ["001", "002", "003"]
     assert _run(spark, "mode_fname").dates_loaded == ["2024-01-01"]
     assert [r["id"] for r in rows(spark, "itest", "mode_fname")] == [1]
+
+
+def _version(spark, table: str) -> int:
+    return spark.sql(f"DESCRIBE HISTORY {table} LIMIT 1").first().version
+
+
+@pytest.mark.parametrize(("kind", "empty"), [("zero", ""), ("header", "id,v\n")])
+def test_append_file_rewritten_empty_removes_its_rows_in_one_commit(spark, tmp_path, kind, empty):
+    cid = f"mode_emptied_{kind}"
+    p1 = day_file(tmp_path, D1, "o.csv", "id,v\n1,a\n2,b\n")
+    day_file(tmp_path, D2, "o.csv", "id,v\n3,c\n")
+    add_configs(spark, config(cid, tmp_path, cid))
+    _run(spark, cid)
+    before = _version(spark, f"itest.{cid}")
+    write_file(p1, empty)
+    res = _run(spark, cid)
+    assert (res.status, res.dates_loaded, res.rows_read) == ("completed", ["2024-01-01"], 0)
+    assert [(r["id"], r["v"]) for r in rows(spark, "itest", cid)] == [(3, "c")]
+    assert _version(spark, f"itest.{cid}") == before + 1
+    assert [r.rows_written for r in ledger_rows(spark, cid)][-1] == 0
+    assert _run(spark, cid).status == "no_new_data"
+    assert len(rows(spark, "itest", cid)) == 1
+
+
+@pytest.mark.parametrize(("kind", "empty"), [("zero", ""), ("header", "id\n")])
+def test_overwrite_with_an_empty_file_empties_the_target_in_one_commit(
+    spark, tmp_path, kind, empty
+):
+    cid = f"mode_ow_emptied_{kind}"
+    path = day_file(tmp_path, D1, "w.csv", "id\n1\n2\n")
+    add_configs(spark, config(cid, tmp_path, cid, write_mode="overwrite"))
+    _run(spark, cid)
+    before = _version(spark, f"itest.{cid}")
+    write_file(path, empty)
+    res = _run(spark, cid)
+    assert (res.status, res.dates_loaded) == ("completed", ["2024-01-01"])
+    assert rows(spark, "itest", cid) == []
+    assert _version(spark, f"itest.{cid}") == before + 1
+    assert _run(spark, cid).status == "no_new_data"

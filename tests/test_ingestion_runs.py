@@ -121,3 +121,91 @@ def test_group_warning_progress_and_verify(spark, tmp_path):
     assert "ver_customers: 1 date(s) missing: 2024-01-04" in text
     assert "ver_orders.customer_id -> ver_customers: 1 orphaned row(s)" in text
     assert "duplicate" not in text
+
+
+def test_execution_with_ledger_rows_but_no_log_row_is_logged_once_as_interrupted(
+    spark, tmp_path
+):
+    from ingen_fab.runtime.ingestion.runlog import INTERRUPTED
+
+    day_file(tmp_path, D1, "i.csv", "id\n1\n")
+    day_file(tmp_path, D2, "i.csv", "id\n2\n")
+    add_configs(
+        spark,
+        config("run_lost", tmp_path, "run_lost"),
+        config("run_lost_other", tmp_path, "run_lost_other"),
+    )
+    for cid in ("run_lost", "run_lost_other"):
+        assert not run_ingestion(spark, config_id=cid, execution_id=f"{cid}-1").failed
+        # as if the process died after the ledger write and before the log write
+        spark.sql(
+            f"DELETE FROM dbo.log_flat_file_ingestion WHERE config_id = '{cid}' "
+            f"AND execution_id = '{cid}-1'"
+        )
+    recorded = [r.recorded_at for r in ledger_rows(spark, "run_lost")]
+    assert len(recorded) == 2
+    assert run_ingestion(spark, config_id="run_lost").configs[0].status == "no_new_data"
+    logs = log_rows(spark, "run_lost")
+    assert [(r.execution_id, r.status) for r in logs] == [
+        ("run_lost-1", "failed"),
+        (logs[1].execution_id, "no_new_data"),
+    ]
+    lost = logs[0]
+    assert lost.error_message == INTERRUPTED
+    assert (lost.job_start_time, lost.job_end_time) == (min(recorded), max(recorded))
+    assert lost.records_processed == 2
+    assert not log_rows(spark, "run_lost_other")  # not part of the run: left alone
+    run_ingestion(spark, config_id="run_lost")
+    assert [r.execution_id for r in log_rows(spark, "run_lost")].count("run_lost-1") == 1
+    assert len(log_rows(spark, "run_lost")) == 3
+
+
+def test_verify_reports_a_duplicate_key_appended_behind_the_engines_back(spark, tmp_path):
+    day_file(tmp_path, D1, "c.csv", "customer_id,name\n1,a\n2,b\n")
+    add_configs(
+        spark,
+        config("ver_dup", tmp_path, "ver_dup", write_mode="merge", merge_keys="customer_id"),
+    )
+    assert not run_ingestion(spark, config_id="ver_dup").failed
+    assert verify_ingestion(spark, ["ver_dup"]).ok
+    extra = spark.table("itest.ver_dup").where("customer_id = 2").collect()
+    spark.createDataFrame(extra, spark.table("itest.ver_dup").schema).write.format(
+        "delta"
+    ).mode("append").saveAsTable("itest.ver_dup")
+    report = verify_ingestion(spark, ["ver_dup"])
+    assert not report.ok
+    assert report.problems == [
+        "ver_dup: 1 duplicate merge key(s) in itest.ver_dup on customer_id (e.g. customer_id=2)"
+    ]
+
+
+def test_verify_orphans_cover_append_tables_by_their_own_id_column(spark, tmp_path):
+    day_file(tmp_path, D1, "c.csv", "customer_id,name\n1,a\n2,b\n", sub="customers")
+    day_file(tmp_path, D1, "o.csv", "order_id,customer_id\n10,1\n11,2\n", sub="orders")
+    day_file(
+        tmp_path,
+        D1,
+        "i.csv",
+        "order_item_id,order_id,qty\n100,10,1\n101,11,2\n102,99,3\n103,,4\n",
+        sub="order_items",
+    )
+    add_configs(
+        spark,
+        *[
+            config(
+                f"vorph_{table}",
+                tmp_path,
+                table,
+                target_schema_name="vorph",
+                file_discovery_pattern=f"**/{table}/*.csv",
+                table_relationship_group="vorph",
+                execution_group=9306,
+                import_sequence_order=n,
+            )
+            for n, table in enumerate(("customers", "orders", "order_items"), 1)
+        ],
+    )
+    assert not run_ingestion(spark, execution_group=9306).failed
+    report = verify_ingestion(spark, ["vorph_customers", "vorph_orders", "vorph_order_items"])
+    assert report.problems == ["vorph_order_items.order_id -> vorph_orders: 1 orphaned row(s)"]
+    assert "vorph_orders.customer_id -> vorph_customers: 0 orphaned row(s)" in report.lines

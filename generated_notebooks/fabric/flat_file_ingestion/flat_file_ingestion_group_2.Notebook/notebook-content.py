@@ -79,22 +79,24 @@ class DdlLedger:
         rows = (
             spark.table(self.table)
             .where("status = 'success'")
-            .select("script_id", "content_hash")
-            .distinct()
+            .select("script_id", "content_hash", "executed_at")
             .collect()
         )
-        self.succeeded: dict[str, set[str]] = {}
-        for row in rows:
-            self.succeeded.setdefault(row.script_id, set()).add(row.content_hash)
+        self.latest: dict[str, str] = {}  # script id -> hash of its latest successful run
+        for row in sorted(rows, key=lambda r: r.executed_at):
+            self.latest[row.script_id] = row.content_hash
 
     def run(self, script_id: str, content_hash: str, action) -> str:
-        """Run action once per (script, hash); returns 'ran' or 'skipped'."""
-        hashes = self.succeeded.get(script_id, set())
+        """Run action unless its latest successful run had this content; returns ran|skipped.
+
+        A different hash (edited, or reverted to an older version) is drift: an error.
+        """
+        latest = self.latest.get(script_id)
         forced = script_id in self.rerun or "*" in self.rerun
-        if content_hash in hashes and not forced:
+        if latest == content_hash and not forced:
             print(f"skipped {script_id} (already ran with this content)")
             return "skipped"
-        if hashes and not forced:
+        if latest is not None and not forced:
             raise DdlScriptError(
                 f"DDL script {script_id} changed after it ran: add a new numbered script for the "
                 f"change, or re-run it explicitly (parameter rerun_scripts='{script_id}', "
@@ -107,7 +109,7 @@ class DdlLedger:
             self._record(script_id, content_hash, "failed", message[:4000])
             raise DdlScriptError(f"DDL script {script_id} failed: {message}") from exc
         self._record(script_id, content_hash, "success", None)
-        self.succeeded.setdefault(script_id, set()).add(content_hash)
+        self.latest[script_id] = content_hash
         print(f"ran {script_id}")
         return "ran"
 
@@ -524,7 +526,8 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
 
 Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
 one read -> decide per file/date what may be committed under the error strategy -> one
-data commit -> quarantine -> ledger rows -> one terminal log row.
+data commit -> quarantine -> ledger rows -> one terminal log row. A run first logs, as
+failed, earlier executions of its configs that died between ledger rows and log row.
 """
 
 from __future__ import annotations
@@ -543,7 +546,7 @@ from .filesystem import resolve_source
 from .load import load_config
 from .plan import oldest_date_only, plan_entry
 from .results import ConfigResult, IngestionResult
-from .runlog import log_row, write_log
+from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
 
 
@@ -664,6 +667,12 @@ def run_ingestion(
     )
     all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    if not dry_run:
+        for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
+            ctx.say(
+                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
+                "before its log row was written; logged as failed"
+            )
     if _ledger_exists(spark):
         result.warnings += _group_warning(spark, execution_group, rows, all_rows)
     checked = []
@@ -941,6 +950,8 @@ def resolve_source(spark, source_path: str) -> Location:
 
 Every CSV column is read as a string. Columns whose type is known (custom_schema_json or the
 existing target table) are checked: a non-NULL value that does not cast is a rejected row.
+A column typed numeric by the existing target (not by custom_schema_json) also rejects a
+value with leading zeros (``001``, ``-01``; not ``0`` or ``0.5``): casting it would change it.
 The other string columns get the narrowest type that every accepted value fits:
 int, bigint, double, date, timestamp, boolean, else string. Integers with leading zeros
 (``001``) and any other value that would change when cast stay strings.
@@ -952,6 +963,8 @@ INT_RE = r"^-?(0|[1-9][0-9]*)$"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
+LEADING_ZEROS_RE = r"^\s*[-+]?0[0-9]"
+NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double")
 REPLACEMENT_CHAR = "\ufffd"
 _CHECKS = ("nn", "int", "bigint", "num", "date", "ts", "bool")
 
@@ -966,10 +979,23 @@ def try_cast(name: str, type_name: str):
     return F.expr(f"try_cast({q(name)} AS {type_name})")
 
 
+def is_numeric(type_name: str) -> bool:
+    return type_name in NUMERIC_TYPES or type_name.startswith("decimal")
+
+
 def reject_expr(
-    data_columns, source_types: dict, known: dict, check_encoding: bool, corrupt_reason: str
+    data_columns,
+    source_types: dict,
+    known: dict,
+    check_encoding: bool,
+    corrupt_reason: str,
+    keep_zeros=(),
 ):
-    """The Column giving a row's reject reason (NULL for a good row)."""
+    """The Column giving a row's reject reason (NULL for a good row).
+
+    keep_zeros: columns whose numeric type must not swallow leading zeros (typed by the
+    existing target, so the value would silently change when cast).
+    """
     from pyspark.sql import functions as F
 
     reason = F.when(F.col("_corrupt_record").isNotNull(), F.lit(corrupt_reason))
@@ -986,6 +1012,9 @@ def reject_expr(
             continue
         failed = F.col(q(name)).isNotNull() & try_cast(name, target).isNull()
         reason = reason.when(failed, F.lit(f"unparsable {target} in column {name}"))
+        if name in keep_zeros and source_types[name] == "string" and is_numeric(target):
+            zeros = F.coalesce(F.col(q(name)).rlike(LEADING_ZEROS_RE), F.lit(False))
+            reason = reason.when(zeros, F.lit(f"leading zeros in {target} column {name}"))
     return reason
 
 
@@ -1248,6 +1277,8 @@ def load_config(ctx, cfg, loc, res) -> None:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
             outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
+        elif keep:  # only zero-byte files: they replace what they (or the target) held
+            outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
         ctx.committed += len(keep)
         if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
             raise IngestionAborted(
@@ -1607,14 +1638,18 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         raw, per_file = _read_other(spark, cfg, readable)
     if raw is None:
         return None
+    keep_zeros = set(known)
     if cfg.custom_schema_json:
-        known = {**known, **{f.name: f.dataType.simpleString() for f in declared_schema(cfg)}}
+        declared = {f.name: f.dataType.simpleString() for f in declared_schema(cfg)}
+        known = {**known, **declared}
+        keep_zeros -= set(declared)
     data_cols = [c for c in raw.columns if c not in _HELPERS]
     source_types = dict(raw.dtypes)
     check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
     corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
     raw = raw.withColumn(
-        "_reject", inference.reject_expr(data_cols, source_types, known, check_enc, corrupt)
+        "_reject",
+        inference.reject_expr(data_cols, source_types, known, check_enc, corrupt, keep_zeros),
     )
     raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
@@ -1725,10 +1760,13 @@ class ConfigResult:
 
     @property
     def failed(self) -> bool:
-        """Makes the run exit non-zero: a failure, or errors recorded under 'log'."""
-        return self.status == "failed" or (
-            self.status == "completed_with_errors" and self.strategy != "skip"
-        )
+        """True when this config makes the run exit non-zero (IngestionResult.failed).
+
+        A failed config, and one that ended completed_with_errors: under the 'log' strategy
+        the errors are recorded, the other dates and configs continue, and the run still
+        exits non-zero at the end. ('skip' ends completed, its rejects quarantined.)
+        """
+        return self.status in ("failed", "completed_with_errors")
 
 
 @dataclass
@@ -1757,9 +1795,17 @@ class IngestionResult:
 
     @property
     def failed(self) -> bool:
+        """The run exits non-zero: a planned config is invalid, or any ConfigResult.failed."""
         if self.plan is not None:
             return any(p.error_message for p in self.plan)
         return any(c.failed for c in self.configs)
+
+    @property
+    def failed_config_ids(self) -> list:
+        """config_id of every config that makes the run fail (ConfigResult.failed)."""
+        if self.plan is not None:
+            return [p.config_id for p in self.plan if p.error_message]
+        return [c.config_id for c in self.configs if c.failed]
 
     def to_json(self) -> str:
         return json.dumps(
@@ -1830,17 +1876,23 @@ def _dates(dates) -> str:
         return "-"
     return dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)})"
 '''),
-    'ingen_fab_runtime.ingestion.runlog': (False, r'''"""Rows of log_flat_file_ingestion: one terminal row per config per execution."""
+    'ingen_fab_runtime.ingestion.runlog': (False, r'''"""Rows of log_flat_file_ingestion: one terminal row per config per execution.
+
+A run writes a config's ledger rows before its log row; a process killed in between leaves
+ledger rows of an execution with no log row. The next run of that config logs such an
+execution once as failed (interrupted), so log and ledger agree.
+"""
 
 from __future__ import annotations
 
 import json
 import uuid
 
-from ..schema import LOG_TABLE
-from ..tables import append_rows, utc_now
+from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
+from ..tables import append_rows, qualified, utc_now
 
 TERMINAL = ("completed", "completed_with_errors", "failed", "no_new_data", "skipped")
+INTERRUPTED = "interrupted: the run ended before its log row was written"
 
 
 def log_row(cfg_id: str, execution_id: str, result, started, source_path=None) -> dict:
@@ -1884,6 +1936,57 @@ def log_row(cfg_id: str, execution_id: str, result, started, source_path=None) -
 
 def write_log(spark, rows: list[dict]) -> None:
     append_rows(spark, LOG_TABLE, rows)
+
+
+def log_interrupted(spark, config_ids) -> list[dict]:
+    """Log as failed every execution of these configs found in the ledger but not in the log.
+
+    One query (ledger anti-joined with the log, grouped by config and execution) and, when
+    anything is found, one append. Returns the log rows written.
+    """
+    from pyspark.sql import functions as F
+
+    ids = sorted({str(c) for c in config_ids})
+    if not ids:
+        return []
+    keys = ["config_id", "execution_id"]
+    logged = spark.table(qualified(LOG_TABLE.name)).where(F.col("config_id").isin(ids))
+    found = (
+        spark.table(qualified(FILE_LEDGER_TABLE.name))
+        .where(F.col("config_id").isin(ids))
+        .join(logged.select(*keys), keys, "left_anti")
+        .groupBy(*keys)
+        .agg(
+            F.min("recorded_at").alias("started"),
+            F.max("recorded_at").alias("ended"),
+            F.min("date_partition").alias("first_date"),
+            F.max("date_partition").alias("last_date"),
+            F.sum("rows_read").alias("rows_read"),
+            F.sum("rows_rejected").alias("rows_rejected"),
+        )
+        .collect()
+    )
+    rows = []
+    for r in sorted(found, key=lambda r: (r.started, r.config_id)):
+        first, last = r.first_date, r.last_date
+        dates = f"{first}..{last}" if first != last else (str(first) if first else None)
+        rows.append(
+            {
+                "log_id": str(uuid.uuid4()),
+                "config_id": r.config_id,
+                "execution_id": r.execution_id,
+                "job_start_time": r.started,
+                "job_end_time": r.ended,
+                "status": "failed",
+                "source_file_path": None,
+                "date_partition": dates,
+                "records_processed": r.rows_read,
+                "records_failed": r.rows_rejected,
+                "error_message": INTERRUPTED,
+            }
+        )
+    append_rows(spark, LOG_TABLE, rows)
+    return rows
 '''),
     'ingen_fab_runtime.ingestion.tables_setup': (False, r'''"""The engine's own tables: config, log, per-file ledger and quarantine (idempotent)."""
 
@@ -1906,9 +2009,11 @@ def ensure_ingestion_tables(spark) -> None:
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
 - Duplicate keys: a merge target must hold one row per merge key (null-safe).
-- Orphans: inside a table_relationship_group, a config merged on exactly one key column K
-  owns K; any other target of the group with a column K must only hold values found in the
-  owner (NULLs are not orphans).
+- Orphans: inside a table_relationship_group, a config owns a key column K when it is
+  merged on exactly K, or (any write mode) when its table has the column named by
+  convention singular(table) + "_id", singular = the table name less one trailing "s"
+  (orders owns order_id, order_items owns order_item_id). Any other target of the group
+  with a column K must only hold values found in the owner (NULLs are not orphans).
 """
 
 from __future__ import annotations
@@ -1971,13 +2076,46 @@ def _duplicates(spark, cfg, report) -> None:
     from pyspark.sql import functions as F
 
     keys = [F.col(q(k)) for k in cfg.merge_keys]
-    dupes = spark.table(table_name(cfg)).groupBy(*keys).count().where(F.col("count") > 1).count()
+    found = (
+        spark.table(table_name(cfg))
+        .groupBy(*keys)
+        .count()
+        .where(F.col("count") > 1)
+        .agg(
+            F.count(F.lit(1)).alias("_dupes"),
+            F.slice(F.sort_array(F.collect_list(F.struct(*keys))), 1, 3).alias("_some"),
+        )
+        .first()
+    )
+    dupes = found["_dupes"] if found else 0
     if dupes:
+        examples = "; ".join(
+            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key)) for key in found["_some"]
+        )
         report.problems.append(
             f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
             f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-            f"{', '.join(cfg.merge_keys)}"
+            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
         )
+
+
+def own_id_column(table: str) -> str:
+    """The key column a table owns by naming convention: orders -> order_id."""
+    return table.lower().removesuffix("s") + "_id"
+
+
+def _owners(members, columns) -> dict:
+    """key column (lower case) -> owning config: single merge key first, then convention."""
+    owners = {
+        c.merge_keys[0].lower(): c
+        for c in members
+        if c.write_mode == "merge" and len(c.merge_keys) == 1
+    }
+    for c in members:
+        own = own_id_column(c.target_table_name)
+        if own in columns[c.config_id]:
+            owners.setdefault(own, c)
+    return owners
 
 
 def _orphans(spark, configs, report) -> None:
@@ -1988,20 +2126,19 @@ def _orphans(spark, configs, report) -> None:
         if cfg.table_relationship_group:
             groups.setdefault(cfg.table_relationship_group, []).append(cfg)
     for members in groups.values():
-        owners = {
-            c.merge_keys[0].lower(): c
+        columns = {
+            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns}
             for c in members
-            if c.write_mode == "merge" and len(c.merge_keys) == 1
         }
+        owners = _owners(members, columns)
         for child in members:
-            columns = {c.lower(): c for c in spark.table(table_name(child)).columns}
             for key, owner in sorted(owners.items()):
-                if owner is child or key not in columns:
+                if owner is child or key not in columns[child.config_id]:
                     continue
-                fk = F.col(q(columns[key]))
+                fk = F.col(q(columns[child.config_id][key]))
                 parent = (
                     spark.table(table_name(owner))
-                    .select(F.col(q(owner.merge_keys[0])).alias("_k"))
+                    .select(F.col(q(columns[owner.config_id].get(key, key))).alias("_k"))
                     .distinct()
                 )
                 orphans = (
@@ -2011,7 +2148,7 @@ def _orphans(spark, configs, report) -> None:
                     .count()
                 )
                 line = (
-                    f"{child.config_id}.{columns[key]} -> {owner.config_id}: "
+                    f"{child.config_id}.{columns[child.config_id][key]} -> {owner.config_id}: "
                     f"{orphans} orphaned row(s)"
                 )
                 report.lines.append(line)
@@ -2052,6 +2189,9 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
   updated when the source date is not older than the target row's date.
 - overwrite: the target is replaced by the batch.
+A batch without rows (every file empty or header-only) still commits for append and
+overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
+replaced by nothing, in one commit.
 New columns are added with ALTER TABLE (logged); target columns absent from the batch are
 written as NULL (logged). Counts come from the commit's Delta operation metrics.
 """
@@ -2137,9 +2277,23 @@ def dedupe(frame, keys):
     return frame.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
 
 
+def _no_rows(spark, cfg):
+    """(empty frame with the target's schema, its data columns) for an empty batch."""
+    schema = spark.table(table_name(cfg)).schema
+    columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
+    return spark.createDataFrame([], schema), columns
+
+
 def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
-    """Commit frame (accepted rows of files) to the target; returns the commit's counts."""
+    """Commit frame (accepted rows of files) to the target; returns the commit's counts.
+
+    frame None: the files hold no rows (nothing was read).
+    """
     outcome = WriteOutcome()
+    if frame is None:
+        if cfg.write_mode == "merge" or not target_exists(spark, cfg):
+            return outcome
+        frame, columns = _no_rows(spark, cfg)
     frame = frame.drop("_file")
     if cfg.write_mode == "merge":
         frame = dedupe(frame, cfg.merge_keys)
@@ -2383,6 +2537,12 @@ DELTA_ARTIFACTS = (
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
+def sql_string_literal(value) -> str:
+    """A Spark SQL string literal for value: backslashes and single quotes escaped."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
 class RuntimeSetupError(RuntimeError):
     """The local Spark + Delta stand-in cannot start."""
 
@@ -2493,7 +2653,8 @@ def _build_local(root: str):
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION '{tables}/{DEFAULT_SCHEMA}'")
+        location = sql_string_literal(f"{tables}/{DEFAULT_SCHEMA}")
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION {location}")
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
         raise RuntimeSetupError(f"cannot start local Spark + Delta ({exc.__class__.__name__}); {FETCH_HINT}") from None
@@ -2512,7 +2673,10 @@ def register_tables(spark, root: str) -> list[str]:
         if not (schema.isidentifier() and table.isidentifier()):
             continue
         ensure_schema(spark, schema, root)
-        spark.sql(f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA LOCATION '{table_dir}'")
+        spark.sql(
+            f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
+            f"LOCATION {sql_string_literal(table_dir)}"
+        )
         registered.append(f"{schema}.{table}")
     return registered
 
@@ -2523,7 +2687,8 @@ def ensure_schema(spark, schema: str, root: str | None = None) -> None:
         spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
         return
     tables = os.path.join(root, "Tables") if root else session_tables_dir(spark)
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION '{os.path.join(tables, schema)}'")
+    location = sql_string_literal(os.path.join(tables, schema))
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION {location}")
 
 
 def session_tables_dir(spark) -> str:
@@ -2543,7 +2708,17 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, ensure_schema
+from .session import DEFAULT_SCHEMA, ensure_schema, sql_string_literal
+
+__all__ = [
+    "append_rows",
+    "create_table",
+    "qualified",
+    "quote_ident",
+    "sql_string_literal",
+    "upsert_rows",
+    "utc_now",
+]
 
 
 def quote_ident(name: str) -> str:
@@ -2599,12 +2774,6 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         .execute()
     )
     return len(prepared)
-
-
-def sql_string_literal(value: str) -> str:
-    """A Spark SQL string literal for value (quotes and backslashes escaped)."""
-    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
 
 
 def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
@@ -2681,8 +2850,8 @@ if summary_path:
     with open(summary_path, "w", encoding="utf-8") as summary:
         summary.write(result.to_json())
 if result.failed:
-    failed = [c.config_id for c in result.configs if c.status == "failed"]
-    raise RuntimeError(f"flat-file ingestion failed for: {', '.join(failed)} (see log_flat_file_ingestion)")
+    failed = ", ".join(result.failed_config_ids)
+    raise RuntimeError(f"flat-file ingestion failed for: {failed} (see log_flat_file_ingestion)")
 
 # METADATA ********************
 

@@ -95,8 +95,7 @@ def _duplicates(spark, cfg, report) -> None:
 
 def own_id_column(table: str) -> str:
     """The key column a table owns by naming convention: orders -> order_id."""
-    name = table.lower()
-    return (name[:-1] if name.endswith("s") else name) + "_id"
+    return table.lower().removesuffix("s") + "_id"
 
 
 def _owners(members, columns) -> dict:
@@ -133,7 +132,7 @@ def _orphans(spark, configs, report) -> None:
                 fk = F.col(q(columns[child.config_id][key]))
                 parent = (
                     spark.table(table_name(owner))
-                    .select(F.col(q(columns[owner.config_id][key])).alias("_k"))
+                    .select(F.col(q(columns[owner.config_id].get(key, key))).alias("_k"))
                     .distinct()
                 )
                 orphans = (

@@ -56,12 +56,11 @@ ALTER TABLE log.ddl_script_executions ADD CONSTRAINT pk_ddl_script_executions PR
 -- CELL ********************
 
 -- ingen_fab:script Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql sha256:b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd
-IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash <> 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd')
-    AND NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash = 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd')
+IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash <> 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success'))
 BEGIN
     EXEC('THROW 50001, ''DDL script Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql changed after it ran: add a new numbered script, or re-run it explicitly (delete its rows from log.ddl_script_executions, or locally: ingen_fab ddl run --rerun Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql)'', 1;');
 END
-ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash = 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd')
+ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql' AND status = 'success')
 BEGIN
     BEGIN TRY
         EXEC('IF SCHEMA_ID(''config'') IS NULL EXEC(''CREATE SCHEMA config'');');
@@ -119,12 +118,11 @@ END;
 -- CELL ********************
 
 -- ingen_fab:script Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql sha256:11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7
-IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash <> '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7')
-    AND NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash = '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7')
+IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash <> '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success'))
 BEGIN
     EXEC('THROW 50001, ''DDL script Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql changed after it ran: add a new numbered script, or re-run it explicitly (delete its rows from log.ddl_script_executions, or locally: ingen_fab ddl run --rerun Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql)'', 1;');
 END
-ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success' AND content_hash = '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7')
+ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql' AND status = 'success')
 BEGIN
     BEGIN TRY
         EXEC('IF SCHEMA_ID(''log'') IS NULL EXEC(''CREATE SCHEMA log'');');

@@ -56,12 +56,11 @@ ALTER TABLE log.ddl_script_executions ADD CONSTRAINT pk_ddl_script_executions PR
 -- CELL ********************
 
 -- ingen_fab:script Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql sha256:1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85
-IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash <> '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85')
-    AND NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash = '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85')
+IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash <> '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success'))
 BEGIN
     EXEC('THROW 50001, ''DDL script Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql changed after it ran: add a new numbered script, or re-run it explicitly (delete its rows from log.ddl_script_executions, or locally: ingen_fab ddl run --rerun Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql)'', 1;');
 END
-ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash = '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85')
+ELSE IF NOT EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success')
 BEGIN
     BEGIN TRY
         EXEC('-- Sample configs for importing the incremental synthetic retail dataset (see
