@@ -63,3 +63,18 @@ def test_unknown_execution_group_is_a_one_line_error(monkeypatch, tmp_path):
     )
     assert result.exit_code == 1
     assert "execution group(s) [9] have no notebook" in result.output
+
+
+def test_sql_queries_may_start_with_a_comment_line(tmp_path, monkeypatch):
+    import duckdb
+
+    monkeypatch.setenv("INGEN_FAB_WAREHOUSE_ROOT", str(tmp_path))
+    with duckdb.connect(str(tmp_path / "WH.duckdb")) as con:
+        con.execute("CREATE TABLE t AS SELECT 41 + 1 AS answer")
+    result = CliRunner().invoke(
+        main, ["warehouse", "sql", "WH", "-- Verify the answer\nSELECT answer FROM t;"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[2].strip() == "42"
+    piped = CliRunner().invoke(main, ["warehouse", "sql", "WH", "-f", "-"], input="SELECT 7 AS n")
+    assert piped.exit_code == 0 and "7" in piped.output.splitlines()[2]

@@ -10,13 +10,26 @@ def lakehouse() -> None:
     """Query the local lakehouse (Spark + Delta)."""
 
 
-@lakehouse.command(name="sql")
-@click.argument("query")
-def lakehouse_sql_command(query: str) -> None:
+# Queries may start with a `-- comment` line: such an argument is a query, not an option.
+QUERY_SETTINGS = {"ignore_unknown_options": True}
+
+
+def _query_text(query: str | None, file) -> str:
+    if file is not None:
+        return file.read()
+    if not query:
+        raise click.UsageError("give a QUERY argument or --file")
+    return query
+
+
+@lakehouse.command(name="sql", context_settings=QUERY_SETTINGS)
+@click.argument("query", required=False)
+@click.option("--file", "-f", type=click.File("r"), help="Read the query from a file (- for stdin).")
+def lakehouse_sql_command(query: str | None, file) -> None:
     """Run a Spark SQL QUERY, e.g. "SELECT * FROM config_flat_file_ingestion"."""
     from ingen_fab import api
 
-    columns, rows = api.lakehouse_sql(query)
+    columns, rows = api.lakehouse_sql(_query_text(query, file))
     click.echo(format_table(columns, rows))
 
 
@@ -25,14 +38,15 @@ def warehouse() -> None:
     """Query the local warehouse (DuckDB)."""
 
 
-@warehouse.command(name="sql")
+@warehouse.command(name="sql", context_settings=QUERY_SETTINGS)
 @click.argument("name")
-@click.argument("query")
-def warehouse_sql_command(name: str, query: str) -> None:
+@click.argument("query", required=False)
+@click.option("--file", "-f", type=click.File("r"), help="Read the query from a file (- for stdin).")
+def warehouse_sql_command(name: str, query: str | None, file) -> None:
     """Run a T-SQL QUERY on the local warehouse NAME (e.g. Config_WH)."""
     from ingen_fab import api
 
-    columns, rows = api.warehouse_sql(name, query)
+    columns, rows = api.warehouse_sql(name, _query_text(query, file))
     click.echo(format_table(columns, rows))
 
 
