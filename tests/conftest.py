@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# The suite makes many temporary lakehouses: one-shot kernels, so no warm JVMs are left behind.
+# Tests of the warm kernel turn it on themselves, with their own INGEN_FAB_STATE_DIR.
+os.environ.setdefault("INGEN_FAB_WARM_KERNEL", "0")
 
 
 @pytest.fixture(scope="session")

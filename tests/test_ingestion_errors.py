@@ -109,6 +109,40 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path):
     assert sorted(r["code"] for r in rows(spark, "itest", "err_types")) == ["001", "010"]
 
 
+@pytest.mark.parametrize("sampled", [True, False])
+def test_a_sampled_type_that_a_later_value_breaks_is_widened(
+    spark, tmp_path, monkeypatch, sampled
+):
+    """Types come from a sample checked against every row: values past the sample decide.
+
+    sampled=False: no sample (as if it held no values), so every row gets every check."""
+    from ingen_fab.runtime.ingestion import inference
+    from ingen_fab.runtime.ingestion.inference import SAMPLE_ROWS
+
+    if not sampled:
+        monkeypatch.setattr(inference, "sample_types", lambda columns, totals: {})
+
+    n = SAMPLE_ROWS + 500
+    lines = ["n,code,day,price,late,steady"]
+    lines += [f"{i},{i},2024-01-{1 + i % 28:02d},{i},,{i}" for i in range(n)]
+    lines += ["9000000000,007,2024-13-01,1.5,x,7"]
+    day_file(tmp_path, D1, "t.csv", "\n".join(lines) + "\n")
+    cid = f"err_sampled_{sampled}".lower()
+    add_configs(spark, config(cid, tmp_path, cid))
+    assert not run_ingestion(spark, config_id=cid).failed
+    types = dict(spark.table(f"itest.{cid}").dtypes)
+    assert {k: types[k] for k in ("n", "code", "day", "price", "late", "steady")} == {
+        "n": "bigint",
+        "code": "string",
+        "day": "string",
+        "price": "double",
+        "late": "string",
+        "steady": "int",
+    }
+    got = spark.sql(f"SELECT count(*) AS c, max(n) AS m FROM itest.{cid}").collect()[0]
+    assert (got.c, got.m) == (n + 1, 9000000000)
+
+
 def test_empty_and_header_only_files_load_zero_rows(spark, tmp_path):
     day_file(tmp_path, D1, "e.csv", "")
     day_file(tmp_path, D2, "e.csv", "id,v\n")

@@ -247,3 +247,48 @@ def test_overwrite_with_an_empty_file_empties_the_target_in_one_commit(
     assert rows(spark, "itest", cid) == []
     assert _version(spark, f"itest.{cid}") == before + 1
     assert _run(spark, cid).status == "no_new_data"
+
+
+def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
+    spark, tmp_path, monkeypatch
+):
+    from ingen_fab.runtime.ingestion import readers, writers
+
+    read_again, deduped = [], []
+    good_of, dedupe = readers.Batch.good_of, writers.dedupe
+    monkeypatch.setattr(
+        readers.Batch, "good_of", lambda self, p: read_again.append(set(p)) or good_of(self, p)
+    )
+    monkeypatch.setattr(writers, "dedupe", lambda f, k: deduped.append(k) or dedupe(f, k))
+    monkeypatch.setattr(writers, "SMALL_BATCH_BYTES", 0)  # as if the files were large
+    head = "id,a,b,c,d\n"
+    snap = tmp_path / "snap"
+    day_file(snap, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
+    day_file(snap, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
+    day_file(snap, D3, "s.csv", head + "1,z1,3,3,3\n3,z3,3,3,3\n3,w3,3,3,3\n")
+    add_configs(
+        spark, config("mode_snap", snap, "mode_snap", write_mode="merge", merge_keys="id")
+    )
+    res = _run(spark, "mode_snap")
+    got = {
+        r["id"]: (r["a"], str(r["_source_date_partition"]))
+        for r in rows(spark, "itest", "mode_snap", lineage=True)
+    }
+    dates = {k: v[1] for k, v in got.items()}
+    assert dates == {1: "2024-01-03", 2: "2024-01-02", 3: "2024-01-03"}
+    assert (got[1][0], got[2][0], got[3][0] in ("z3", "w3")) == ("z1", "y2", True)
+    assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (7, 3, 4)
+    assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]
+    assert [list(k) for k in deduped] == [["id"]]
+
+    read_again.clear()
+    deduped.clear()
+    once = tmp_path / "once"
+    day_file(once, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
+    day_file(once, D2, "s.csv", head + "3,y3,2,2,2\n")
+    add_configs(
+        spark, config("mode_once", once, "mode_once", write_mode="merge", merge_keys="id")
+    )
+    res = _run(spark, "mode_once")
+    assert sorted(r["id"] for r in rows(spark, "itest", "mode_once")) == [1, 2, 3]
+    assert (res.rows_inserted, res.collapsed_duplicates, deduped, read_again) == (3, 0, [], [])

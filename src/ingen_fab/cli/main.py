@@ -63,11 +63,12 @@ def run_package() -> None:
 
 
 def _register() -> None:
-    from ingen_fab.cli import ddl, ingestion, lakehouse, synthetic
+    from ingen_fab.cli import ddl, ingestion, lakehouse, local, synthetic
 
     main.add_command(ddl.ddl)
     main.add_command(lakehouse.lakehouse)
     main.add_command(lakehouse.warehouse)
+    main.add_command(local.local)
     package.add_command(synthetic.synthetic_data)
     package.add_command(ingestion.flat_file_ingestion)
     run_package.add_command(ingestion.run_flat_file_ingestion)

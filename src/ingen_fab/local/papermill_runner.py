@@ -1,4 +1,8 @@
-"""Execute a generated .ipynb with papermill on a real Python kernel (the local Fabric stand-in)."""
+"""Execute a generated .ipynb with papermill on a real Python kernel (the local Fabric stand-in).
+
+By default the kernel is a warm one (see warm_kernel: one long-lived kernel per lakehouse, so
+Spark stays up between runs); INGEN_FAB_WARM_KERNEL=0 starts a one-shot kernel per notebook.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import sys
 from pathlib import Path
 
 from ingen_fab.errors import RunError
+from ingen_fab.local import warm_kernel
 
-KERNEL = "python3"
+KERNEL = warm_kernel.KERNEL
 
 
 def execute_notebook(
@@ -22,18 +27,17 @@ def execute_notebook(
 ) -> Path:
     """Run the notebook; a failing cell raises RunError naming the notebook and the error.
 
-    The kernel's own stderr (JVM and kernel chatter) goes to <output>.log, not the terminal;
-    with stream=True what the notebook prints is shown as it runs.
+    The kernel's own stderr (JVM and kernel chatter) goes to a log file, not the terminal:
+    <output>.log for a one-shot kernel, <state>/kernel.log for a warm one. With stream=True
+    what the notebook prints is shown as it runs.
     """
     import papermill
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     output.parent.mkdir(parents=True, exist_ok=True)
-    saved = {k: os.environ.get(k) for k in (env or {})}
-    os.environ.update(env or {})
     log_path = output.with_suffix(".log")
     try:
-        with _stderr_to(log_path):
+        with _kernel(env or {}, cwd, log_path, papermill) as (manager, log_path):
             papermill.execute_notebook(
                 str(notebook),
                 str(output),
@@ -43,6 +47,7 @@ def execute_notebook(
                 progress_bar=False,
                 log_output=False,
                 stdout_file=sys.stdout if stream else None,
+                km=manager,
             )
     except papermill.PapermillExecutionError as exc:
         message = (exc.evalue or "").strip().splitlines()
@@ -57,13 +62,42 @@ def execute_notebook(
         ) from None
     except CellTimeoutError as exc:
         raise RunError(f"{notebook.name} failed: a cell timed out: {exc}") from None
+    return output
+
+
+@contextlib.contextmanager
+def _kernel(env: dict, cwd: Path | None, log_path: Path, papermill):
+    """(kernel manager for papermill, kernel log): the warm kernel, else (None, log_path)."""
+    if warm_kernel.enabled():
+        stack = contextlib.ExitStack()
+        try:
+            # A failing cell leaves the kernel idle and reusable; any other error discards it.
+            warm = stack.enter_context(
+                warm_kernel.attach(env, cwd, keep_on=(papermill.PapermillExecutionError,))
+            )
+        except warm_kernel.WarmKernelError as exc:
+            print(f"warning: {exc}; running on a one-shot kernel", file=sys.stderr, flush=True)
+        else:
+            with stack:
+                yield warm.manager, warm.log_path
+            return
+    with _environ(env), _stderr_to(log_path):
+        yield None, log_path
+
+
+@contextlib.contextmanager
+def _environ(env: dict):
+    """os.environ updated with env for the body (a one-shot kernel inherits it)."""
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return output
 
 
 @contextlib.contextmanager

@@ -71,7 +71,7 @@ def get_spark(root: str | None = None):
 
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active
+        return active if in_fabric() else _caught_up(active)
     if in_fabric():  # pragma: no cover - Fabric always has an active session
         return SparkSession.builder.getOrCreate()
     return _build_local(lakehouse_root(root))
@@ -141,11 +141,40 @@ def _build_local(root: str):
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
         raise RuntimeSetupError(f"cannot start local Spark + Delta ({exc.__class__.__name__}); {FETCH_HINT}") from None
+    spark.conf.set(_IDENTITY_KEY, _folder_identity(tables))
     register_tables(spark, root)
     return spark
 
 
-def register_tables(spark, root: str) -> list[str]:
+_IDENTITY_KEY = "ingen_fab.tables_folder"
+
+
+def _folder_identity(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _caught_up(spark):
+    """A long-lived local session (a warm kernel runs many notebooks) catching up with disk.
+
+    When the lakehouse's Tables/ folder was deleted (and perhaps made again) since the session
+    was built, a new session is built; otherwise tables other processes created are registered.
+    """
+    identity = spark.conf.get(_IDENTITY_KEY, None)
+    if identity is None:  # a session this module did not build
+        return spark
+    root = session_root(spark)
+    if _folder_identity(os.path.join(root, "Tables")) != identity:
+        spark.stop()
+        return _build_local(root)
+    register_tables(spark, root, only_new=True)
+    return spark
+
+
+def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
     """Make every Delta table under <root>/Tables visible by name as schema.table."""
     tables = os.path.join(root, "Tables")
     registered = []
@@ -154,6 +183,8 @@ def register_tables(spark, root: str) -> list[str]:
         schema = os.path.basename(os.path.dirname(table_dir))
         table = os.path.basename(table_dir)
         if not (schema.isidentifier() and table.isidentifier()):
+            continue
+        if only_new and spark.catalog.tableExists(f"{schema}.{table}"):
             continue
         ensure_schema(spark, schema, root)
         spark.sql(

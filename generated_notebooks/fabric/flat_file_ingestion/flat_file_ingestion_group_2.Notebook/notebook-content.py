@@ -534,7 +534,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE
 from ..tables import qualified, utc_now
@@ -560,10 +560,29 @@ class RunContext:
     stop_after_files: int | None
     progress: object
     committed: int = 0
+    states: dict | None = None  # config_id -> ledger state, read once per run
+    deferred_logs: list = field(default_factory=list)
 
     def say(self, message: str) -> None:
         if self.progress is not None:
             self.progress(message)
+
+    def state_of(self, config_id: str) -> dict:
+        if self.states is None or config_id not in self.states:
+            return ledger.load_state(self.spark, config_id)
+        return self.states[config_id]
+
+    def log(self, row: dict, defer: bool = False) -> None:
+        """Write a log row (with any deferred ones) or, for a run that committed nothing,
+        keep it for the next write: a group with nothing new costs one log commit."""
+        self.deferred_logs.append(row)
+        if not defer:
+            self.flush_logs()
+
+    def flush_logs(self) -> None:
+        if self.deferred_logs:
+            write_log(self.spark, self.deferred_logs)
+            self.deferred_logs = []
 
 
 def _one_line(exc: Exception) -> str:
@@ -577,34 +596,45 @@ def _one_line(exc: Exception) -> str:
 
 def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
     """Config rows of the run: one config_id, or the active configs of a group, or all."""
-    from pyspark.sql import functions as F
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    return select_configs(all_rows, execution_group, config_id)
 
-    frame = spark.table(qualified(CONFIG_TABLE.name))
+
+def select_configs(all_rows: list[dict], execution_group=None, config_id=None) -> list[dict]:
+    """The run's rows among all config rows (see load_configs)."""
     if config_id is not None:
-        rows = [r.asDict() for r in frame.where(F.col("config_id") == config_id).collect()]
+        rows = [r for r in all_rows if r.get("config_id") == config_id]
         if not rows:
             raise IngestionError(f"no config with config_id {config_id!r} in {CONFIG_TABLE.name}")
         return rows
-    rows = [r.asDict() for r in frame.collect()]
-    rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    rows = [r for r in all_rows if str(r.get("active_yn") or "").upper() == "Y"]
     if execution_group is not None:
         rows = [r for r in rows if r.get("execution_group") == int(execution_group)]
     return rows
 
 
-def _group_warning(spark, execution_group, run_rows, all_rows) -> list[str]:
-    """Warn when a lower execution group of the same relationship group(s) never loaded."""
+def _earlier_configs(execution_group, run_rows, all_rows) -> list[dict]:
+    """Active configs of lower execution groups sharing the run's relationship group(s)."""
     if execution_group is None:
         return []
     related = {r.get("table_relationship_group") for r in run_rows} - {None, ""}
-    earlier = [
+    return [
         r
         for r in all_rows
         if str(r.get("active_yn") or "").upper() == "Y"
         and (r.get("execution_group") or 0) < int(execution_group)
         and (not related or r.get("table_relationship_group") in related)
     ]
-    if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
+
+
+def _group_warning(execution_group, earlier, states) -> list[str]:
+    """Warn when a lower execution group of the same relationship group(s) never loaded."""
+    loaded = any(
+        row.status == ledger.LOADED
+        for r in earlier
+        for row in states.get(str(r["config_id"]), {}).values()
+    )
+    if not earlier or loaded:
         return []
     groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
     return [
@@ -657,15 +687,15 @@ def run_ingestion(
         stop_after_files,
         progress,
     )
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     rows = sorted(
-        load_configs(spark, execution_group, config_id),
+        select_configs(all_rows, execution_group, config_id),
         key=lambda r: (
             r.get("execution_group") or 0,
             r.get("import_sequence_order") or 0,
             str(r["config_id"]),
         ),
     )
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
     if not dry_run:
         for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
@@ -673,8 +703,11 @@ def run_ingestion(
                 f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
                 "before its log row was written; logged as failed"
             )
+    earlier = _earlier_configs(execution_group, rows, all_rows)
     if _ledger_exists(spark):
-        result.warnings += _group_warning(spark, execution_group, rows, all_rows)
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(spark, ids)
+        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     checked = []
     for row in rows:
         try:
@@ -699,6 +732,7 @@ def run_ingestion(
             stop_reason = (
                 f"not run: config {res.config_id} failed under error_handling_strategy fail"
             )
+    ctx.flush_logs()
     return result
 
 
@@ -729,7 +763,8 @@ def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
             res.status, res.error_message = "failed", _one_line(exc)
     res.seconds = time.monotonic() - t0
     path = getattr(loc, "display_path", None) or row.get("source_file_path")
-    write_log(ctx.spark, [log_row(res.config_id, ctx.execution_id, res, started, path)])
+    quiet = res.status in ("no_new_data", "skipped")  # nothing was committed
+    ctx.log(log_row(res.config_id, ctx.execution_id, res, started, path), defer=quiet)
     ctx.say(
         f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
         f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)"
@@ -742,7 +777,7 @@ def _plan(ctx, row, cfg, loc, error):
         return plan_entry(from_row(row), (), _one_line(error))
     try:
         lo, hi = date_range(cfg, ctx.start, ctx.end)
-        state = ledger.load_state(ctx.spark, cfg.config_id) if _ledger_exists(ctx.spark) else {}
+        state = ctx.state_of(cfg.config_id) if _ledger_exists(ctx.spark) else {}
         skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
         files = discover(cfg, loc, lo, hi, skip)
         if not cfg.skip_existing_dates:
@@ -792,6 +827,7 @@ the path to list, the path Spark reads, and the display path stored in lineage a
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import os
@@ -847,12 +883,25 @@ class LocalFileSystem:
         with open(path, "rb") as handle:
             return handle.read() if limit is None else handle.read(limit)
 
-    def sha256(self, path: str) -> str | None:
+    def fingerprint(self, path: str, check_utf8: bool = False) -> tuple:
+        """(sha256 hex digest, whether the bytes are valid UTF-8 or None when not checked)."""
         digest = hashlib.sha256()
+        decoder = codecs.getincrementaldecoder("utf-8")("strict") if check_utf8 else None
+        valid = True if check_utf8 else None
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        return digest.hexdigest()
+                if decoder is not None:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        valid, decoder = False, None
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                valid = False
+        return digest.hexdigest(), valid
 
 
 class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
@@ -889,8 +938,8 @@ class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return self.fs.head(path, limit or 1 << 30).encode("utf-8")
 
-    def sha256(self, path: str) -> str | None:
-        return None
+    def fingerprint(self, path: str, check_utf8: bool = False) -> tuple:
+        return None, None
 
 
 @dataclass(frozen=True)
@@ -955,11 +1004,16 @@ value with leading zeros (``001``, ``-01``; not ``0`` or ``0.5``): casting it wo
 The other string columns get the narrowest type that every accepted value fits:
 int, bigint, double, date, timestamp, boolean, else string. Integers with leading zeros
 (``001``) and any other value that would change when cast stay strings.
+
+To keep that pass cheap, a small sample (the first SAMPLE_ROWS rows Spark reads) proposes a
+type per column; the full pass then only verifies it (nothing for a string column, one check
+for a typed one). A column whose proposal some value does not fit gets every check in a
+second pass, so the result is always what checking every value against every type gives.
 """
 
 from __future__ import annotations
 
-INT_RE = r"^-?(0|[1-9][0-9]*)$"
+INT_RE = r"^(0|-?[1-9][0-9]*)$"  # not "-0": as an int it would read back as "0"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
@@ -1018,50 +1072,111 @@ def reject_expr(
     return reason
 
 
-def inference_aggs(columns) -> list:
-    """Aggregations (summed over accepted rows) telling which type each column fits."""
+CHECK_TYPES = (
+    ("int", "int"),
+    ("bigint", "bigint"),
+    ("num", "double"),
+    ("date", "date"),
+    ("ts", "timestamp"),
+    ("bool", "boolean"),
+)
+CHECK_OF = {type_name: check for check, type_name in CHECK_TYPES}
+SAMPLE_ROWS = 2000
+
+
+def _tests(name: str, verify: bool = False) -> dict:
+    """check -> Column: an accepted row's non-NULL value that fits the check's type.
+
+    Each regex guards its try_cast, so a cast is only tried on a value shaped like the type
+    (a failing cast is slow). verify=True is for a column whose values are expected to fit:
+    int, bigint and date are then checked by reading the cast value back, which says the same
+    (the value is exactly the type's own text for it) with no regex.
+    """
     from pyspark.sql import functions as F
 
-    good = F.col("_reject").isNull()
+    col = F.col(q(name))
+    nn = F.col("_reject").isNull() & col.isNotNull()
+
+    def reads_back(type_name):
+        return try_cast(name, type_name).cast("string") == col
+
+    if verify:
+        whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
+        date = nn & (F.length(col) == 10) & reads_back("date")
+    else:
+        whole = {t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")}
+        date = nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull()
+    return {
+        "nn": nn,
+        "int": whole["int"],
+        "bigint": whole["bigint"],
+        "num": nn & col.rlike(NUM_RE) & try_cast(name, "double").isNotNull(),
+        "date": date,
+        "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
+        "bool": nn & F.lower(col).isin("true", "false"),
+    }
+
+
+def inference_aggs(columns, candidates: dict | None = None) -> list:
+    """Aggregations (summed over accepted rows) telling which type each column fits.
+
+    candidates (column -> type from a sample): a sampled string column needs no check, a
+    sampled typed column only the check of its type; the others get every check.
+    """
+    from pyspark.sql import functions as F
+
     aggs = []
     for i, name in enumerate(columns):
-        col = F.col(q(name))
-        nn = good & col.isNotNull()
-        tests = {
-            "nn": nn,
-            "int": nn & col.rlike(INT_RE) & try_cast(name, "int").isNotNull(),
-            "bigint": nn & col.rlike(INT_RE) & try_cast(name, "bigint").isNotNull(),
-            "num": nn & col.rlike(NUM_RE) & try_cast(name, "double").isNotNull(),
-            "date": nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull(),
-            "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
-            "bool": nn & F.lower(col).isin("true", "false"),
-        }
-        for check in _CHECKS:
+        candidate = (candidates or {}).get(name)
+        if candidate == "string":
+            continue
+        checks = _CHECKS if candidate is None else ("nn", CHECK_OF[candidate])
+        tests = _tests(name, verify=candidate is not None)
+        for check in checks:
             aggs.append(F.sum(F.when(tests[check], 1).otherwise(0)).alias(f"_i{i}_{check}"))
     return aggs
 
 
-def choose_types(columns, totals: dict) -> dict:
-    """column -> inferred Spark type name, from the summed aggregation results."""
+def _narrowest(got: dict) -> str:
+    for check, type_name in CHECK_TYPES:
+        if got[check] == got["nn"]:
+            return type_name
+    return "string"
+
+
+def sample_types(columns, totals: dict) -> dict:
+    """column -> type fitting every sampled value (None: the sample holds no value)."""
     out = {}
     for i, name in enumerate(columns):
         got = {check: totals.get(f"_i{i}_{check}", 0) or 0 for check in _CHECKS}
-        nn = got["nn"]
-        chosen = "string"
-        if nn:
-            for check, type_name in (
-                ("int", "int"),
-                ("bigint", "bigint"),
-                ("num", "double"),
-                ("date", "date"),
-                ("ts", "timestamp"),
-                ("bool", "boolean"),
-            ):
-                if got[check] == nn:
-                    chosen = type_name
-                    break
-        out[name] = chosen
+        out[name] = _narrowest(got) if got["nn"] else None
     return out
+
+
+def choose_types(columns, totals: dict, candidates: dict | None = None) -> tuple[dict, list]:
+    """(column -> inferred type, columns whose sampled type some value does not fit).
+
+    A sampled type that every value fits is the narrowest type of the whole column: the
+    sample is part of the column and no narrower type fits the sample. A column whose
+    sampled type fails gets every check in a second pass (the returned list).
+    """
+    out, retry = {}, []
+    for i, name in enumerate(columns):
+        candidate = (candidates or {}).get(name)
+        if candidate == "string":
+            out[name] = "string"
+            continue
+        if candidate is not None:
+            nn = totals.get(f"_i{i}_nn", 0) or 0
+            fits = totals.get(f"_i{i}_{CHECK_OF[candidate]}", 0) or 0
+            if fits == nn:
+                out[name] = candidate
+            else:
+                retry.append(name)
+            continue
+        got = {check: totals.get(f"_i{i}_{check}", 0) or 0 for check in _CHECKS}
+        out[name] = _narrowest(got) if got["nn"] else "string"
+    return out, retry
 '''),
     'ingen_fab_runtime.ingestion.ledger': (False, r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
 
@@ -1084,13 +1199,24 @@ def ledger_table() -> str:
 
 def load_state(spark, config_id: str) -> dict:
     """file_path -> latest ledger Row of the config."""
+    return load_states(spark, [config_id]).get(config_id, {})
+
+
+def load_states(spark, config_ids) -> dict:
+    """config_id -> {file_path -> latest ledger Row}, for several configs in one query."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    rows = spark.table(ledger_table()).where(F.col("config_id") == F.lit(config_id))
-    latest = Window.partitionBy("file_path").orderBy(F.col("recorded_at").desc())
+    ids = sorted({str(c) for c in config_ids})
+    if not ids:
+        return {}
+    rows = spark.table(ledger_table()).where(F.col("config_id").isin(ids))
+    latest = Window.partitionBy("config_id", "file_path").orderBy(F.col("recorded_at").desc())
     rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
-    return {r.file_path: r for r in rows.collect()}
+    out: dict = {c: {} for c in ids}
+    for r in rows.collect():
+        out[r.config_id][r.file_path] = r
+    return out
 
 
 def done_dates(state: dict) -> frozenset:
@@ -1102,29 +1228,14 @@ def done_dates(state: dict) -> frozenset:
     return frozenset(d for d, flags in dates.items() if all(flags))
 
 
-def ever_loaded(spark, config_ids: list[str]) -> bool:
-    """True when any of the configs has a loaded file in the ledger."""
-    from pyspark.sql import functions as F
-
-    if not config_ids:
-        return False
-    hit = (
-        spark.table(ledger_table())
-        .where(F.col("config_id").isin(config_ids) & (F.col("status") == F.lit(LOADED)))
-        .limit(1)
-        .collect()
-    )
-    return bool(hit)
-
-
-def pending_files(files, state: dict, fs) -> tuple[list, dict]:
-    """Files to load and their content hashes.
+def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:
+    """Files to load and the fingerprints taken on the way (display path -> fs.fingerprint).
 
     New and previously failed files are pending. A loaded file is unchanged when size and
     modification time match the ledger, or else when its content hash does (fs None: no
     hashing, as on a dry run, so such a file counts as pending).
     """
-    todo, hashes = [], {}
+    todo, prints = [], {}
     for source in files:
         row = state.get(source.display_path)
         if row is None or row.status != LOADED:
@@ -1132,11 +1243,11 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
             continue
         if row.file_size == source.size and row.modification_time == source.mtime:
             continue
-        digest = fs.sha256(source.list_path) if fs is not None else None
-        hashes[source.display_path] = digest
-        if digest is None or digest != row.content_hash:
+        found = fs.fingerprint(source.list_path, check_utf8) if fs is not None else (None, None)
+        prints[source.display_path] = found
+        if found[0] is None or found[0] != row.content_hash:
             todo.append(source)
-    return todo, hashes
+    return todo, prints
 
 
 def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:
@@ -1182,24 +1293,29 @@ from .discovery import discover
 from .errors import IngestionAborted
 from .plan import oldest_date_only
 from .quarantine import quarantine_rows, write_quarantine
-from .readers import read_batch
+from .readers import read_batch, utf8_encoding
 from .writers import target_types, write_batch
 
 
 def _pending(ctx, cfg, loc):
+    """(files to load, display path -> (sha256, valid UTF-8 or None)) for one config."""
+    from concurrent.futures import ThreadPoolExecutor
+
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    state = ledger.load_state(ctx.spark, cfg.config_id)
+    state = ctx.state_of(cfg.config_id)
     skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
     files = discover(cfg, loc, lo, hi, skip)
-    hashes: dict = {}
+    check = utf8_encoding(cfg)
+    prints: dict = {}
     if not cfg.skip_existing_dates:
-        files, hashes = ledger.pending_files(files, state, loc.fs)
+        files, prints = ledger.pending_files(files, state, loc.fs, check)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
-    for source in files:
-        if source.display_path not in hashes:
-            hashes[source.display_path] = loc.fs.sha256(source.list_path)
-    return files, hashes
+    todo = [s for s in files if s.display_path not in prints]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
+        prints.update(zip((s.display_path for s in todo), found))
+    return files, prints
 
 
 def _file_errors(cfg, batch) -> dict:
@@ -1244,7 +1360,7 @@ def load_config(ctx, cfg, loc, res) -> None:
     """Load one config's pending files, filling res (a ConfigResult)."""
     from pyspark.sql import functions as F
 
-    files, hashes = _pending(ctx, cfg, loc)
+    files, prints = _pending(ctx, cfg, loc)
     if not files:
         res.status = "no_new_data"
         return
@@ -1255,6 +1371,7 @@ def load_config(ctx, cfg, loc, res) -> None:
         target_types(ctx.spark, cfg),
         ctx.execution_id,
         _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+        {path: valid for path, (_, valid) in prints.items()},
     )
     try:
         if batch is not None:
@@ -1276,7 +1393,9 @@ def load_config(ctx, cfg, loc, res) -> None:
             if failed:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
-            outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
+            outcome = write_batch(
+                ctx.spark, cfg, good, batch.columns, keep, good_rows, batch.good_of
+            )
         elif keep:  # only zero-byte files: they replace what they (or the target) held
             outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
         ctx.committed += len(keep)
@@ -1288,14 +1407,14 @@ def load_config(ctx, cfg, loc, res) -> None:
         if cfg.error_handling_strategy == "skip" and batch is not None and keep:
             rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
             write_quarantine(ctx.spark, cfg, rows, sorted(kept))
-        _record(ctx, cfg, files, hashes, stats, kept, failed)
+        _record(ctx, cfg, files, prints, stats, kept, failed)
         _fill(res, cfg, files, stats, kept, failed, outcome, batch)
     finally:
         if batch is not None:
             batch.release()
 
 
-def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
+def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
     rows = []
     for f in files:
         st = stats.get(f.display_path)
@@ -1307,7 +1426,7 @@ def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
                 cfg.config_id,
                 ctx.execution_id,
                 f,
-                hashes.get(f.display_path),
+                prints.get(f.display_path, (None, None))[0],
                 counts,
                 ledger.LOADED if ok else ledger.FAILED,
                 failed.get(f.display_path),
@@ -1466,8 +1585,9 @@ def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
     'ingen_fab_runtime.ingestion.readers': (False, r'''"""One Spark read over all pending files of a config: csv / json / parquet.
 
 The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
-the rejected rows with their reasons, and per-file counts, all from one cached read and one
-aggregation. Zero-byte files are not read (0 rows); header-only files read as 0 rows.
+the rejected rows with their reasons, and per-file counts. The counts, reject reasons and
+types come from one aggregation over the files; writing the batch reads them again (cheaper
+than caching millions of string rows). Zero-byte files are not read (0 rows); header-only files read as 0 rows.
 """
 
 from __future__ import annotations
@@ -1488,6 +1608,9 @@ LINEAGE = (
     "_source_date_partition",
 )
 _HELPERS = ("_corrupt_record", "_file", "_reject")
+# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
+# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
+SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -1504,12 +1627,15 @@ class Batch:
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
     notes: list
-    cached: object
     mapping: dict  # Spark file URI -> SourceFile
+    reader: object = None  # display paths -> good rows of those files only (read again)
+
+    def good_of(self, paths):
+        """The accepted rows of the files in paths, reading only those files."""
+        return self.reader(set(paths))
 
     def release(self):
-        if self.cached is not None:
-            self.cached.unpersist()
+        """Nothing is cached: kept for callers that release a batch when done."""
 
 
 def header_columns(cfg, source) -> list[str]:
@@ -1624,9 +1750,19 @@ def match_files(uris, files) -> dict:
     return out
 
 
-def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch | None:
-    """Read files (all of one config run) once; None when there is nothing to read."""
-    from pyspark import StorageLevel
+def utf8_encoding(cfg) -> bool:
+    """True when the config's files are UTF-8 (their bytes can be checked)."""
+    return cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def read_batch(
+    spark, cfg, files, known: dict, execution_id: str, now, utf8_valid: dict | None = None
+) -> Batch | None:
+    """Read files (all of one config run); None when there is nothing to read.
+
+    utf8_valid: display path -> True when the file's bytes were found to be valid UTF-8 (the
+    per-row invalid-bytes check is then left out, which only a file with bad bytes needs).
+    """
     from pyspark.sql import functions as F
 
     readable = [s for s in files if s.size > 0]
@@ -1645,17 +1781,32 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         keep_zeros -= set(declared)
     data_cols = [c for c in raw.columns if c not in _HELPERS]
     source_types = dict(raw.dtypes)
-    check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    valid = utf8_valid or {}
+    check_enc = utf8_encoding(cfg) and any(valid.get(s.display_path) is not True for s in readable)
     corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
-    raw = raw.withColumn(
-        "_reject",
-        inference.reject_expr(data_cols, source_types, known, check_enc, corrupt, keep_zeros),
-    )
-    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def with_reject(frame):
+        return frame.withColumn(
+            "_reject",
+            inference.reject_expr(
+                data_cols, dict(frame.dtypes), known, check_enc, corrupt, keep_zeros
+            ),
+        )
+
+    raw = with_reject(raw)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
+    candidates = {}
+    if unknown:
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(*inference.inference_aggs(unknown))
+        candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
     rows = (
         raw.groupBy("_file", "_reject")
-        .agg(F.count(F.lit(1)).alias("_rows"), *inference.inference_aggs(unknown))
+        .agg(
+            F.count(F.lit(1)).alias("_rows"),
+            # a data column keeps Spark from reading only the corrupt-record column
+            F.count(F.col(inference.q(data_cols[0]))).alias("_nn0") if data_cols else F.lit(0),
+            *inference.inference_aggs(unknown, candidates),
+        )
         .collect()
     )
     mapping = match_files({r["_file"] for r in rows}, readable)
@@ -1670,14 +1821,28 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         for key, value in row.asDict().items():
             if key.startswith("_i"):
                 totals[key] = totals.get(key, 0) + (value or 0)
-    inferred = inference.choose_types(unknown, totals)
+    inferred, retry = inference.choose_types(unknown, totals, candidates)
+    if retry:
+        again = raw.agg(*inference.inference_aggs(retry)).collect()[0].asDict()
+        inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
-    good = _finish(raw, final, source_types, mapping, execution_id, now)
+    good = _finish(raw, final, mapping, execution_id, now)
+
+    def reader(paths):
+        part = [f for f in readable if f.display_path in paths]
+        again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
+        frame = again[0]
+        absent = [c for c in data_cols if c not in frame.columns]
+        frame = frame.select(
+            "*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent]
+        )
+        return _finish(with_reject(frame), final, mapping, execution_id, now)
+
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, raw, mapping)
+    return Batch(good, rejects, stats, final, notes, mapping, reader)
 
 
 def _raw_text(cfg, data_cols):
@@ -1690,9 +1855,10 @@ def _raw_text(cfg, data_cols):
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
-def _finish(raw, final, source_types, mapping, execution_id, now):
+def _finish(raw, final, mapping, execution_id, now):
     from pyspark.sql import functions as F
 
+    source_types = dict(raw.dtypes)
     cols = []
     for name, type_name in final:
         col = F.col(inference.q(name))
@@ -2187,7 +2353,9 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date.
+  updated when the source date is not older than the target row's date. For rows much wider
+  than their keys, a narrow pass over the keys first finds the files that win at least one
+  key (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -2203,7 +2371,7 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE
+from .readers import LINEAGE, SMALL_BATCH_BYTES
 
 
 @dataclass
@@ -2264,17 +2432,42 @@ def _align(spark, cfg, frame, columns, outcome) -> object:
 
 
 def dedupe(frame, keys):
-    """One row per key: latest date, then greatest file path, then greatest row hash."""
+    """One row per key: latest date, then greatest file path, then greatest row hash.
+
+    One hash aggregation (the max of a struct led by the ordering fields) rather than a
+    window, which would sort every row; a window is kept for types max cannot order (maps).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     data = [c for c in frame.columns if c not in LINEAGE]
-    order = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
-        F.col("_source_date_partition").desc_nulls_last(),
-        F.col("_source_file_path").desc(),
-        F.xxhash64(*[F.col(q(c)) for c in data]).desc(),
+    order = [
+        F.col("_source_date_partition"),
+        F.col("_source_file_path"),
+        F.xxhash64(*[F.col(q(c)) for c in data]),
+    ]
+    if any("map<" in t or "variant" in t for _, t in frame.dtypes):
+        window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
+            order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
+        )
+        return frame.withColumn("_n", F.row_number().over(window)).where("_n = 1").drop("_n")
+    key_names = {k.lower() for k in keys}
+    rest = [c for c in frame.columns if c.lower() not in key_names]
+    winner = F.struct(
+        order[0].alias("d"),
+        order[1].alias("p"),
+        order[2].alias("h"),
+        F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
     )
-    return frame.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
+    best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
+    lookup = {c.lower(): c for c in best.columns}
+    values = {c.lower(): F.col(f"_w.v.v{i}") for i, c in enumerate(rest)}
+    return best.select(
+        *[
+            (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
+            for c in frame.columns
+        ]
+    )
 
 
 def _no_rows(spark, cfg):
@@ -2284,19 +2477,60 @@ def _no_rows(spark, cfg):
     return spark.createDataFrame([], schema), columns
 
 
-def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
+def latest_files(frame, keys, paths) -> tuple[set, int]:
+    """(files holding the latest row of at least one key, most rows any one key has).
+
+    One narrow aggregation over the keys, the date and the file's rank among paths (sorted,
+    so the rank orders like the path): when every key has one row the batch needs no
+    deduplication, and only the files that win a key need to be read for the MERGE (for
+    daily full snapshots: the last day's file).
+    """
+    from pyspark.sql import functions as F
+
+    ordered = sorted(paths)
+    rank = F.create_map(*[x for i, p in enumerate(ordered) for x in (F.lit(p), F.lit(i))])
+    latest = F.struct(
+        F.col("_source_date_partition").alias("d"), rank[F.col("_source_file_path")].alias("r")
+    )
+    per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
+        F.max(latest).alias("_w"), F.count(F.lit(1)).alias("_n")
+    )
+    rows = per_key.groupBy(F.col("_w.r").alias("r")).agg(F.max("_n").alias("n")).collect()
+    return {ordered[r.r] for r in rows}, max((r.n for r in rows), default=0)
+
+
+def _deduplicated(cfg, frame, columns, files, good_of):
+    """The batch with one row per merge key.
+
+    When rows are much wider than their keys (at most a quarter of the columns are keys) and
+    the batch is not small and spans several files, the narrow pass of latest_files comes
+    first: it costs less than moving every wide row, and for daily full snapshots it leaves
+    one file to read. Otherwise the whole batch is deduplicated in one aggregation.
+    """
+    paths = {f.display_path for f in files}
+    small = sum(f.size for f in files) < SMALL_BATCH_BYTES
+    if good_of is None or small or len(paths) < 2 or 4 * len(cfg.merge_keys) > len(columns):
+        return dedupe(frame.drop("_file"), cfg.merge_keys)
+    winners, most = latest_files(frame, cfg.merge_keys, paths)
+    if winners and len(winners) < len(paths):
+        frame = good_of(winners)
+    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
+
+
+def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
-    frame None: the files hold no rows (nothing was read).
+    frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
+    of those files only, so a merge reads again only the files that win a key.
     """
     outcome = WriteOutcome()
     if frame is None:
         if cfg.write_mode == "merge" or not target_exists(spark, cfg):
             return outcome
         frame, columns = _no_rows(spark, cfg)
-    frame = frame.drop("_file")
     if cfg.write_mode == "merge":
-        frame = dedupe(frame, cfg.merge_keys)
+        frame = _deduplicated(cfg, frame, columns, files, good_of)
+    frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows
     if not target_exists(spark, cfg):
@@ -2588,7 +2822,7 @@ def get_spark(root: str | None = None):
 
     active = SparkSession.getActiveSession()
     if active is not None:
-        return active
+        return active if in_fabric() else _caught_up(active)
     if in_fabric():  # pragma: no cover - Fabric always has an active session
         return SparkSession.builder.getOrCreate()
     return _build_local(lakehouse_root(root))
@@ -2658,11 +2892,40 @@ def _build_local(root: str):
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
         raise RuntimeSetupError(f"cannot start local Spark + Delta ({exc.__class__.__name__}); {FETCH_HINT}") from None
+    spark.conf.set(_IDENTITY_KEY, _folder_identity(tables))
     register_tables(spark, root)
     return spark
 
 
-def register_tables(spark, root: str) -> list[str]:
+_IDENTITY_KEY = "ingen_fab.tables_folder"
+
+
+def _folder_identity(path: str) -> str:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return "missing"
+    return f"{st.st_dev}:{st.st_ino}"
+
+
+def _caught_up(spark):
+    """A long-lived local session (a warm kernel runs many notebooks) catching up with disk.
+
+    When the lakehouse's Tables/ folder was deleted (and perhaps made again) since the session
+    was built, a new session is built; otherwise tables other processes created are registered.
+    """
+    identity = spark.conf.get(_IDENTITY_KEY, None)
+    if identity is None:  # a session this module did not build
+        return spark
+    root = session_root(spark)
+    if _folder_identity(os.path.join(root, "Tables")) != identity:
+        spark.stop()
+        return _build_local(root)
+    register_tables(spark, root, only_new=True)
+    return spark
+
+
+def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
     """Make every Delta table under <root>/Tables visible by name as schema.table."""
     tables = os.path.join(root, "Tables")
     registered = []
@@ -2671,6 +2934,8 @@ def register_tables(spark, root: str) -> list[str]:
         schema = os.path.basename(os.path.dirname(table_dir))
         table = os.path.basename(table_dir)
         if not (schema.isidentifier() and table.isidentifier()):
+            continue
+        if only_new and spark.catalog.tableExists(f"{schema}.{table}"):
             continue
         ensure_schema(spark, schema, root)
         spark.sql(

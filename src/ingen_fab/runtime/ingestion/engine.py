@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE
 from ..tables import qualified, utc_now
@@ -36,10 +36,29 @@ class RunContext:
     stop_after_files: int | None
     progress: object
     committed: int = 0
+    states: dict | None = None  # config_id -> ledger state, read once per run
+    deferred_logs: list = field(default_factory=list)
 
     def say(self, message: str) -> None:
         if self.progress is not None:
             self.progress(message)
+
+    def state_of(self, config_id: str) -> dict:
+        if self.states is None or config_id not in self.states:
+            return ledger.load_state(self.spark, config_id)
+        return self.states[config_id]
+
+    def log(self, row: dict, defer: bool = False) -> None:
+        """Write a log row (with any deferred ones) or, for a run that committed nothing,
+        keep it for the next write: a group with nothing new costs one log commit."""
+        self.deferred_logs.append(row)
+        if not defer:
+            self.flush_logs()
+
+    def flush_logs(self) -> None:
+        if self.deferred_logs:
+            write_log(self.spark, self.deferred_logs)
+            self.deferred_logs = []
 
 
 def _one_line(exc: Exception) -> str:
@@ -53,34 +72,45 @@ def _one_line(exc: Exception) -> str:
 
 def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
     """Config rows of the run: one config_id, or the active configs of a group, or all."""
-    from pyspark.sql import functions as F
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    return select_configs(all_rows, execution_group, config_id)
 
-    frame = spark.table(qualified(CONFIG_TABLE.name))
+
+def select_configs(all_rows: list[dict], execution_group=None, config_id=None) -> list[dict]:
+    """The run's rows among all config rows (see load_configs)."""
     if config_id is not None:
-        rows = [r.asDict() for r in frame.where(F.col("config_id") == config_id).collect()]
+        rows = [r for r in all_rows if r.get("config_id") == config_id]
         if not rows:
             raise IngestionError(f"no config with config_id {config_id!r} in {CONFIG_TABLE.name}")
         return rows
-    rows = [r.asDict() for r in frame.collect()]
-    rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    rows = [r for r in all_rows if str(r.get("active_yn") or "").upper() == "Y"]
     if execution_group is not None:
         rows = [r for r in rows if r.get("execution_group") == int(execution_group)]
     return rows
 
 
-def _group_warning(spark, execution_group, run_rows, all_rows) -> list[str]:
-    """Warn when a lower execution group of the same relationship group(s) never loaded."""
+def _earlier_configs(execution_group, run_rows, all_rows) -> list[dict]:
+    """Active configs of lower execution groups sharing the run's relationship group(s)."""
     if execution_group is None:
         return []
     related = {r.get("table_relationship_group") for r in run_rows} - {None, ""}
-    earlier = [
+    return [
         r
         for r in all_rows
         if str(r.get("active_yn") or "").upper() == "Y"
         and (r.get("execution_group") or 0) < int(execution_group)
         and (not related or r.get("table_relationship_group") in related)
     ]
-    if not earlier or ledger.ever_loaded(spark, [r["config_id"] for r in earlier]):
+
+
+def _group_warning(execution_group, earlier, states) -> list[str]:
+    """Warn when a lower execution group of the same relationship group(s) never loaded."""
+    loaded = any(
+        row.status == ledger.LOADED
+        for r in earlier
+        for row in states.get(str(r["config_id"]), {}).values()
+    )
+    if not earlier or loaded:
         return []
     groups = ", ".join(str(g) for g in sorted({r["execution_group"] for r in earlier}))
     return [
@@ -133,15 +163,15 @@ def run_ingestion(
         stop_after_files,
         progress,
     )
+    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     rows = sorted(
-        load_configs(spark, execution_group, config_id),
+        select_configs(all_rows, execution_group, config_id),
         key=lambda r: (
             r.get("execution_group") or 0,
             r.get("import_sequence_order") or 0,
             str(r["config_id"]),
         ),
     )
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
     if not dry_run:
         for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
@@ -149,8 +179,11 @@ def run_ingestion(
                 f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
                 "before its log row was written; logged as failed"
             )
+    earlier = _earlier_configs(execution_group, rows, all_rows)
     if _ledger_exists(spark):
-        result.warnings += _group_warning(spark, execution_group, rows, all_rows)
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(spark, ids)
+        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     checked = []
     for row in rows:
         try:
@@ -175,6 +208,7 @@ def run_ingestion(
             stop_reason = (
                 f"not run: config {res.config_id} failed under error_handling_strategy fail"
             )
+    ctx.flush_logs()
     return result
 
 
@@ -205,7 +239,8 @@ def _run_checked(ctx, row, cfg, loc, error, stop_reason) -> ConfigResult:
             res.status, res.error_message = "failed", _one_line(exc)
     res.seconds = time.monotonic() - t0
     path = getattr(loc, "display_path", None) or row.get("source_file_path")
-    write_log(ctx.spark, [log_row(res.config_id, ctx.execution_id, res, started, path)])
+    quiet = res.status in ("no_new_data", "skipped")  # nothing was committed
+    ctx.log(log_row(res.config_id, ctx.execution_id, res, started, path), defer=quiet)
     ctx.say(
         f"{res.config_id}: {res.status} ({res.rows_inserted} inserted, "
         f"{res.rows_updated} updated, {res.rows_rejected} rejected, {res.seconds:.1f}s)"
@@ -218,7 +253,7 @@ def _plan(ctx, row, cfg, loc, error):
         return plan_entry(from_row(row), (), _one_line(error))
     try:
         lo, hi = date_range(cfg, ctx.start, ctx.end)
-        state = ledger.load_state(ctx.spark, cfg.config_id) if _ledger_exists(ctx.spark) else {}
+        state = ctx.state_of(cfg.config_id) if _ledger_exists(ctx.spark) else {}
         skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
         files = discover(cfg, loc, lo, hi, skip)
         if not cfg.skip_existing_dates:

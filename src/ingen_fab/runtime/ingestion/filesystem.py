@@ -8,6 +8,7 @@ the path to list, the path Spark reads, and the display path stored in lineage a
 
 from __future__ import annotations
 
+import codecs
 import datetime as _dt
 import hashlib
 import os
@@ -63,12 +64,25 @@ class LocalFileSystem:
         with open(path, "rb") as handle:
             return handle.read() if limit is None else handle.read(limit)
 
-    def sha256(self, path: str) -> str | None:
+    def fingerprint(self, path: str, check_utf8: bool = False) -> tuple:
+        """(sha256 hex digest, whether the bytes are valid UTF-8 or None when not checked)."""
         digest = hashlib.sha256()
+        decoder = codecs.getincrementaldecoder("utf-8")("strict") if check_utf8 else None
+        valid = True if check_utf8 else None
         with open(path, "rb") as handle:
             for block in iter(lambda: handle.read(1 << 20), b""):
                 digest.update(block)
-        return digest.hexdigest()
+                if decoder is not None:
+                    try:
+                        decoder.decode(block)
+                    except UnicodeDecodeError:
+                        valid, decoder = False, None
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                valid = False
+        return digest.hexdigest(), valid
 
 
 class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
@@ -105,8 +119,8 @@ class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         return self.fs.head(path, limit or 1 << 30).encode("utf-8")
 
-    def sha256(self, path: str) -> str | None:
-        return None
+    def fingerprint(self, path: str, check_utf8: bool = False) -> tuple:
+        return None, None
 
 
 @dataclass(frozen=True)

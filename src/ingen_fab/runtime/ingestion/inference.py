@@ -7,11 +7,16 @@ value with leading zeros (``001``, ``-01``; not ``0`` or ``0.5``): casting it wo
 The other string columns get the narrowest type that every accepted value fits:
 int, bigint, double, date, timestamp, boolean, else string. Integers with leading zeros
 (``001``) and any other value that would change when cast stay strings.
+
+To keep that pass cheap, a small sample (the first SAMPLE_ROWS rows Spark reads) proposes a
+type per column; the full pass then only verifies it (nothing for a string column, one check
+for a typed one). A column whose proposal some value does not fit gets every check in a
+second pass, so the result is always what checking every value against every type gives.
 """
 
 from __future__ import annotations
 
-INT_RE = r"^-?(0|[1-9][0-9]*)$"
+INT_RE = r"^(0|-?[1-9][0-9]*)$"  # not "-0": as an int it would read back as "0"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 TS_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,6})?)?$"
@@ -70,47 +75,108 @@ def reject_expr(
     return reason
 
 
-def inference_aggs(columns) -> list:
-    """Aggregations (summed over accepted rows) telling which type each column fits."""
+CHECK_TYPES = (
+    ("int", "int"),
+    ("bigint", "bigint"),
+    ("num", "double"),
+    ("date", "date"),
+    ("ts", "timestamp"),
+    ("bool", "boolean"),
+)
+CHECK_OF = {type_name: check for check, type_name in CHECK_TYPES}
+SAMPLE_ROWS = 2000
+
+
+def _tests(name: str, verify: bool = False) -> dict:
+    """check -> Column: an accepted row's non-NULL value that fits the check's type.
+
+    Each regex guards its try_cast, so a cast is only tried on a value shaped like the type
+    (a failing cast is slow). verify=True is for a column whose values are expected to fit:
+    int, bigint and date are then checked by reading the cast value back, which says the same
+    (the value is exactly the type's own text for it) with no regex.
+    """
     from pyspark.sql import functions as F
 
-    good = F.col("_reject").isNull()
+    col = F.col(q(name))
+    nn = F.col("_reject").isNull() & col.isNotNull()
+
+    def reads_back(type_name):
+        return try_cast(name, type_name).cast("string") == col
+
+    if verify:
+        whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
+        date = nn & (F.length(col) == 10) & reads_back("date")
+    else:
+        whole = {t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")}
+        date = nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull()
+    return {
+        "nn": nn,
+        "int": whole["int"],
+        "bigint": whole["bigint"],
+        "num": nn & col.rlike(NUM_RE) & try_cast(name, "double").isNotNull(),
+        "date": date,
+        "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
+        "bool": nn & F.lower(col).isin("true", "false"),
+    }
+
+
+def inference_aggs(columns, candidates: dict | None = None) -> list:
+    """Aggregations (summed over accepted rows) telling which type each column fits.
+
+    candidates (column -> type from a sample): a sampled string column needs no check, a
+    sampled typed column only the check of its type; the others get every check.
+    """
+    from pyspark.sql import functions as F
+
     aggs = []
     for i, name in enumerate(columns):
-        col = F.col(q(name))
-        nn = good & col.isNotNull()
-        tests = {
-            "nn": nn,
-            "int": nn & col.rlike(INT_RE) & try_cast(name, "int").isNotNull(),
-            "bigint": nn & col.rlike(INT_RE) & try_cast(name, "bigint").isNotNull(),
-            "num": nn & col.rlike(NUM_RE) & try_cast(name, "double").isNotNull(),
-            "date": nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull(),
-            "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
-            "bool": nn & F.lower(col).isin("true", "false"),
-        }
-        for check in _CHECKS:
+        candidate = (candidates or {}).get(name)
+        if candidate == "string":
+            continue
+        checks = _CHECKS if candidate is None else ("nn", CHECK_OF[candidate])
+        tests = _tests(name, verify=candidate is not None)
+        for check in checks:
             aggs.append(F.sum(F.when(tests[check], 1).otherwise(0)).alias(f"_i{i}_{check}"))
     return aggs
 
 
-def choose_types(columns, totals: dict) -> dict:
-    """column -> inferred Spark type name, from the summed aggregation results."""
+def _narrowest(got: dict) -> str:
+    for check, type_name in CHECK_TYPES:
+        if got[check] == got["nn"]:
+            return type_name
+    return "string"
+
+
+def sample_types(columns, totals: dict) -> dict:
+    """column -> type fitting every sampled value (None: the sample holds no value)."""
     out = {}
     for i, name in enumerate(columns):
         got = {check: totals.get(f"_i{i}_{check}", 0) or 0 for check in _CHECKS}
-        nn = got["nn"]
-        chosen = "string"
-        if nn:
-            for check, type_name in (
-                ("int", "int"),
-                ("bigint", "bigint"),
-                ("num", "double"),
-                ("date", "date"),
-                ("ts", "timestamp"),
-                ("bool", "boolean"),
-            ):
-                if got[check] == nn:
-                    chosen = type_name
-                    break
-        out[name] = chosen
+        out[name] = _narrowest(got) if got["nn"] else None
     return out
+
+
+def choose_types(columns, totals: dict, candidates: dict | None = None) -> tuple[dict, list]:
+    """(column -> inferred type, columns whose sampled type some value does not fit).
+
+    A sampled type that every value fits is the narrowest type of the whole column: the
+    sample is part of the column and no narrower type fits the sample. A column whose
+    sampled type fails gets every check in a second pass (the returned list).
+    """
+    out, retry = {}, []
+    for i, name in enumerate(columns):
+        candidate = (candidates or {}).get(name)
+        if candidate == "string":
+            out[name] = "string"
+            continue
+        if candidate is not None:
+            nn = totals.get(f"_i{i}_nn", 0) or 0
+            fits = totals.get(f"_i{i}_{CHECK_OF[candidate]}", 0) or 0
+            if fits == nn:
+                out[name] = candidate
+            else:
+                retry.append(name)
+            continue
+        got = {check: totals.get(f"_i{i}_{check}", 0) or 0 for check in _CHECKS}
+        out[name] = _narrowest(got) if got["nn"] else "string"
+    return out, retry

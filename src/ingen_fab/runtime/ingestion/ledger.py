@@ -19,13 +19,24 @@ def ledger_table() -> str:
 
 def load_state(spark, config_id: str) -> dict:
     """file_path -> latest ledger Row of the config."""
+    return load_states(spark, [config_id]).get(config_id, {})
+
+
+def load_states(spark, config_ids) -> dict:
+    """config_id -> {file_path -> latest ledger Row}, for several configs in one query."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    rows = spark.table(ledger_table()).where(F.col("config_id") == F.lit(config_id))
-    latest = Window.partitionBy("file_path").orderBy(F.col("recorded_at").desc())
+    ids = sorted({str(c) for c in config_ids})
+    if not ids:
+        return {}
+    rows = spark.table(ledger_table()).where(F.col("config_id").isin(ids))
+    latest = Window.partitionBy("config_id", "file_path").orderBy(F.col("recorded_at").desc())
     rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
-    return {r.file_path: r for r in rows.collect()}
+    out: dict = {c: {} for c in ids}
+    for r in rows.collect():
+        out[r.config_id][r.file_path] = r
+    return out
 
 
 def done_dates(state: dict) -> frozenset:
@@ -37,29 +48,14 @@ def done_dates(state: dict) -> frozenset:
     return frozenset(d for d, flags in dates.items() if all(flags))
 
 
-def ever_loaded(spark, config_ids: list[str]) -> bool:
-    """True when any of the configs has a loaded file in the ledger."""
-    from pyspark.sql import functions as F
-
-    if not config_ids:
-        return False
-    hit = (
-        spark.table(ledger_table())
-        .where(F.col("config_id").isin(config_ids) & (F.col("status") == F.lit(LOADED)))
-        .limit(1)
-        .collect()
-    )
-    return bool(hit)
-
-
-def pending_files(files, state: dict, fs) -> tuple[list, dict]:
-    """Files to load and their content hashes.
+def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:
+    """Files to load and the fingerprints taken on the way (display path -> fs.fingerprint).
 
     New and previously failed files are pending. A loaded file is unchanged when size and
     modification time match the ledger, or else when its content hash does (fs None: no
     hashing, as on a dry run, so such a file counts as pending).
     """
-    todo, hashes = [], {}
+    todo, prints = [], {}
     for source in files:
         row = state.get(source.display_path)
         if row is None or row.status != LOADED:
@@ -67,11 +63,11 @@ def pending_files(files, state: dict, fs) -> tuple[list, dict]:
             continue
         if row.file_size == source.size and row.modification_time == source.mtime:
             continue
-        digest = fs.sha256(source.list_path) if fs is not None else None
-        hashes[source.display_path] = digest
-        if digest is None or digest != row.content_hash:
+        found = fs.fingerprint(source.list_path, check_utf8) if fs is not None else (None, None)
+        prints[source.display_path] = found
+        if found[0] is None or found[0] != row.content_hash:
             todo.append(source)
-    return todo, hashes
+    return todo, prints
 
 
 def file_row(cfg_id, execution_id, source, digest, stats, status, error=None) -> dict:

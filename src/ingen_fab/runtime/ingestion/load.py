@@ -17,24 +17,29 @@ from .discovery import discover
 from .errors import IngestionAborted
 from .plan import oldest_date_only
 from .quarantine import quarantine_rows, write_quarantine
-from .readers import read_batch
+from .readers import read_batch, utf8_encoding
 from .writers import target_types, write_batch
 
 
 def _pending(ctx, cfg, loc):
+    """(files to load, display path -> (sha256, valid UTF-8 or None)) for one config."""
+    from concurrent.futures import ThreadPoolExecutor
+
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    state = ledger.load_state(ctx.spark, cfg.config_id)
+    state = ctx.state_of(cfg.config_id)
     skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
     files = discover(cfg, loc, lo, hi, skip)
-    hashes: dict = {}
+    check = utf8_encoding(cfg)
+    prints: dict = {}
     if not cfg.skip_existing_dates:
-        files, hashes = ledger.pending_files(files, state, loc.fs)
+        files, prints = ledger.pending_files(files, state, loc.fs, check)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
-    for source in files:
-        if source.display_path not in hashes:
-            hashes[source.display_path] = loc.fs.sha256(source.list_path)
-    return files, hashes
+    todo = [s for s in files if s.display_path not in prints]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
+        prints.update(zip((s.display_path for s in todo), found))
+    return files, prints
 
 
 def _file_errors(cfg, batch) -> dict:
@@ -79,7 +84,7 @@ def load_config(ctx, cfg, loc, res) -> None:
     """Load one config's pending files, filling res (a ConfigResult)."""
     from pyspark.sql import functions as F
 
-    files, hashes = _pending(ctx, cfg, loc)
+    files, prints = _pending(ctx, cfg, loc)
     if not files:
         res.status = "no_new_data"
         return
@@ -90,6 +95,7 @@ def load_config(ctx, cfg, loc, res) -> None:
         target_types(ctx.spark, cfg),
         ctx.execution_id,
         _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
+        {path: valid for path, (_, valid) in prints.items()},
     )
     try:
         if batch is not None:
@@ -111,7 +117,9 @@ def load_config(ctx, cfg, loc, res) -> None:
             if failed:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
-            outcome = write_batch(ctx.spark, cfg, good, batch.columns, keep, good_rows)
+            outcome = write_batch(
+                ctx.spark, cfg, good, batch.columns, keep, good_rows, batch.good_of
+            )
         elif keep:  # only zero-byte files: they replace what they (or the target) held
             outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
         ctx.committed += len(keep)
@@ -123,14 +131,14 @@ def load_config(ctx, cfg, loc, res) -> None:
         if cfg.error_handling_strategy == "skip" and batch is not None and keep:
             rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
             write_quarantine(ctx.spark, cfg, rows, sorted(kept))
-        _record(ctx, cfg, files, hashes, stats, kept, failed)
+        _record(ctx, cfg, files, prints, stats, kept, failed)
         _fill(res, cfg, files, stats, kept, failed, outcome, batch)
     finally:
         if batch is not None:
             batch.release()
 
 
-def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
+def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
     rows = []
     for f in files:
         st = stats.get(f.display_path)
@@ -142,7 +150,7 @@ def _record(ctx, cfg, files, hashes, stats, kept, failed) -> None:
                 cfg.config_id,
                 ctx.execution_id,
                 f,
-                hashes.get(f.display_path),
+                prints.get(f.display_path, (None, None))[0],
                 counts,
                 ledger.LOADED if ok else ledger.FAILED,
                 failed.get(f.display_path),

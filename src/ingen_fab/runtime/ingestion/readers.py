@@ -1,8 +1,9 @@
 """One Spark read over all pending files of a config: csv / json / parquet.
 
 The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
-the rejected rows with their reasons, and per-file counts, all from one cached read and one
-aggregation. Zero-byte files are not read (0 rows); header-only files read as 0 rows.
+the rejected rows with their reasons, and per-file counts. The counts, reject reasons and
+types come from one aggregation over the files; writing the batch reads them again (cheaper
+than caching millions of string rows). Zero-byte files are not read (0 rows); header-only files read as 0 rows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ LINEAGE = (
     "_source_date_partition",
 )
 _HELPERS = ("_corrupt_record", "_file", "_reject")
+# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
+# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
+SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -39,12 +43,15 @@ class Batch:
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
     notes: list
-    cached: object
     mapping: dict  # Spark file URI -> SourceFile
+    reader: object = None  # display paths -> good rows of those files only (read again)
+
+    def good_of(self, paths):
+        """The accepted rows of the files in paths, reading only those files."""
+        return self.reader(set(paths))
 
     def release(self):
-        if self.cached is not None:
-            self.cached.unpersist()
+        """Nothing is cached: kept for callers that release a batch when done."""
 
 
 def header_columns(cfg, source) -> list[str]:
@@ -159,9 +166,19 @@ def match_files(uris, files) -> dict:
     return out
 
 
-def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch | None:
-    """Read files (all of one config run) once; None when there is nothing to read."""
-    from pyspark import StorageLevel
+def utf8_encoding(cfg) -> bool:
+    """True when the config's files are UTF-8 (their bytes can be checked)."""
+    return cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+
+
+def read_batch(
+    spark, cfg, files, known: dict, execution_id: str, now, utf8_valid: dict | None = None
+) -> Batch | None:
+    """Read files (all of one config run); None when there is nothing to read.
+
+    utf8_valid: display path -> True when the file's bytes were found to be valid UTF-8 (the
+    per-row invalid-bytes check is then left out, which only a file with bad bytes needs).
+    """
     from pyspark.sql import functions as F
 
     readable = [s for s in files if s.size > 0]
@@ -180,17 +197,32 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         keep_zeros -= set(declared)
     data_cols = [c for c in raw.columns if c not in _HELPERS]
     source_types = dict(raw.dtypes)
-    check_enc = cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+    valid = utf8_valid or {}
+    check_enc = utf8_encoding(cfg) and any(valid.get(s.display_path) is not True for s in readable)
     corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
-    raw = raw.withColumn(
-        "_reject",
-        inference.reject_expr(data_cols, source_types, known, check_enc, corrupt, keep_zeros),
-    )
-    raw = raw.persist(StorageLevel.MEMORY_AND_DISK)
+
+    def with_reject(frame):
+        return frame.withColumn(
+            "_reject",
+            inference.reject_expr(
+                data_cols, dict(frame.dtypes), known, check_enc, corrupt, keep_zeros
+            ),
+        )
+
+    raw = with_reject(raw)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
+    candidates = {}
+    if unknown:
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(*inference.inference_aggs(unknown))
+        candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
     rows = (
         raw.groupBy("_file", "_reject")
-        .agg(F.count(F.lit(1)).alias("_rows"), *inference.inference_aggs(unknown))
+        .agg(
+            F.count(F.lit(1)).alias("_rows"),
+            # a data column keeps Spark from reading only the corrupt-record column
+            F.count(F.col(inference.q(data_cols[0]))).alias("_nn0") if data_cols else F.lit(0),
+            *inference.inference_aggs(unknown, candidates),
+        )
         .collect()
     )
     mapping = match_files({r["_file"] for r in rows}, readable)
@@ -205,14 +237,28 @@ def read_batch(spark, cfg, files, known: dict, execution_id: str, now) -> Batch 
         for key, value in row.asDict().items():
             if key.startswith("_i"):
                 totals[key] = totals.get(key, 0) + (value or 0)
-    inferred = inference.choose_types(unknown, totals)
+    inferred, retry = inference.choose_types(unknown, totals, candidates)
+    if retry:
+        again = raw.agg(*inference.inference_aggs(retry)).collect()[0].asDict()
+        inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
-    good = _finish(raw, final, source_types, mapping, execution_id, now)
+    good = _finish(raw, final, mapping, execution_id, now)
+
+    def reader(paths):
+        part = [f for f in readable if f.display_path in paths]
+        again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
+        frame = again[0]
+        absent = [c for c in data_cols if c not in frame.columns]
+        frame = frame.select(
+            "*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent]
+        )
+        return _finish(with_reject(frame), final, mapping, execution_id, now)
+
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, raw, mapping)
+    return Batch(good, rejects, stats, final, notes, mapping, reader)
 
 
 def _raw_text(cfg, data_cols):
@@ -225,9 +271,10 @@ def _raw_text(cfg, data_cols):
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
-def _finish(raw, final, source_types, mapping, execution_id, now):
+def _finish(raw, final, mapping, execution_id, now):
     from pyspark.sql import functions as F
 
+    source_types = dict(raw.dtypes)
     cols = []
     for name, type_name in final:
         col = F.col(inference.q(name))

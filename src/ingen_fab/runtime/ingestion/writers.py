@@ -4,7 +4,9 @@
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date.
+  updated when the source date is not older than the target row's date. For rows much wider
+  than their keys, a narrow pass over the keys first finds the files that win at least one
+  key (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -20,7 +22,7 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE
+from .readers import LINEAGE, SMALL_BATCH_BYTES
 
 
 @dataclass
@@ -81,17 +83,42 @@ def _align(spark, cfg, frame, columns, outcome) -> object:
 
 
 def dedupe(frame, keys):
-    """One row per key: latest date, then greatest file path, then greatest row hash."""
+    """One row per key: latest date, then greatest file path, then greatest row hash.
+
+    One hash aggregation (the max of a struct led by the ordering fields) rather than a
+    window, which would sort every row; a window is kept for types max cannot order (maps).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     data = [c for c in frame.columns if c not in LINEAGE]
-    order = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
-        F.col("_source_date_partition").desc_nulls_last(),
-        F.col("_source_file_path").desc(),
-        F.xxhash64(*[F.col(q(c)) for c in data]).desc(),
+    order = [
+        F.col("_source_date_partition"),
+        F.col("_source_file_path"),
+        F.xxhash64(*[F.col(q(c)) for c in data]),
+    ]
+    if any("map<" in t or "variant" in t for _, t in frame.dtypes):
+        window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
+            order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
+        )
+        return frame.withColumn("_n", F.row_number().over(window)).where("_n = 1").drop("_n")
+    key_names = {k.lower() for k in keys}
+    rest = [c for c in frame.columns if c.lower() not in key_names]
+    winner = F.struct(
+        order[0].alias("d"),
+        order[1].alias("p"),
+        order[2].alias("h"),
+        F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
     )
-    return frame.withColumn("_n", F.row_number().over(order)).where("_n = 1").drop("_n")
+    best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
+    lookup = {c.lower(): c for c in best.columns}
+    values = {c.lower(): F.col(f"_w.v.v{i}") for i, c in enumerate(rest)}
+    return best.select(
+        *[
+            (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
+            for c in frame.columns
+        ]
+    )
 
 
 def _no_rows(spark, cfg):
@@ -101,19 +128,60 @@ def _no_rows(spark, cfg):
     return spark.createDataFrame([], schema), columns
 
 
-def write_batch(spark, cfg, frame, columns, files, good_rows) -> WriteOutcome:
+def latest_files(frame, keys, paths) -> tuple[set, int]:
+    """(files holding the latest row of at least one key, most rows any one key has).
+
+    One narrow aggregation over the keys, the date and the file's rank among paths (sorted,
+    so the rank orders like the path): when every key has one row the batch needs no
+    deduplication, and only the files that win a key need to be read for the MERGE (for
+    daily full snapshots: the last day's file).
+    """
+    from pyspark.sql import functions as F
+
+    ordered = sorted(paths)
+    rank = F.create_map(*[x for i, p in enumerate(ordered) for x in (F.lit(p), F.lit(i))])
+    latest = F.struct(
+        F.col("_source_date_partition").alias("d"), rank[F.col("_source_file_path")].alias("r")
+    )
+    per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
+        F.max(latest).alias("_w"), F.count(F.lit(1)).alias("_n")
+    )
+    rows = per_key.groupBy(F.col("_w.r").alias("r")).agg(F.max("_n").alias("n")).collect()
+    return {ordered[r.r] for r in rows}, max((r.n for r in rows), default=0)
+
+
+def _deduplicated(cfg, frame, columns, files, good_of):
+    """The batch with one row per merge key.
+
+    When rows are much wider than their keys (at most a quarter of the columns are keys) and
+    the batch is not small and spans several files, the narrow pass of latest_files comes
+    first: it costs less than moving every wide row, and for daily full snapshots it leaves
+    one file to read. Otherwise the whole batch is deduplicated in one aggregation.
+    """
+    paths = {f.display_path for f in files}
+    small = sum(f.size for f in files) < SMALL_BATCH_BYTES
+    if good_of is None or small or len(paths) < 2 or 4 * len(cfg.merge_keys) > len(columns):
+        return dedupe(frame.drop("_file"), cfg.merge_keys)
+    winners, most = latest_files(frame, cfg.merge_keys, paths)
+    if winners and len(winners) < len(paths):
+        frame = good_of(winners)
+    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
+
+
+def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
-    frame None: the files hold no rows (nothing was read).
+    frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
+    of those files only, so a merge reads again only the files that win a key.
     """
     outcome = WriteOutcome()
     if frame is None:
         if cfg.write_mode == "merge" or not target_exists(spark, cfg):
             return outcome
         frame, columns = _no_rows(spark, cfg)
-    frame = frame.drop("_file")
     if cfg.write_mode == "merge":
-        frame = dedupe(frame, cfg.merge_keys)
+        frame = _deduplicated(cfg, frame, columns, files, good_of)
+    frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows
     if not target_exists(spark, cfg):
