@@ -27,8 +27,11 @@ pytestmark = [pytest.mark.spark, pytest.mark.papermill]
 DATASET = "retail_oltp_incremental"
 TABLES = ("customers", "products", "stores", "orders", "order_items", "inventory")
 KEYS = {
-    "customers": ("customer_id",), "products": ("product_id",), "stores": ("store_id",),
-    "orders": ("order_id",), "order_items": ("order_item_id",),
+    "customers": ("customer_id",),
+    "products": ("product_id",),
+    "stores": ("store_id",),
+    "orders": ("order_id",),
+    "order_items": ("order_item_id",),
     "inventory": ("store_id", "product_id", "date"),
 }
 VOLATILE = ("_ingestion_timestamp", "_ingestion_execution_id")
@@ -97,7 +100,9 @@ def fingerprint(spark, world, table) -> str:
     """sha256 over the sorted rows of a bronze table, without the per-run lineage columns."""
     frame = _bronze(spark, world, table)
     columns = sorted(c for c in frame.columns if c not in VOLATILE)
-    rows = sorted(tuple("" if v is None else str(v) for v in r) for r in frame.select(*columns).collect())
+    rows = sorted(
+        tuple("" if v is None else str(v) for v in r) for r in frame.select(*columns).collect()
+    )
     return hashlib.sha256(repr((columns, rows)).encode()).hexdigest()
 
 
@@ -105,9 +110,23 @@ def test_every_group_completed_and_the_log_shows_six_configs(world, spark):
     statuses = {c["config_id"]: c["status"] for r in world["reports"] for c in r.configs}
     assert statuses == {f"retail_{t}_incremental": "completed" for t in TABLES}
     assert not any(r.failed for r in world["reports"])
-    log = spark.read.format("delta").load(str(world["lakehouse"] / "Tables/dbo/log_flat_file_ingestion"))
+    log = spark.read.format("delta").load(
+        str(world["lakehouse"] / "Tables/dbo/log_flat_file_ingestion")
+    )
     completed = log.where("status = 'completed'").select("config_id").distinct().collect()
     assert len(completed) == 6
+
+
+def test_the_run_log_tables_skip_column_statistics_and_the_targets_keep_them(world, spark):
+    from delta.tables import DeltaTable
+
+    def props(table):
+        path = str(world["lakehouse"] / "Tables" / table)
+        return DeltaTable.forPath(spark, path).detail().collect()[0]["properties"]
+
+    for table in ("dbo/log_flat_file_ingestion", "dbo/log_flat_file_ingestion_files"):
+        assert props(table).get("delta.dataSkippingNumIndexedCols") == "0", table
+    assert "delta.dataSkippingNumIndexedCols" not in props("bronze/orders")
 
 
 def test_snapshot_tables_equal_the_last_dates_snapshot(world, spark):
@@ -138,13 +157,19 @@ def test_incremental_tables_hold_every_daily_row_once(world, spark):
         expected = sum(len(_csv_rows(p)) for p in _files(world, table))
         frame = _bronze(spark, world, table)
         assert frame.count() == expected, table
-        assert frame.select(*KEYS[table]).distinct().count() == expected, f"duplicate keys in {table}"
+        assert frame.select(*KEYS[table]).distinct().count() == expected, (
+            f"duplicate keys in {table}"
+        )
 
 
 def test_lineage_columns_on_every_row(world, spark):
     frame = _bronze(spark, world, "orders")
-    for column in ("_ingestion_timestamp", "_ingestion_execution_id", "_source_file_path",
-                   "_source_date_partition"):
+    for column in (
+        "_ingestion_timestamp",
+        "_ingestion_execution_id",
+        "_source_file_path",
+        "_source_date_partition",
+    ):
         assert frame.where(f"{column} IS NULL").count() == 0
     mismatched = frame.where("CAST(order_date AS DATE) <> _source_date_partition").count()
     assert mismatched == 0
@@ -196,7 +221,10 @@ def _cli(world, *args):
     env = {**os.environ, "INGEN_FAB_LAKEHOUSE_ROOT": str(world["lakehouse"])}
     return subprocess.run(
         [sys.executable, "-m", "ingen_fab.cli", *args],
-        capture_output=True, text=True, cwd=world["project"], env=env,
+        capture_output=True,
+        text=True,
+        cwd=world["project"],
+        env=env,
     )
 
 
@@ -230,12 +258,25 @@ def test_verify_reports_no_problem(world):
 
 
 def test_dry_run_lists_nothing_pending_and_writes_nothing(world):
-    before = sorted(p.name for p in (world["lakehouse"] / "Tables/bronze/orders/_delta_log").iterdir())
-    result = _cli(world, "run", "package", "flat-file-ingestion", "run", "--execution-group=2",
-                  "--dry-run", "--end-date", "2024-01-31")
+    before = sorted(
+        p.name for p in (world["lakehouse"] / "Tables/bronze/orders/_delta_log").iterdir()
+    )
+    result = _cli(
+        world,
+        "run",
+        "package",
+        "flat-file-ingestion",
+        "run",
+        "--execution-group=2",
+        "--dry-run",
+        "--end-date",
+        "2024-01-31",
+    )
     assert result.returncode == 0, result.stderr
     assert "retail_orders_incremental: 0 files" in result.stdout
-    after = sorted(p.name for p in (world["lakehouse"] / "Tables/bronze/orders/_delta_log").iterdir())
+    after = sorted(
+        p.name for p in (world["lakehouse"] / "Tables/bronze/orders/_delta_log").iterdir()
+    )
     assert before == after
 
 
@@ -275,7 +316,9 @@ def test_rewriting_one_days_orders_replaces_exactly_that_days_rows(world, spark,
     assert day.count() == len(kept)
     assert day.where(f"order_id = {kept[0]['order_id']}").first().order_status == "cancelled"
     others = frame.where("_source_date_partition <> DATE'2024-01-10'")
-    assert others.count() == sum(len(_csv_rows(p)) for p in _files(world, "orders") if p != day_file)
+    assert others.count() == sum(
+        len(_csv_rows(p)) for p in _files(world, "orders") if p != day_file
+    )
     again = _run(world, config_id="retail_orders_incremental")
     assert [c["status"] for c in again.configs] == ["no_new_data"]
     assert _bronze(spark, world, "orders").count() == frame.count()
@@ -310,9 +353,20 @@ def test_crash_mid_group_then_rerun_equals_an_uninterrupted_run(world, tmp_path,
     # 2. a real SIGKILL of the kernel while group 2 is loading
     env = {**os.environ, "INGEN_FAB_LAKEHOUSE_ROOT": str(crashed["lakehouse"])}
     cli = subprocess.Popen(
-        [sys.executable, "-m", "ingen_fab.cli", "run", "package", "flat-file-ingestion", "run",
-         "--execution-group=2"],
-        cwd=crashed["project"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            sys.executable,
+            "-m",
+            "ingen_fab.cli",
+            "run",
+            "package",
+            "flat-file-ingestion",
+            "run",
+            "--execution-group=2",
+        ],
+        cwd=crashed["project"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     orders_log = crashed["lakehouse"] / "Tables/bronze/orders/_delta_log"
     killed = _kill_kernel_when(cli, lambda: orders_log.is_dir() and any(orders_log.glob("*.json")))
@@ -323,15 +377,22 @@ def test_crash_mid_group_then_rerun_equals_an_uninterrupted_run(world, tmp_path,
     for group in (1, 2, 3):
         assert not _run(crashed, execution_groups=[group]).failed
     assert {t: fingerprint(spark, crashed, t) for t in TABLES} == world["fingerprints"]
-    log = spark.read.format("delta").load(str(crashed["lakehouse"] / "Tables/dbo/log_flat_file_ingestion"))
+    log = spark.read.format("delta").load(
+        str(crashed["lakehouse"] / "Tables/dbo/log_flat_file_ingestion")
+    )
     ledger = spark.read.format("delta").load(
         str(crashed["lakehouse"] / "Tables/dbo/log_flat_file_ingestion_files")
     )
     loaded = ledger.where("status = 'loaded'").select("config_id", "file_path").distinct().count()
     assert loaded == 6 * 30
     # every execution that recorded files has its log row (the killed ones say so)
-    logged = {(r.config_id, r.execution_id) for r in log.select("config_id", "execution_id").collect()}
-    recorded = {(r.config_id, r.execution_id) for r in ledger.select("config_id", "execution_id").distinct().collect()}
+    logged = {
+        (r.config_id, r.execution_id) for r in log.select("config_id", "execution_id").collect()
+    }
+    recorded = {
+        (r.config_id, r.execution_id)
+        for r in ledger.select("config_id", "execution_id").distinct().collect()
+    }
     assert recorded <= logged
     assert {r.status for r in log.collect()} <= {"completed", "no_new_data", "failed", "skipped"}
 
@@ -344,5 +405,9 @@ def test_compiled_group_notebooks_are_the_ones_papermill_ran(world):
             committed = REPO / "generated_notebooks/ipynb/flat_file_ingestion" / output.name
             ran = nbformat.read(str(output), as_version=4)
             source = nbformat.read(str(committed), as_version=4)
-            ran_code = [c.source for c in ran.cells if "injected-parameters" not in c.metadata.get("tags", [])]
+            ran_code = [
+                c.source
+                for c in ran.cells
+                if "injected-parameters" not in c.metadata.get("tags", [])
+            ]
             assert ran_code == [c.source for c in source.cells]

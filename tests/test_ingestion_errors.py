@@ -110,17 +110,21 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path):
 
 
 @pytest.mark.parametrize("sampled", [True, False])
-def test_a_sampled_type_that_a_later_value_breaks_is_widened(
-    spark, tmp_path, monkeypatch, sampled
-):
+def test_a_sampled_type_that_a_later_value_breaks_is_widened(spark, tmp_path, monkeypatch, sampled):
     """Types come from a sample checked against every row: values past the sample decide.
 
     sampled=False: no sample (as if it held no values), so every row gets every check."""
     from ingen_fab.runtime.ingestion import inference
     from ingen_fab.runtime.ingestion.inference import SAMPLE_ROWS
 
-    if not sampled:
-        monkeypatch.setattr(inference, "sample_types", lambda columns, totals: {})
+    sample_types, seen = inference.sample_types, []
+    monkeypatch.setattr(
+        inference,
+        "sample_types",
+        lambda columns, totals: (
+            seen.append(1) or (sample_types(columns, totals) if sampled else {})
+        ),
+    )
 
     n = SAMPLE_ROWS + 500
     lines = ["n,code,day,price,late,steady"]
@@ -141,6 +145,7 @@ def test_a_sampled_type_that_a_later_value_breaks_is_widened(
     }
     got = spark.sql(f"SELECT count(*) AS c, max(n) AS m FROM itest.{cid}").collect()[0]
     assert (got.c, got.m) == (n + 1, 9000000000)
+    assert seen == [1]
 
 
 def test_empty_and_header_only_files_load_zero_rows(spark, tmp_path):
@@ -250,3 +255,20 @@ def test_completed_with_errors_counts_as_failed_for_the_run_exit():
     assert json.loads(run.to_json())["failed"] is True
     fine = IngestionResult("y", configs=[results[0], results[3], results[4]])
     assert not fine.failed and fine.failed_config_ids == []
+
+
+@pytest.mark.parametrize("mode", ["append", "merge"])
+def test_rows_with_too_many_or_too_few_fields_are_rejected_without_a_schema(
+    spark, tmp_path, mode
+):
+    """Inferred string columns are never checked, yet a wrong field count is still seen."""
+    day_file(tmp_path, D1, "w.csv", "id,name,city\n1,a,x\n2,b,y,extra\n3,c\n4,d,z\n")
+    cid = f"err_field_count_{mode}"
+    keys = {"merge_keys": "id"} if mode == "merge" else {}
+    add_configs(
+        spark,
+        config(cid, tmp_path, cid, write_mode=mode, error_handling_strategy="skip", **keys),
+    )
+    res = run_ingestion(spark, config_id=cid).configs[0]
+    assert sorted(r["id"] for r in rows(spark, "itest", cid)) == [1, 4]
+    assert (res.rows_rejected, res.reject_reasons) == (2, {"wrong field count": 2})

@@ -292,3 +292,27 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
     res = _run(spark, "mode_once")
     assert sorted(r["id"] for r in rows(spark, "itest", "mode_once")) == [1, 2, 3]
     assert (res.rows_inserted, res.collapsed_duplicates, deduped, read_again) == (3, 0, [], [])
+
+    # a rejected row (skip): the key pass runs over the accepted rows, same winners
+    read_again.clear()
+    deduped.clear()
+    bad = tmp_path / "bad"
+    day_file(bad, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n9,too,many,fields,1,1\n")
+    day_file(bad, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
+    day_file(bad, D3, "s.csv", head + "1,z1,3,3,3\n")
+    add_configs(
+        spark,
+        config(
+            "mode_bad",
+            bad,
+            "mode_bad",
+            write_mode="merge",
+            merge_keys="id",
+            error_handling_strategy="skip",
+        ),
+    )
+    res = _run(spark, "mode_bad")
+    got = {r["id"]: r["a"] for r in rows(spark, "itest", "mode_bad")}
+    assert got == {1: "z1", 2: "y2"}
+    assert (res.rows_rejected, res.collapsed_duplicates) == (1, 3)
+    assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]

@@ -25,6 +25,7 @@ class Table:
     warehouse_schema: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()  # Delta table properties (lakehouse only)
 
     @property
     def column_names(self) -> list[str]:
@@ -52,8 +53,20 @@ CONFIG_TABLE = Table(
         _c("target_table_name", "string", False, "Target table name", 100),
         _c("write_mode", "string", False, "overwrite, append or merge", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
-        _c("import_pattern", "string", False, "single_file, wildcard_pattern or date_partitioned", 30),
-        _c("date_partition_format", "string", True, "YYYY/MM/DD, YYYY-MM-DD, YYYYMMDD or filename", 20),
+        _c(
+            "import_pattern",
+            "string",
+            False,
+            "single_file, wildcard_pattern or date_partitioned",
+            30,
+        ),
+        _c(
+            "date_partition_format",
+            "string",
+            True,
+            "YYYY/MM/DD, YYYY-MM-DD, YYYYMMDD or filename",
+            20,
+        ),
         _c("file_discovery_pattern", "string", True, "Glob (with **) selecting files", 500),
         _c("batch_import_enabled", "bool", True, "Load every pending date in one run"),
         _c("date_range_start", "date", True, "First date to load (inclusive)"),
@@ -69,17 +82,29 @@ CONFIG_TABLE = Table(
     ),
 )
 
+# Every ingestion run appends a few rows to the log and ledger tables. Per-file column
+# statistics (for data skipping) would cost each of those small commits, and each checkpoint,
+# more than they could save on tables this small, so these two collect none.
+RUN_LOG_PROPERTIES = (("delta.dataSkippingNumIndexedCols", "0"),)
+
 LOG_TABLE = Table(
     name="log_flat_file_ingestion",
     warehouse_schema="log",
     key=("log_id",),
+    properties=RUN_LOG_PROPERTIES,
     columns=(
         _c("log_id", "string", False, "Unique id of the log row", 100),
         _c("config_id", "string", False, "Config this row reports on", 100),
         _c("execution_id", "string", False, "Id shared by all configs of one run", 100),
         _c("job_start_time", "timestamp", False, "When the config started"),
         _c("job_end_time", "timestamp", True, "When the config ended"),
-        _c("status", "string", False, "completed, completed_with_errors, failed, no_new_data, skipped", 30),
+        _c(
+            "status",
+            "string",
+            False,
+            "completed, completed_with_errors, failed, no_new_data, skipped",
+            30,
+        ),
         _c("source_file_path", "string", True, "Source path of the config", 500),
         _c("date_partition", "string", True, "Date partitions loaded (first..last)", 100),
         _c("records_processed", "bigint", True, "Rows read"),
@@ -120,7 +145,8 @@ _SPARK_TYPES = {
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
+        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        for c in table.columns
     )
 
 
@@ -130,10 +156,12 @@ def spark_schema(table: Table):
 
     return StructType.fromDDL(spark_ddl(table))
 
+
 FILE_LEDGER_TABLE = Table(
     name="log_flat_file_ingestion_files",
     warehouse_schema="log",
     key=("config_id", "file_path", "recorded_at"),
+    properties=RUN_LOG_PROPERTIES,
     columns=(
         _c("config_id", "string", False, "Config that loaded the file", 100),
         _c("execution_id", "string", False, "Run that loaded the file", 100),

@@ -34,7 +34,11 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     """Create the declared table as Delta if it does not exist; returns its qualified name."""
     ensure_schema(spark, schema)
     name = qualified(table.name, schema)
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA")
+    props = ", ".join(
+        f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties
+    )
+    extra = f" TBLPROPERTIES ({props})" if props else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA{extra}")
     return name
 
 

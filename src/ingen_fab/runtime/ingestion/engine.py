@@ -152,6 +152,33 @@ def run_ingestion(
     progress=None,
 ) -> IngestionResult:
     """Run the configs of a group, one config, or all active configs in group order."""
+    from .readers import csv_column_pruning
+
+    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
+        return _run_ingestion(
+            spark,
+            execution_group,
+            config_id,
+            start_date,
+            end_date,
+            dry_run,
+            execution_id,
+            stop_after_files,
+            progress,
+        )
+
+
+def _run_ingestion(
+    spark,
+    execution_group,
+    config_id,
+    start_date,
+    end_date,
+    dry_run,
+    execution_id,
+    stop_after_files,
+    progress,
+) -> IngestionResult:
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -173,17 +200,17 @@ def run_ingestion(
         ),
     )
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    earlier = _earlier_configs(execution_group, rows, all_rows)
+    if _ledger_exists(spark):
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(spark, ids, logged=not dry_run)
+        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     if not dry_run:
-        for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
+        for lost in log_interrupted(spark, ctx.states or {}, [r["config_id"] for r in rows]):
             ctx.say(
                 f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
                 "before its log row was written; logged as failed"
             )
-    earlier = _earlier_configs(execution_group, rows, all_rows)
-    if _ledger_exists(spark):
-        ids = [r["config_id"] for r in rows + earlier]
-        ctx.states = ledger.load_states(spark, ids)
-        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     checked = []
     for row in rows:
         try:

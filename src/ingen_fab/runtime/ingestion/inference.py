@@ -107,7 +107,9 @@ def _tests(name: str, verify: bool = False) -> dict:
         whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
         date = nn & (F.length(col) == 10) & reads_back("date")
     else:
-        whole = {t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")}
+        whole = {
+            t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")
+        }
         date = nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull()
     return {
         "nn": nn,

@@ -7,7 +7,7 @@ only means the next run loads the file again, which the writers make idempotent.
 
 from __future__ import annotations
 
-from ..schema import FILE_LEDGER_TABLE
+from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
 from ..tables import append_rows, qualified, utc_now
 
 LOADED, FAILED = "loaded", "failed"
@@ -22,8 +22,12 @@ def load_state(spark, config_id: str) -> dict:
     return load_states(spark, [config_id]).get(config_id, {})
 
 
-def load_states(spark, config_ids) -> dict:
-    """config_id -> {file_path -> latest ledger Row}, for several configs in one query."""
+def load_states(spark, config_ids, logged: bool = False) -> dict:
+    """config_id -> {file_path -> latest ledger Row}, for several configs in one query.
+
+    logged=True adds a column `logged`: whether the Row's execution has a log row for the
+    config (the log table must exist).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -33,6 +37,15 @@ def load_states(spark, config_ids) -> dict:
     rows = spark.table(ledger_table()).where(F.col("config_id").isin(ids))
     latest = Window.partitionBy("config_id", "file_path").orderBy(F.col("recorded_at").desc())
     rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+    if logged:
+        keys = ["config_id", "execution_id"]
+        runs = (
+            spark.table(qualified(LOG_TABLE.name))
+            .where(F.col("config_id").isin(ids))
+            .select(*keys, F.lit(True).alias("logged"))
+            .dropDuplicates(keys)
+        )
+        rows = rows.join(runs, keys, "left").fillna(False, subset=["logged"])
     out: dict = {c: {} for c in ids}
     for r in rows.collect():
         out[r.config_id][r.file_path] = r

@@ -118,7 +118,14 @@ def load_config(ctx, cfg, loc, res) -> None:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
             outcome = write_batch(
-                ctx.spark, cfg, good, batch.columns, keep, good_rows, batch.good_of
+                ctx.spark,
+                cfg,
+                good,
+                batch.columns,
+                keep,
+                good_rows,
+                batch.good_of,
+                None if failed else batch.keys_of,
             )
         elif keep:  # only zero-byte files: they replace what they (or the target) held
             outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)

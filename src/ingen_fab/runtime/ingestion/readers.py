@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -45,10 +46,17 @@ class Batch:
     notes: list
     mapping: dict  # Spark file URI -> SourceFile
     reader: object = None  # display paths -> good rows of those files only (read again)
+    keyer: object = None  # key columns -> narrow frame of the keys and lineage, or None
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
         return self.reader(set(paths))
+
+    def keys_of(self, keys, orders: dict):
+        """The keys (final types) and `_order` (orders: display path -> number) of every
+        row, parsing only the key columns; None when some row was rejected (telling the
+        accepted rows apart needs every column)."""
+        return self.keyer(list(keys), orders) if self.keyer is not None else None
 
     def release(self):
         """Nothing is cached: kept for callers that release a batch when done."""
@@ -149,6 +157,27 @@ def _union(frames):
     return out
 
 
+@contextmanager
+def csv_column_pruning(spark, enabled: bool):
+    """Run the enclosed queries with Spark's CSV column pruning on or off, then restore it.
+
+    Spark parses only the CSV columns a query uses, and flags a row with too many or too few
+    fields as corrupt only when it parses every column. Ingestion queries therefore run with
+    pruning off, so each one tells accepted rows apart the same way; a query over a batch
+    known to hold no rejected row may turn it back on to parse only the columns it needs.
+    """
+    key = "spark.sql.csv.parser.columnPruning.enabled"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "true" if enabled else "false")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
 def match_files(uris, files) -> dict:
     """Spark file URI -> SourceFile, by the longest path suffix that names a source file."""
     by_path = {s.spark_path.replace("\\", "/").lstrip("/"): s for s in files}
@@ -211,17 +240,16 @@ def read_batch(
 
     raw = with_reject(raw)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
+    # a data column keeps Spark from reading only the corrupt-record column
+    every = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias("_nn0")
     candidates = {}
     if unknown:
-        sample = raw.limit(inference.SAMPLE_ROWS).agg(*inference.inference_aggs(unknown))
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(every, *inference.inference_aggs(unknown))
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
     rows = (
         raw.groupBy("_file", "_reject")
         .agg(
-            F.count(F.lit(1)).alias("_rows"),
-            # a data column keeps Spark from reading only the corrupt-record column
-            F.count(F.col(inference.q(data_cols[0]))).alias("_nn0") if data_cols else F.lit(0),
-            *inference.inference_aggs(unknown, candidates),
+            F.count(F.lit(1)).alias("_rows"), every, *inference.inference_aggs(unknown, candidates)
         )
         .collect()
     )
@@ -239,26 +267,44 @@ def read_batch(
                 totals[key] = totals.get(key, 0) + (value or 0)
     inferred, retry = inference.choose_types(unknown, totals, candidates)
     if retry:
-        again = raw.agg(*inference.inference_aggs(retry)).collect()[0].asDict()
+        again = raw.agg(every, *inference.inference_aggs(retry)).collect()[0].asDict()
         inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
-    good = _finish(raw, final, mapping, execution_id, now)
+    # with no rejected row, the re-reads need not evaluate the reject checks again
+    clean = not any(st.rejected for st in stats.values())
+    good = _finish(raw, final, mapping, execution_id, now, clean)
 
     def reader(paths):
         part = [f for f in readable if f.display_path in paths]
         again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
         frame = again[0]
         absent = [c for c in data_cols if c not in frame.columns]
-        frame = frame.select(
-            "*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent]
+        frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
+        return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
+
+    def keyer(keys, orders):
+        if not clean:
+            return None
+        lookup = {c.lower(): c for c in data_cols}
+        types = dict(final)
+        cols = []
+        for key in keys:
+            name = lookup[key.lower()]
+            col = F.col(inference.q(name))
+            if types[name] != source_types[name]:
+                col = inference.try_cast(name, types[name])
+            cols.append(col.alias(name))
+        pairs = sorted(
+            (u, orders[s.display_path]) for u, s in mapping.items() if s.display_path in orders
         )
-        return _finish(with_reject(frame), final, mapping, execution_id, now)
+        order = F.create_map(*[x for u, v in pairs for x in (F.lit(u), F.lit(v))])
+        return raw.select(*cols, order[F.col("_file")].alias("_order"))
 
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, reader)
+    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer)
 
 
 def _raw_text(cfg, data_cols):
@@ -271,7 +317,9 @@ def _raw_text(cfg, data_cols):
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
-def _finish(raw, final, mapping, execution_id, now):
+def _finish(raw, final, mapping, execution_id, now, clean=False):
+    """The accepted rows of raw with final types and lineage (clean: raw has no rejected
+    row, so the reject checks are not evaluated again)."""
     from pyspark.sql import functions as F
 
     source_types = dict(raw.dtypes)
@@ -293,7 +341,8 @@ def _finish(raw, final, mapping, execution_id, now):
     )
     path_col = paths[F.col("_file")] if pairs else nothing
     date_col = dates[F.col("_file")] if pairs else nothing
-    return raw.where(F.col("_reject").isNull()).select(
+    accepted = raw if clean else raw.where(F.col("_reject").isNull())
+    return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),

@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
-from ..tables import append_rows, qualified, utc_now
+from ..schema import LOG_TABLE
+from ..tables import append_rows, utc_now
 
 TERMINAL = ("completed", "completed_with_errors", "failed", "no_new_data", "skipped")
 INTERRUPTED = "interrupted: the run ended before its log row was written"
@@ -60,52 +60,40 @@ def write_log(spark, rows: list[dict]) -> None:
     append_rows(spark, LOG_TABLE, rows)
 
 
-def log_interrupted(spark, config_ids) -> list[dict]:
+def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
     """Log as failed every execution of these configs found in the ledger but not in the log.
 
-    One query (ledger anti-joined with the log, grouped by config and execution) and, when
-    anything is found, one append. Returns the log rows written.
+    states: ledger.load_states(..., logged=True). A run logs its configs' interrupted
+    executions before it writes any ledger row of its own, so every ledger row of such an
+    execution is still the latest row of its file: the latest rows tell them all. One
+    append when anything is found. Returns the log rows written.
     """
-    from pyspark.sql import functions as F
-
-    ids = sorted({str(c) for c in config_ids})
-    if not ids:
-        return []
-    keys = ["config_id", "execution_id"]
-    logged = spark.table(qualified(LOG_TABLE.name)).where(F.col("config_id").isin(ids))
-    found = (
-        spark.table(qualified(FILE_LEDGER_TABLE.name))
-        .where(F.col("config_id").isin(ids))
-        .join(logged.select(*keys), keys, "left_anti")
-        .groupBy(*keys)
-        .agg(
-            F.min("recorded_at").alias("started"),
-            F.max("recorded_at").alias("ended"),
-            F.min("date_partition").alias("first_date"),
-            F.max("date_partition").alias("last_date"),
-            F.sum("rows_read").alias("rows_read"),
-            F.sum("rows_rejected").alias("rows_rejected"),
-        )
-        .collect()
-    )
+    found: dict = {}
+    for config_id in sorted({str(c) for c in config_ids}):
+        for row in states.get(config_id, {}).values():
+            if not row.logged:
+                found.setdefault((config_id, row.execution_id), []).append(row)
     rows = []
-    for r in sorted(found, key=lambda r: (r.started, r.config_id)):
-        first, last = r.first_date, r.last_date
-        dates = f"{first}..{last}" if first != last else (str(first) if first else None)
+    for (config_id, execution_id), got in found.items():
+        dates = sorted(r.date_partition for r in got if r.date_partition is not None)
+        first, last = (dates[0], dates[-1]) if dates else (None, None)
         rows.append(
             {
                 "log_id": str(uuid.uuid4()),
-                "config_id": r.config_id,
-                "execution_id": r.execution_id,
-                "job_start_time": r.started,
-                "job_end_time": r.ended,
+                "config_id": config_id,
+                "execution_id": execution_id,
+                "job_start_time": min(r.recorded_at for r in got),
+                "job_end_time": max(r.recorded_at for r in got),
                 "status": "failed",
                 "source_file_path": None,
-                "date_partition": dates,
-                "records_processed": r.rows_read,
-                "records_failed": r.rows_rejected,
+                "date_partition": f"{first}..{last}"
+                if first != last
+                else (str(first) if first else None),
+                "records_processed": sum(r.rows_read or 0 for r in got),
+                "records_failed": sum(r.rows_rejected or 0 for r in got),
                 "error_message": INTERRUPTED,
             }
         )
+    rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
     append_rows(spark, LOG_TABLE, rows)
     return rows

@@ -121,8 +121,7 @@ def _orphans(spark, configs, report) -> None:
             groups.setdefault(cfg.table_relationship_group, []).append(cfg)
     for members in groups.values():
         columns = {
-            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns}
-            for c in members
+            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns} for c in members
         }
         owners = _owners(members, columns)
         for child in members:

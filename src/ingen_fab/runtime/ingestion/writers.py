@@ -4,9 +4,9 @@
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date. For rows much wider
-  than their keys, a narrow pass over the keys first finds the files that win at least one
-  key (only those are read again) and whether any key has more than one row.
+  updated when the source date is not older than the target row's date. For a batch that
+  is not small, a narrow pass over the keys first finds the files that win at least one key
+  (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, SMALL_BATCH_BYTES
+from .readers import LINEAGE, SMALL_BATCH_BYTES, csv_column_pruning
 
 
 @dataclass
@@ -128,51 +128,76 @@ def _no_rows(spark, cfg):
     return spark.createDataFrame([], schema), columns
 
 
-def latest_files(frame, keys, paths) -> tuple[set, int]:
+def file_order(files) -> dict:
+    """display path -> a number ordering the files as dedupe does: by date (undated first),
+    then by path (its rank among the paths, below 2**24)."""
+    ranked = sorted(f.display_path for f in files)
+    rank = {p: i for i, p in enumerate(ranked)}
+    return {
+        f.display_path: ((f.date.toordinal() if f.date else 0) << 24) | rank[f.display_path]
+        for f in files
+    }
+
+
+def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
     """(files holding the latest row of at least one key, most rows any one key has).
 
-    One narrow aggregation over the keys, the date and the file's rank among paths (sorted,
-    so the rank orders like the path): when every key has one row the batch needs no
-    deduplication, and only the files that win a key need to be read for the MERGE (for
-    daily full snapshots: the last day's file).
+    order: the Column giving each row's file order (orders: display path -> that number,
+    see file_order). One narrow aggregation over the keys and that one number: when every
+    key has one row the batch needs no deduplication, and only the files that win a key
+    need to be read for the MERGE (for daily full snapshots: the last day's file).
     """
     from pyspark.sql import functions as F
 
-    ordered = sorted(paths)
-    rank = F.create_map(*[x for i, p in enumerate(ordered) for x in (F.lit(p), F.lit(i))])
-    latest = F.struct(
-        F.col("_source_date_partition").alias("d"), rank[F.col("_source_file_path")].alias("r")
-    )
     per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
-        F.max(latest).alias("_w"), F.count(F.lit(1)).alias("_n")
+        F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
     )
-    rows = per_key.groupBy(F.col("_w.r").alias("r")).agg(F.max("_n").alias("n")).collect()
-    return {ordered[r.r] for r in rows}, max((r.n for r in rows), default=0)
+    rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
+    path_of = {v: p for p, v in orders.items()}
+    winners = {path_of.get(r.w) for r in rows}
+    if None in winners:  # a row of no listed file: every file may hold a winner
+        winners = set(orders)
+    return winners, max((r.n for r in rows), default=0)
 
 
-def _deduplicated(cfg, frame, columns, files, good_of):
+def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
     """The batch with one row per merge key.
 
-    When rows are much wider than their keys (at most a quarter of the columns are keys) and
-    the batch is not small and spans several files, the narrow pass of latest_files comes
-    first: it costs less than moving every wide row, and for daily full snapshots it leaves
-    one file to read. Otherwise the whole batch is deduplicated in one aggregation.
+    When the batch is not small and spans several files, the narrow pass of latest_files
+    comes first: moving only the keys costs less than moving every row, a batch whose keys
+    never repeat (daily fact files keyed by date) then needs no deduplication at all, and
+    for daily full snapshots only the last day's file is left to read. A small batch is
+    deduplicated in one aggregation.
     """
+    from pyspark.sql import functions as F
+
     paths = {f.display_path for f in files}
     small = sum(f.size for f in files) < SMALL_BATCH_BYTES
-    if good_of is None or small or len(paths) < 2 or 4 * len(cfg.merge_keys) > len(columns):
+    if good_of is None or small or len(paths) < 2:
         return dedupe(frame.drop("_file"), cfg.merge_keys)
-    winners, most = latest_files(frame, cfg.merge_keys, paths)
+    orders = file_order(files)
+    narrow = keys_of(cfg.merge_keys, orders) if keys_of is not None else None
+    if narrow is not None:  # no rejected row: only the key columns need parsing
+        with csv_column_pruning(spark, True):
+            winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
+    else:
+        lookup = F.create_map(*[x for p, v in sorted(orders.items()) for x in (F.lit(p), F.lit(v))])
+        order = lookup[F.col("_source_file_path")]
+        winners, most = latest_files(frame, cfg.merge_keys, order, orders)
     if winners and len(winners) < len(paths):
         frame = good_of(winners)
     return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
 
 
-def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> WriteOutcome:
+def write_batch(
+    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None
+) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
-    of those files only, so a merge reads again only the files that win a key.
+    of those files only, so a merge reads again only the files that win a key. keys_of(keys):
+    the keys and lineage of every row of the batch, all of them accepted and committed
+    (None when it cannot tell accepted rows apart).
     """
     outcome = WriteOutcome()
     if frame is None:
@@ -180,7 +205,7 @@ def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> W
             return outcome
         frame, columns = _no_rows(spark, cfg)
     if cfg.write_mode == "merge":
-        frame = _deduplicated(cfg, frame, columns, files, good_of)
+        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of)
     frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows

@@ -670,6 +670,33 @@ def run_ingestion(
     progress=None,
 ) -> IngestionResult:
     """Run the configs of a group, one config, or all active configs in group order."""
+    from .readers import csv_column_pruning
+
+    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
+        return _run_ingestion(
+            spark,
+            execution_group,
+            config_id,
+            start_date,
+            end_date,
+            dry_run,
+            execution_id,
+            stop_after_files,
+            progress,
+        )
+
+
+def _run_ingestion(
+    spark,
+    execution_group,
+    config_id,
+    start_date,
+    end_date,
+    dry_run,
+    execution_id,
+    stop_after_files,
+    progress,
+) -> IngestionResult:
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -691,17 +718,17 @@ def run_ingestion(
         ),
     )
     result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
+    earlier = _earlier_configs(execution_group, rows, all_rows)
+    if _ledger_exists(spark):
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(spark, ids, logged=not dry_run)
+        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     if not dry_run:
-        for lost in log_interrupted(spark, [r["config_id"] for r in rows]):
+        for lost in log_interrupted(spark, ctx.states or {}, [r["config_id"] for r in rows]):
             ctx.say(
                 f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
                 "before its log row was written; logged as failed"
             )
-    earlier = _earlier_configs(execution_group, rows, all_rows)
-    if _ledger_exists(spark):
-        ids = [r["config_id"] for r in rows + earlier]
-        ctx.states = ledger.load_states(spark, ids)
-        result.warnings += _group_warning(execution_group, earlier, ctx.states)
     checked = []
     for row in rows:
         try:
@@ -1098,7 +1125,9 @@ def _tests(name: str, verify: bool = False) -> dict:
         whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
         date = nn & (F.length(col) == 10) & reads_back("date")
     else:
-        whole = {t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")}
+        whole = {
+            t: nn & col.rlike(INT_RE) & try_cast(name, t).isNotNull() for t in ("int", "bigint")
+        }
         date = nn & col.rlike(DATE_RE) & try_cast(name, "date").isNotNull()
     return {
         "nn": nn,
@@ -1181,7 +1210,7 @@ only means the next run loads the file again, which the writers make idempotent.
 
 from __future__ import annotations
 
-from ..schema import FILE_LEDGER_TABLE
+from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
 from ..tables import append_rows, qualified, utc_now
 
 LOADED, FAILED = "loaded", "failed"
@@ -1196,8 +1225,12 @@ def load_state(spark, config_id: str) -> dict:
     return load_states(spark, [config_id]).get(config_id, {})
 
 
-def load_states(spark, config_ids) -> dict:
-    """config_id -> {file_path -> latest ledger Row}, for several configs in one query."""
+def load_states(spark, config_ids, logged: bool = False) -> dict:
+    """config_id -> {file_path -> latest ledger Row}, for several configs in one query.
+
+    logged=True adds a column `logged`: whether the Row's execution has a log row for the
+    config (the log table must exist).
+    """
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -1207,6 +1240,15 @@ def load_states(spark, config_ids) -> dict:
     rows = spark.table(ledger_table()).where(F.col("config_id").isin(ids))
     latest = Window.partitionBy("config_id", "file_path").orderBy(F.col("recorded_at").desc())
     rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+    if logged:
+        keys = ["config_id", "execution_id"]
+        runs = (
+            spark.table(qualified(LOG_TABLE.name))
+            .where(F.col("config_id").isin(ids))
+            .select(*keys, F.lit(True).alias("logged"))
+            .dropDuplicates(keys)
+        )
+        rows = rows.join(runs, keys, "left").fillna(False, subset=["logged"])
     out: dict = {c: {} for c in ids}
     for r in rows.collect():
         out[r.config_id][r.file_path] = r
@@ -1388,7 +1430,14 @@ def load_config(ctx, cfg, loc, res) -> None:
                 good = good.where(F.col("_source_file_path").isin(sorted(kept)))
             good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
             outcome = write_batch(
-                ctx.spark, cfg, good, batch.columns, keep, good_rows, batch.good_of
+                ctx.spark,
+                cfg,
+                good,
+                batch.columns,
+                keep,
+                good_rows,
+                batch.good_of,
+                None if failed else batch.keys_of,
             )
         elif keep:  # only zero-byte files: they replace what they (or the target) held
             outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
@@ -1589,6 +1638,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
@@ -1623,10 +1673,17 @@ class Batch:
     notes: list
     mapping: dict  # Spark file URI -> SourceFile
     reader: object = None  # display paths -> good rows of those files only (read again)
+    keyer: object = None  # key columns -> narrow frame of the keys and lineage, or None
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
         return self.reader(set(paths))
+
+    def keys_of(self, keys, orders: dict):
+        """The keys (final types) and `_order` (orders: display path -> number) of every
+        row, parsing only the key columns; None when some row was rejected (telling the
+        accepted rows apart needs every column)."""
+        return self.keyer(list(keys), orders) if self.keyer is not None else None
 
     def release(self):
         """Nothing is cached: kept for callers that release a batch when done."""
@@ -1727,6 +1784,27 @@ def _union(frames):
     return out
 
 
+@contextmanager
+def csv_column_pruning(spark, enabled: bool):
+    """Run the enclosed queries with Spark's CSV column pruning on or off, then restore it.
+
+    Spark parses only the CSV columns a query uses, and flags a row with too many or too few
+    fields as corrupt only when it parses every column. Ingestion queries therefore run with
+    pruning off, so each one tells accepted rows apart the same way; a query over a batch
+    known to hold no rejected row may turn it back on to parse only the columns it needs.
+    """
+    key = "spark.sql.csv.parser.columnPruning.enabled"
+    before = spark.conf.get(key, None)
+    spark.conf.set(key, "true" if enabled else "false")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(key)
+        else:
+            spark.conf.set(key, before)
+
+
 def match_files(uris, files) -> dict:
     """Spark file URI -> SourceFile, by the longest path suffix that names a source file."""
     by_path = {s.spark_path.replace("\\", "/").lstrip("/"): s for s in files}
@@ -1789,17 +1867,16 @@ def read_batch(
 
     raw = with_reject(raw)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
+    # a data column keeps Spark from reading only the corrupt-record column
+    every = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias("_nn0")
     candidates = {}
     if unknown:
-        sample = raw.limit(inference.SAMPLE_ROWS).agg(*inference.inference_aggs(unknown))
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(every, *inference.inference_aggs(unknown))
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
     rows = (
         raw.groupBy("_file", "_reject")
         .agg(
-            F.count(F.lit(1)).alias("_rows"),
-            # a data column keeps Spark from reading only the corrupt-record column
-            F.count(F.col(inference.q(data_cols[0]))).alias("_nn0") if data_cols else F.lit(0),
-            *inference.inference_aggs(unknown, candidates),
+            F.count(F.lit(1)).alias("_rows"), every, *inference.inference_aggs(unknown, candidates)
         )
         .collect()
     )
@@ -1817,26 +1894,44 @@ def read_batch(
                 totals[key] = totals.get(key, 0) + (value or 0)
     inferred, retry = inference.choose_types(unknown, totals, candidates)
     if retry:
-        again = raw.agg(*inference.inference_aggs(retry)).collect()[0].asDict()
+        again = raw.agg(every, *inference.inference_aggs(retry)).collect()[0].asDict()
         inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
-    good = _finish(raw, final, mapping, execution_id, now)
+    # with no rejected row, the re-reads need not evaluate the reject checks again
+    clean = not any(st.rejected for st in stats.values())
+    good = _finish(raw, final, mapping, execution_id, now, clean)
 
     def reader(paths):
         part = [f for f in readable if f.display_path in paths]
         again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
         frame = again[0]
         absent = [c for c in data_cols if c not in frame.columns]
-        frame = frame.select(
-            "*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent]
+        frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
+        return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
+
+    def keyer(keys, orders):
+        if not clean:
+            return None
+        lookup = {c.lower(): c for c in data_cols}
+        types = dict(final)
+        cols = []
+        for key in keys:
+            name = lookup[key.lower()]
+            col = F.col(inference.q(name))
+            if types[name] != source_types[name]:
+                col = inference.try_cast(name, types[name])
+            cols.append(col.alias(name))
+        pairs = sorted(
+            (u, orders[s.display_path]) for u, s in mapping.items() if s.display_path in orders
         )
-        return _finish(with_reject(frame), final, mapping, execution_id, now)
+        order = F.create_map(*[x for u, v in pairs for x in (F.lit(u), F.lit(v))])
+        return raw.select(*cols, order[F.col("_file")].alias("_order"))
 
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, reader)
+    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer)
 
 
 def _raw_text(cfg, data_cols):
@@ -1849,7 +1944,9 @@ def _raw_text(cfg, data_cols):
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
-def _finish(raw, final, mapping, execution_id, now):
+def _finish(raw, final, mapping, execution_id, now, clean=False):
+    """The accepted rows of raw with final types and lineage (clean: raw has no rejected
+    row, so the reject checks are not evaluated again)."""
     from pyspark.sql import functions as F
 
     source_types = dict(raw.dtypes)
@@ -1871,7 +1968,8 @@ def _finish(raw, final, mapping, execution_id, now):
     )
     path_col = paths[F.col("_file")] if pairs else nothing
     date_col = dates[F.col("_file")] if pairs else nothing
-    return raw.where(F.col("_reject").isNull()).select(
+    accepted = raw if clean else raw.where(F.col("_reject").isNull())
+    return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
@@ -2048,8 +2146,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
-from ..tables import append_rows, qualified, utc_now
+from ..schema import LOG_TABLE
+from ..tables import append_rows, utc_now
 
 TERMINAL = ("completed", "completed_with_errors", "failed", "no_new_data", "skipped")
 INTERRUPTED = "interrupted: the run ended before its log row was written"
@@ -2098,53 +2196,41 @@ def write_log(spark, rows: list[dict]) -> None:
     append_rows(spark, LOG_TABLE, rows)
 
 
-def log_interrupted(spark, config_ids) -> list[dict]:
+def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
     """Log as failed every execution of these configs found in the ledger but not in the log.
 
-    One query (ledger anti-joined with the log, grouped by config and execution) and, when
-    anything is found, one append. Returns the log rows written.
+    states: ledger.load_states(..., logged=True). A run logs its configs' interrupted
+    executions before it writes any ledger row of its own, so every ledger row of such an
+    execution is still the latest row of its file: the latest rows tell them all. One
+    append when anything is found. Returns the log rows written.
     """
-    from pyspark.sql import functions as F
-
-    ids = sorted({str(c) for c in config_ids})
-    if not ids:
-        return []
-    keys = ["config_id", "execution_id"]
-    logged = spark.table(qualified(LOG_TABLE.name)).where(F.col("config_id").isin(ids))
-    found = (
-        spark.table(qualified(FILE_LEDGER_TABLE.name))
-        .where(F.col("config_id").isin(ids))
-        .join(logged.select(*keys), keys, "left_anti")
-        .groupBy(*keys)
-        .agg(
-            F.min("recorded_at").alias("started"),
-            F.max("recorded_at").alias("ended"),
-            F.min("date_partition").alias("first_date"),
-            F.max("date_partition").alias("last_date"),
-            F.sum("rows_read").alias("rows_read"),
-            F.sum("rows_rejected").alias("rows_rejected"),
-        )
-        .collect()
-    )
+    found: dict = {}
+    for config_id in sorted({str(c) for c in config_ids}):
+        for row in states.get(config_id, {}).values():
+            if not row.logged:
+                found.setdefault((config_id, row.execution_id), []).append(row)
     rows = []
-    for r in sorted(found, key=lambda r: (r.started, r.config_id)):
-        first, last = r.first_date, r.last_date
-        dates = f"{first}..{last}" if first != last else (str(first) if first else None)
+    for (config_id, execution_id), got in found.items():
+        dates = sorted(r.date_partition for r in got if r.date_partition is not None)
+        first, last = (dates[0], dates[-1]) if dates else (None, None)
         rows.append(
             {
                 "log_id": str(uuid.uuid4()),
-                "config_id": r.config_id,
-                "execution_id": r.execution_id,
-                "job_start_time": r.started,
-                "job_end_time": r.ended,
+                "config_id": config_id,
+                "execution_id": execution_id,
+                "job_start_time": min(r.recorded_at for r in got),
+                "job_end_time": max(r.recorded_at for r in got),
                 "status": "failed",
                 "source_file_path": None,
-                "date_partition": dates,
-                "records_processed": r.rows_read,
-                "records_failed": r.rows_rejected,
+                "date_partition": f"{first}..{last}"
+                if first != last
+                else (str(first) if first else None),
+                "records_processed": sum(r.rows_read or 0 for r in got),
+                "records_failed": sum(r.rows_rejected or 0 for r in got),
                 "error_message": INTERRUPTED,
             }
         )
+    rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
     append_rows(spark, LOG_TABLE, rows)
     return rows
 '''),
@@ -2287,8 +2373,7 @@ def _orphans(spark, configs, report) -> None:
             groups.setdefault(cfg.table_relationship_group, []).append(cfg)
     for members in groups.values():
         columns = {
-            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns}
-            for c in members
+            c.config_id: {n.lower(): n for n in spark.table(table_name(c)).columns} for c in members
         }
         owners = _owners(members, columns)
         for child in members:
@@ -2347,9 +2432,9 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
   file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date. For rows much wider
-  than their keys, a narrow pass over the keys first finds the files that win at least one
-  key (only those are read again) and whether any key has more than one row.
+  updated when the source date is not older than the target row's date. For a batch that
+  is not small, a narrow pass over the keys first finds the files that win at least one key
+  (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -2365,7 +2450,7 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, SMALL_BATCH_BYTES
+from .readers import LINEAGE, SMALL_BATCH_BYTES, csv_column_pruning
 
 
 @dataclass
@@ -2471,51 +2556,76 @@ def _no_rows(spark, cfg):
     return spark.createDataFrame([], schema), columns
 
 
-def latest_files(frame, keys, paths) -> tuple[set, int]:
+def file_order(files) -> dict:
+    """display path -> a number ordering the files as dedupe does: by date (undated first),
+    then by path (its rank among the paths, below 2**24)."""
+    ranked = sorted(f.display_path for f in files)
+    rank = {p: i for i, p in enumerate(ranked)}
+    return {
+        f.display_path: ((f.date.toordinal() if f.date else 0) << 24) | rank[f.display_path]
+        for f in files
+    }
+
+
+def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
     """(files holding the latest row of at least one key, most rows any one key has).
 
-    One narrow aggregation over the keys, the date and the file's rank among paths (sorted,
-    so the rank orders like the path): when every key has one row the batch needs no
-    deduplication, and only the files that win a key need to be read for the MERGE (for
-    daily full snapshots: the last day's file).
+    order: the Column giving each row's file order (orders: display path -> that number,
+    see file_order). One narrow aggregation over the keys and that one number: when every
+    key has one row the batch needs no deduplication, and only the files that win a key
+    need to be read for the MERGE (for daily full snapshots: the last day's file).
     """
     from pyspark.sql import functions as F
 
-    ordered = sorted(paths)
-    rank = F.create_map(*[x for i, p in enumerate(ordered) for x in (F.lit(p), F.lit(i))])
-    latest = F.struct(
-        F.col("_source_date_partition").alias("d"), rank[F.col("_source_file_path")].alias("r")
-    )
     per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
-        F.max(latest).alias("_w"), F.count(F.lit(1)).alias("_n")
+        F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
     )
-    rows = per_key.groupBy(F.col("_w.r").alias("r")).agg(F.max("_n").alias("n")).collect()
-    return {ordered[r.r] for r in rows}, max((r.n for r in rows), default=0)
+    rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
+    path_of = {v: p for p, v in orders.items()}
+    winners = {path_of.get(r.w) for r in rows}
+    if None in winners:  # a row of no listed file: every file may hold a winner
+        winners = set(orders)
+    return winners, max((r.n for r in rows), default=0)
 
 
-def _deduplicated(cfg, frame, columns, files, good_of):
+def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
     """The batch with one row per merge key.
 
-    When rows are much wider than their keys (at most a quarter of the columns are keys) and
-    the batch is not small and spans several files, the narrow pass of latest_files comes
-    first: it costs less than moving every wide row, and for daily full snapshots it leaves
-    one file to read. Otherwise the whole batch is deduplicated in one aggregation.
+    When the batch is not small and spans several files, the narrow pass of latest_files
+    comes first: moving only the keys costs less than moving every row, a batch whose keys
+    never repeat (daily fact files keyed by date) then needs no deduplication at all, and
+    for daily full snapshots only the last day's file is left to read. A small batch is
+    deduplicated in one aggregation.
     """
+    from pyspark.sql import functions as F
+
     paths = {f.display_path for f in files}
     small = sum(f.size for f in files) < SMALL_BATCH_BYTES
-    if good_of is None or small or len(paths) < 2 or 4 * len(cfg.merge_keys) > len(columns):
+    if good_of is None or small or len(paths) < 2:
         return dedupe(frame.drop("_file"), cfg.merge_keys)
-    winners, most = latest_files(frame, cfg.merge_keys, paths)
+    orders = file_order(files)
+    narrow = keys_of(cfg.merge_keys, orders) if keys_of is not None else None
+    if narrow is not None:  # no rejected row: only the key columns need parsing
+        with csv_column_pruning(spark, True):
+            winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
+    else:
+        lookup = F.create_map(*[x for p, v in sorted(orders.items()) for x in (F.lit(p), F.lit(v))])
+        order = lookup[F.col("_source_file_path")]
+        winners, most = latest_files(frame, cfg.merge_keys, order, orders)
     if winners and len(winners) < len(paths):
         frame = good_of(winners)
     return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
 
 
-def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> WriteOutcome:
+def write_batch(
+    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None
+) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
-    of those files only, so a merge reads again only the files that win a key.
+    of those files only, so a merge reads again only the files that win a key. keys_of(keys):
+    the keys and lineage of every row of the batch, all of them accepted and committed
+    (None when it cannot tell accepted rows apart).
     """
     outcome = WriteOutcome()
     if frame is None:
@@ -2523,7 +2633,7 @@ def write_batch(spark, cfg, frame, columns, files, good_rows, good_of=None) -> W
             return outcome
         frame, columns = _no_rows(spark, cfg)
     if cfg.write_mode == "merge":
-        frame = _deduplicated(cfg, frame, columns, files, good_of)
+        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of)
     frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows
@@ -2601,6 +2711,7 @@ class Table:
     warehouse_schema: str
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()
+    properties: tuple[tuple[str, str], ...] = ()  # Delta table properties (lakehouse only)
 
     @property
     def column_names(self) -> list[str]:
@@ -2628,8 +2739,20 @@ CONFIG_TABLE = Table(
         _c("target_table_name", "string", False, "Target table name", 100),
         _c("write_mode", "string", False, "overwrite, append or merge", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
-        _c("import_pattern", "string", False, "single_file, wildcard_pattern or date_partitioned", 30),
-        _c("date_partition_format", "string", True, "YYYY/MM/DD, YYYY-MM-DD, YYYYMMDD or filename", 20),
+        _c(
+            "import_pattern",
+            "string",
+            False,
+            "single_file, wildcard_pattern or date_partitioned",
+            30,
+        ),
+        _c(
+            "date_partition_format",
+            "string",
+            True,
+            "YYYY/MM/DD, YYYY-MM-DD, YYYYMMDD or filename",
+            20,
+        ),
         _c("file_discovery_pattern", "string", True, "Glob (with **) selecting files", 500),
         _c("batch_import_enabled", "bool", True, "Load every pending date in one run"),
         _c("date_range_start", "date", True, "First date to load (inclusive)"),
@@ -2645,17 +2768,29 @@ CONFIG_TABLE = Table(
     ),
 )
 
+# Every ingestion run appends a few rows to the log and ledger tables. Per-file column
+# statistics (for data skipping) would cost each of those small commits, and each checkpoint,
+# more than they could save on tables this small, so these two collect none.
+RUN_LOG_PROPERTIES = (("delta.dataSkippingNumIndexedCols", "0"),)
+
 LOG_TABLE = Table(
     name="log_flat_file_ingestion",
     warehouse_schema="log",
     key=("log_id",),
+    properties=RUN_LOG_PROPERTIES,
     columns=(
         _c("log_id", "string", False, "Unique id of the log row", 100),
         _c("config_id", "string", False, "Config this row reports on", 100),
         _c("execution_id", "string", False, "Id shared by all configs of one run", 100),
         _c("job_start_time", "timestamp", False, "When the config started"),
         _c("job_end_time", "timestamp", True, "When the config ended"),
-        _c("status", "string", False, "completed, completed_with_errors, failed, no_new_data, skipped", 30),
+        _c(
+            "status",
+            "string",
+            False,
+            "completed, completed_with_errors, failed, no_new_data, skipped",
+            30,
+        ),
         _c("source_file_path", "string", True, "Source path of the config", 500),
         _c("date_partition", "string", True, "Date partitions loaded (first..last)", 100),
         _c("records_processed", "bigint", True, "Rows read"),
@@ -2696,7 +2831,8 @@ _SPARK_TYPES = {
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
+        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        for c in table.columns
     )
 
 
@@ -2706,10 +2842,12 @@ def spark_schema(table: Table):
 
     return StructType.fromDDL(spark_ddl(table))
 
+
 FILE_LEDGER_TABLE = Table(
     name="log_flat_file_ingestion_files",
     warehouse_schema="log",
     key=("config_id", "file_path", "recorded_at"),
+    properties=RUN_LOG_PROPERTIES,
     columns=(
         _c("config_id", "string", False, "Config that loaded the file", 100),
         _c("execution_id", "string", False, "Run that loaded the file", 100),
@@ -2996,7 +3134,11 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     """Create the declared table as Delta if it does not exist; returns its qualified name."""
     ensure_schema(spark, schema)
     name = qualified(table.name, schema)
-    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA")
+    props = ", ".join(
+        f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties
+    )
+    extra = f" TBLPROPERTIES ({props})" if props else ""
+    spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA{extra}")
     return name
 
 
