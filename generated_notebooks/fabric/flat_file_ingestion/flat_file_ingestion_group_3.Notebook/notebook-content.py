@@ -1679,7 +1679,7 @@ class Batch:
     notes: list
     mapping: dict  # Spark file URI -> SourceFile
     reader: object = None  # display paths -> good rows of those files only (read again)
-    keyer: object = None  # key columns -> narrow frame of the keys and lineage, or None
+    keyer: object = None  # (key columns, file orders) -> frame of the keys and _order, or None
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -1874,15 +1874,21 @@ def read_batch(
     raw = with_reject(raw)
     unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
     # a data column keeps Spark from reading only the corrupt-record column
-    every = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias("_nn0")
+    one_column = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias(
+        "_nn0"
+    )
     candidates = {}
     if unknown:
-        sample = raw.limit(inference.SAMPLE_ROWS).agg(every, *inference.inference_aggs(unknown))
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(
+            one_column, *inference.inference_aggs(unknown)
+        )
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
     rows = (
         raw.groupBy("_file", "_reject")
         .agg(
-            F.count(F.lit(1)).alias("_rows"), every, *inference.inference_aggs(unknown, candidates)
+            F.count(F.lit(1)).alias("_rows"),
+            one_column,
+            *inference.inference_aggs(unknown, candidates),
         )
         .collect()
     )
@@ -1900,7 +1906,7 @@ def read_batch(
                 totals[key] = totals.get(key, 0) + (value or 0)
     inferred, retry = inference.choose_types(unknown, totals, candidates)
     if retry:
-        again = raw.agg(every, *inference.inference_aggs(retry)).collect()[0].asDict()
+        again = raw.agg(one_column, *inference.inference_aggs(retry)).collect()[0].asDict()
         inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
     # with no rejected row, the re-reads need not evaluate the reject checks again
@@ -2629,9 +2635,9 @@ def write_batch(
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
-    of those files only, so a merge reads again only the files that win a key. keys_of(keys):
-    the keys and lineage of every row of the batch, all of them accepted and committed
-    (None when it cannot tell accepted rows apart).
+    of those files only, so a merge reads again only the files that win a key. keys_of(keys,
+    orders): the keys and file order (`_order`) of every row of the batch, all of them
+    accepted and committed (None when it cannot tell accepted rows apart).
     """
     outcome = WriteOutcome()
     if frame is None:

@@ -195,9 +195,9 @@ def write_batch(
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
-    of those files only, so a merge reads again only the files that win a key. keys_of(keys):
-    the keys and lineage of every row of the batch, all of them accepted and committed
-    (None when it cannot tell accepted rows apart).
+    of those files only, so a merge reads again only the files that win a key. keys_of(keys,
+    orders): the keys and file order (`_order`) of every row of the batch, all of them
+    accepted and committed (None when it cannot tell accepted rows apart).
     """
     outcome = WriteOutcome()
     if frame is None:
