@@ -1415,52 +1415,47 @@ def load_config(ctx, cfg, loc, res) -> None:
         _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
         {path: valid for path, (_, valid) in prints.items()},
     )
-    try:
-        if batch is not None:
-            names = {c.lower() for c, _ in batch.columns}
-            missing = [k for k in cfg.merge_keys if k.lower() not in names]
-            if cfg.write_mode == "merge" and missing:
-                raise cfg.error(
-                    "merge_keys",
-                    f"{', '.join(missing)} not in the data "
-                    f"(columns: {', '.join(c for c, _ in batch.columns)})",
-                )
-        errors = _file_errors(cfg, batch)
-        keep, failed = _choose(cfg, files, errors)
-        stats = batch.stats if batch is not None else {}
-        kept = {f.display_path for f in keep}
-        outcome = None
-        if keep and batch is not None:
-            good = batch.good
-            if failed:
-                good = good.where(F.col("_source_file_path").isin(sorted(kept)))
-            good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
-            outcome = write_batch(
-                ctx.spark,
-                cfg,
-                good,
-                batch.columns,
-                keep,
-                good_rows,
-                batch.good_of,
-                None if failed else batch.keys_of,
+    if batch is not None:
+        names = {c.lower() for c, _ in batch.columns}
+        missing = [k for k in cfg.merge_keys if k.lower() not in names]
+        if cfg.write_mode == "merge" and missing:
+            raise cfg.error(
+                "merge_keys",
+                f"{', '.join(missing)} not in the data "
+                f"(columns: {', '.join(c for c, _ in batch.columns)})",
             )
-        elif keep:  # only zero-byte files: they replace what they (or the target) held
-            outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
-        ctx.committed += len(keep)
-        if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
-            raise IngestionAborted(
-                f"stop_after_files={ctx.stop_after_files} reached after "
-                f"{cfg.config_id}'s data commit"
-            )
-        if cfg.error_handling_strategy == "skip" and batch is not None and keep:
-            rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
-            write_quarantine(ctx.spark, cfg, rows, sorted(kept))
-        _record(ctx, cfg, files, prints, stats, kept, failed)
-        _fill(res, cfg, files, stats, kept, failed, outcome, batch)
-    finally:
-        if batch is not None:
-            batch.release()
+    errors = _file_errors(cfg, batch)
+    keep, failed = _choose(cfg, files, errors)
+    stats = batch.stats if batch is not None else {}
+    kept = {f.display_path for f in keep}
+    outcome = None
+    if keep and batch is not None:
+        good = batch.good
+        if failed:
+            good = good.where(F.col("_source_file_path").isin(sorted(kept)))
+        good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
+        outcome = write_batch(
+            ctx.spark,
+            cfg,
+            good,
+            batch.columns,
+            keep,
+            good_rows,
+            batch.good_of,
+            None if failed else batch.keys_of,
+        )
+    elif keep:  # only zero-byte files: they replace what they (or the target) held
+        outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
+    ctx.committed += len(keep)
+    if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
+        raise IngestionAborted(
+            f"stop_after_files={ctx.stop_after_files} reached after {cfg.config_id}'s data commit"
+        )
+    if cfg.error_handling_strategy == "skip" and batch is not None and keep:
+        rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
+        write_quarantine(ctx.spark, cfg, rows, sorted(kept))
+    _record(ctx, cfg, files, prints, stats, kept, failed)
+    _fill(res, cfg, files, stats, kept, failed, outcome, batch)
 
 
 def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
@@ -1690,9 +1685,6 @@ class Batch:
         row, parsing only the key columns; None when some row was rejected (telling the
         accepted rows apart needs every column)."""
         return self.keyer(list(keys), orders) if self.keyer is not None else None
-
-    def release(self):
-        """Nothing is cached: kept for callers that release a batch when done."""
 
 
 def header_columns(cfg, source) -> list[str]:

@@ -58,9 +58,6 @@ class Batch:
         accepted rows apart needs every column)."""
         return self.keyer(list(keys), orders) if self.keyer is not None else None
 
-    def release(self):
-        """Nothing is cached: kept for callers that release a batch when done."""
-
 
 def header_columns(cfg, source) -> list[str]:
     """Column names from the first line of a CSV file (or _c0.. without a header)."""
