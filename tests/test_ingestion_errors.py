@@ -83,7 +83,17 @@ def test_malformed_rows_under_each_strategy(spark, tmp_path, strategy):
         assert again.status == "no_new_data"
 
 
-def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path):
+def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path, monkeypatch):
+    """Inferred types, and the values they load: Spark's CSV parser types the inferred
+    columns of a batch with no rejected row, and reads them as the casts do."""
+    import datetime as dt
+
+    from ingen_fab.runtime.ingestion import readers
+
+    natives, read_csv = [], readers._read_csv
+    monkeypatch.setattr(
+        readers, "_read_csv", lambda *a: natives.append(a[3] if len(a) > 3 else {}) or read_csv(*a)
+    )
     day_file(
         tmp_path,
         D1,
@@ -107,6 +117,16 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path):
     }
     assert types["_source_date_partition"] == "date"
     assert sorted(r["code"] for r in rows(spark, "itest", "err_types")) == ["001", "010"]
+    got = sorted(
+        (r["code"], r["n"], r["big"], r["price"], r["day"], r["at"], r["flag"])
+        for r in rows(spark, "itest", "err_types")
+    )
+    assert got == [
+        ("001", 1, 9000000000, 1.25, dt.date(2024, 1, 1), dt.datetime(2024, 1, 1, 10), True),
+        ("010", -2, 1, 3.0, dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 11, 30), False),
+    ]
+    native = {"n": "int", "big": "bigint", "price": "double", "day": "date", "flag": "boolean"}
+    assert natives[0] == {} and native in natives[1:]
 
 
 @pytest.mark.parametrize("sampled", [True, False])
@@ -258,9 +278,7 @@ def test_completed_with_errors_counts_as_failed_for_the_run_exit():
 
 
 @pytest.mark.parametrize("mode", ["append", "merge"])
-def test_rows_with_too_many_or_too_few_fields_are_rejected_without_a_schema(
-    spark, tmp_path, mode
-):
+def test_rows_with_too_many_or_too_few_fields_are_rejected_without_a_schema(spark, tmp_path, mode):
     """Inferred string columns are never checked, yet a wrong field count is still seen."""
     day_file(tmp_path, D1, "w.csv", "id,name,city\n1,a,x\n2,b,y,extra\n3,c\n4,d,z\n")
     cid = f"err_field_count_{mode}"
@@ -272,3 +290,37 @@ def test_rows_with_too_many_or_too_few_fields_are_rejected_without_a_schema(
     res = run_ingestion(spark, config_id=cid).configs[0]
     assert sorted(r["id"] for r in rows(spark, "itest", cid)) == [1, 4]
     assert (res.rows_rejected, res.reject_reasons) == (2, {"wrong field count": 2})
+
+
+def test_the_check_of_a_sampled_type_agrees_with_the_full_checks(spark):
+    """A sampled type is verified by cheaper checks (no regex): they must accept exactly
+    the values the full checks accept."""
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.ingestion import inference
+
+    values = ["5", "-5", "0", "-0", "05", "+5", " 5", "5 ", "5.0", "1e3", "", "x", "10", "-10"]
+    values += ["100", "999999999", "1000000000", "2147483647", "-2147483648", "2147483648"]
+    values += ["9000000000", "9223372036854775807", "-9223372036854775808", "9223372036854775808"]
+    values += ["2024-01-01", "2024-1-1", "2024-02-30", " 2024-01-01", "2024-01-01 ", "0001-01-01"]
+    frame = spark.createDataFrame([(v,) for v in values], "v string").select(
+        "v", F.lit(None).cast("string").alias("_reject")
+    )
+    fitting = {}
+    for type_name in ("int", "bigint", "date"):
+        full = inference._tests("v")[inference.CHECK_OF[type_name]]
+        quick = inference.fits("v", type_name)
+        got = frame.select(
+            "v",
+            F.coalesce(full, F.lit(False)).alias("full"),
+            F.coalesce(quick, F.lit(False)).alias("quick"),
+        ).collect()
+        assert [(r.v, r.quick) for r in got] == [(r.v, r.full) for r in got], type_name
+        fitting[type_name] = {r.v for r in got if r.full}
+    assert fitting["int"] == {
+        "5", "-5", "0", "10", "-10", "100", "999999999", "1000000000", "2147483647", "-2147483648"
+    }  # fmt: skip
+    assert fitting["bigint"] - fitting["int"] == {
+        "2147483648", "9000000000", "9223372036854775807", "-9223372036854775808"
+    }  # fmt: skip
+    assert fitting["date"] == {"2024-01-01", "0001-01-01"}

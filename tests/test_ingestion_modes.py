@@ -249,30 +249,47 @@ def test_overwrite_with_an_empty_file_empties_the_target_in_one_commit(
     assert _run(spark, cid).status == "no_new_data"
 
 
+@pytest.mark.parametrize("one_pass", [True, False])
 def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
-    spark, tmp_path, monkeypatch
+    spark, tmp_path, monkeypatch, one_pass
 ):
+    """A large merge batch: the key pass (one_pass: done within the read's check pass)
+    finds the files that win a key; only those are read again, and dedupe runs only when
+    some key has several rows. The same outcome either way."""
     from ingen_fab.runtime.ingestion import readers, writers
 
-    read_again, deduped = [], []
-    good_of, dedupe = readers.Batch.good_of, writers.dedupe
+    read_again, deduped, answers = [], [], []
+    good_of, dedupe, check = readers.Batch.good_of, writers.dedupe, readers._one_pass
     monkeypatch.setattr(
         readers.Batch, "good_of", lambda self, p: read_again.append(set(p)) or good_of(self, p)
     )
     monkeypatch.setattr(writers, "dedupe", lambda f, k: deduped.append(k) or dedupe(f, k))
+
+    def one_pass_answer(*args):
+        found = check(*args)
+        answers.append(None if found is None else found[1])
+        return found
+
+    monkeypatch.setattr(readers, "_one_pass", one_pass_answer)
     monkeypatch.setattr(writers, "SMALL_BATCH_BYTES", 0)  # as if the files were large
+    if not one_pass:  # as when some column's type was not sampled
+        monkeypatch.setattr(readers, "_one_pass_fits", lambda *a: False)
+    suffix = "_1p" if one_pass else ""
     head = "id,a,b,c,d\n"
     snap = tmp_path / "snap"
     day_file(snap, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
     day_file(snap, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
     day_file(snap, D3, "s.csv", head + "1,z1,3,3,3\n3,z3,3,3,3\n3,w3,3,3,3\n")
     add_configs(
-        spark, config("mode_snap", snap, "mode_snap", write_mode="merge", merge_keys="id")
+        spark,
+        config(
+            "mode_snap" + suffix, snap, "mode_snap" + suffix, write_mode="merge", merge_keys="id"
+        ),
     )
-    res = _run(spark, "mode_snap")
+    res = _run(spark, "mode_snap" + suffix)
     got = {
         r["id"]: (r["a"], str(r["_source_date_partition"]))
-        for r in rows(spark, "itest", "mode_snap", lineage=True)
+        for r in rows(spark, "itest", "mode_snap" + suffix, lineage=True)
     }
     dates = {k: v[1] for k, v in got.items()}
     assert dates == {1: "2024-01-03", 2: "2024-01-02", 3: "2024-01-03"}
@@ -280,22 +297,31 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
     assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (7, 3, 4)
     assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]
     assert [list(k) for k in deduped] == [["id"]]
+    assert [a and (sorted(p.rsplit("/", 3)[1] for p in a[0]), a[1]) for a in answers] == (
+        [(["02", "03"], 3)] if one_pass else []
+    )
 
     read_again.clear()
     deduped.clear()
+    answers.clear()
     once = tmp_path / "once"
     day_file(once, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
     day_file(once, D2, "s.csv", head + "3,y3,2,2,2\n")
     add_configs(
-        spark, config("mode_once", once, "mode_once", write_mode="merge", merge_keys="id")
+        spark,
+        config(
+            "mode_once" + suffix, once, "mode_once" + suffix, write_mode="merge", merge_keys="id"
+        ),
     )
-    res = _run(spark, "mode_once")
-    assert sorted(r["id"] for r in rows(spark, "itest", "mode_once")) == [1, 2, 3]
+    res = _run(spark, "mode_once" + suffix)
+    assert sorted(r["id"] for r in rows(spark, "itest", "mode_once" + suffix)) == [1, 2, 3]
     assert (res.rows_inserted, res.collapsed_duplicates, deduped, read_again) == (3, 0, [], [])
+    assert [a and (len(a[0]), a[1]) for a in answers] == ([(2, 1)] if one_pass else [])
 
     # a rejected row (skip): the key pass runs over the accepted rows, same winners
     read_again.clear()
     deduped.clear()
+    answers.clear()
     bad = tmp_path / "bad"
     day_file(bad, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n9,too,many,fields,1,1\n")
     day_file(bad, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
@@ -303,16 +329,41 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
     add_configs(
         spark,
         config(
-            "mode_bad",
+            "mode_bad" + suffix,
             bad,
-            "mode_bad",
+            "mode_bad" + suffix,
             write_mode="merge",
             merge_keys="id",
             error_handling_strategy="skip",
         ),
     )
-    res = _run(spark, "mode_bad")
-    got = {r["id"]: r["a"] for r in rows(spark, "itest", "mode_bad")}
+    res = _run(spark, "mode_bad" + suffix)
+    got = {r["id"]: r["a"] for r in rows(spark, "itest", "mode_bad" + suffix)}
     assert got == {1: "z1", 2: "y2"}
     assert (res.rows_rejected, res.collapsed_duplicates) == (1, 3)
     assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]
+    assert answers == ([None] if one_pass else [])  # a rejected row: the full checks ran
+
+
+def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp_path, monkeypatch):
+    """The one-pass check of a merge batch finds a value past the sample that does not
+    fit its sampled type: nothing is taken from that pass, and the types, counts and winners
+    are those of the full checks."""
+    from ingen_fab.runtime.ingestion import readers
+    from ingen_fab.runtime.ingestion.inference import SAMPLE_ROWS
+
+    answers, check = [], readers._one_pass
+    monkeypatch.setattr(readers, "_one_pass", lambda *a: answers.append(check(*a)) or answers[-1])
+    n = SAMPLE_ROWS + 10
+    day_file(tmp_path, D1, "m.csv", "id,code,n\n" + "".join(f"{i},{i},{i}\n" for i in range(n)))
+    day_file(tmp_path, D2, "m.csv", "id,code,n\n1,007,9000000000\n")
+    add_configs(
+        spark, config("mode_1p_wide", tmp_path, "mode_1p_wide", write_mode="merge", merge_keys="id")
+    )
+    res = _run(spark, "mode_1p_wide")
+    assert answers == [None]
+    types = dict(spark.table("itest.mode_1p_wide").dtypes)
+    assert (types["id"], types["code"], types["n"]) == ("int", "string", "bigint")
+    assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (n + 1, n, 1)
+    got = {r["id"]: (r["code"], r["n"]) for r in rows(spark, "itest", "mode_1p_wide")}
+    assert (len(got), got[1], got[2]) == (n, ("007", 9000000000), ("2", 2))

@@ -77,11 +77,42 @@ def test_crash_then_rerun_equals_an_uninterrupted_run(spark, tmp_path):
         "name2_3",
         "name3_3",
     }
-    # crash-1 left no log row; crash-4 logged orders, then died after the customers commit
-    assert [r.status for r in log_rows(spark, "crash_orders")] == ["completed", "no_new_data"]
+    # neither crash left a log row (orders' ledger and log rows were still waiting for the
+    # run's flush when crash-4 died after the customers commit), so the next run loaded
+    # orders again: replacing the rows of the same files, no duplicate
+    assert [r.status for r in log_rows(spark, "crash_orders")] == ["completed"]
     assert [r.status for r in log_rows(spark, "crash_customers")] == ["completed"]
     rerun = run_ingestion(spark, execution_group=9301)
     assert [c.status for c in rerun.configs] == ["no_new_data", "no_new_data"]
+
+
+@pytest.mark.parametrize("flush_seconds", [60.0, 0.0])
+def test_a_run_writes_its_ledger_and_log_rows_in_one_commit_each(
+    spark, tmp_path, monkeypatch, flush_seconds
+):
+    """Bookkeeping is flushed when the run ends, or after a config once FLUSH_SECONDS have
+    passed since the last flush (0: after every config that committed something)."""
+    from ingen_fab.runtime.ingestion import engine
+
+    monkeypatch.setattr(engine, "FLUSH_SECONDS", flush_seconds)
+    _data(tmp_path)
+    group = 9306 if flush_seconds else 9307
+    prefix = f"flush{group}"
+    add_configs(spark, *_pair(prefix, tmp_path, group))
+
+    def versions():
+        return [
+            spark.sql(f"DESCRIBE HISTORY dbo.{t} LIMIT 1").first().version
+            for t in ("log_flat_file_ingestion_files", "log_flat_file_ingestion")
+        ]
+
+    before = versions()
+    assert not run_ingestion(spark, execution_group=group).failed
+    commits = [after - b for after, b in zip(versions(), before)]
+    assert commits == ([1, 1] if flush_seconds else [2, 2])
+    assert len(ledger_rows(spark, f"{prefix}_orders")) == 3
+    assert len(ledger_rows(spark, f"{prefix}_customers")) == 3
+    assert [r.status for r in log_rows(spark, f"{prefix}_customers")] == ["completed"]
 
 
 def test_dry_run_plans_without_reading_or_writing(spark, tmp_path):
@@ -123,9 +154,7 @@ def test_group_warning_progress_and_verify(spark, tmp_path):
     assert "duplicate" not in text
 
 
-def test_execution_with_ledger_rows_but_no_log_row_is_logged_once_as_interrupted(
-    spark, tmp_path
-):
+def test_execution_with_ledger_rows_but_no_log_row_is_logged_once_as_interrupted(spark, tmp_path):
     from ingen_fab.runtime.ingestion.runlog import INTERRUPTED
 
     day_file(tmp_path, D1, "i.csv", "id\n1\n")
@@ -169,9 +198,9 @@ def test_verify_reports_a_duplicate_key_appended_behind_the_engines_back(spark, 
     assert not run_ingestion(spark, config_id="ver_dup").failed
     assert verify_ingestion(spark, ["ver_dup"]).ok
     extra = spark.table("itest.ver_dup").where("customer_id = 2").collect()
-    spark.createDataFrame(extra, spark.table("itest.ver_dup").schema).write.format(
-        "delta"
-    ).mode("append").saveAsTable("itest.ver_dup")
+    spark.createDataFrame(extra, spark.table("itest.ver_dup").schema).write.format("delta").mode(
+        "append"
+    ).saveAsTable("itest.ver_dup")
     report = verify_ingestion(spark, ["ver_dup"])
     assert not report.ok
     assert report.problems == [

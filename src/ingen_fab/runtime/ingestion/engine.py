@@ -2,8 +2,9 @@
 
 Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
 one read -> decide per file/date what may be committed under the error strategy -> one
-data commit -> quarantine -> ledger rows -> one terminal log row. A run first logs, as
-failed, earlier executions of its configs that died between ledger rows and log row.
+data commit -> quarantine -> ledger rows -> one terminal log row. Ledger and log rows wait
+for the run's next flush (RunContext.flush): one ledger commit, then one log commit. A run
+first logs, as failed, earlier executions of its configs that died between the two.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from .results import ConfigResult, IngestionResult
 from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
 
+# a run writes its bookkeeping (ledger and log rows) at least this often, and when it ends
+FLUSH_SECONDS = 60.0
+
 
 @dataclass
 class RunContext:
@@ -37,7 +41,9 @@ class RunContext:
     progress: object
     committed: int = 0
     states: dict | None = None  # config_id -> ledger state, read once per run
+    deferred_ledger: list = field(default_factory=list)
     deferred_logs: list = field(default_factory=list)
+    flushed_at: float = field(default_factory=time.monotonic)
 
     def say(self, message: str) -> None:
         if self.progress is not None:
@@ -48,17 +54,35 @@ class RunContext:
             return ledger.load_state(self.spark, config_id)
         return self.states[config_id]
 
-    def log(self, row: dict, defer: bool = False) -> None:
-        """Write a log row (with any deferred ones) or, for a run that committed nothing,
-        keep it for the next write: a group with nothing new costs one log commit."""
-        self.deferred_logs.append(row)
-        if not defer:
-            self.flush_logs()
+    def record(self, rows: list[dict]) -> None:
+        """Ledger rows of a config whose data commit is done; written by the next flush."""
+        self.deferred_ledger += rows
 
-    def flush_logs(self) -> None:
+    def log(self, row: dict, defer: bool = False) -> None:
+        """A config's log row, written with its ledger rows by the next flush.
+
+        The run flushes when it ends, and after a config whose work committed something
+        once FLUSH_SECONDS have passed since the last flush: a run of short configs costs
+        two bookkeeping commits, and on a long run the tables trail by at most that long.
+        """
+        self.deferred_logs.append(row)
+        if not defer and time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the deferred ledger rows, then the deferred log rows (one commit each).
+
+        A crash before the ledger commit only means the next run loads those files again
+        (every data commit is idempotent); one between the two commits leaves ledger rows
+        with no log row, which the next run logs as interrupted.
+        """
+        if self.deferred_ledger:
+            ledger.record(self.spark, self.deferred_ledger)
+            self.deferred_ledger = []
         if self.deferred_logs:
             write_log(self.spark, self.deferred_logs)
             self.deferred_logs = []
+        self.flushed_at = time.monotonic()
 
 
 def _one_line(exc: Exception) -> str:
@@ -235,7 +259,7 @@ def _run_ingestion(
             stop_reason = (
                 f"not run: config {res.config_id} failed under error_handling_strategy fail"
             )
-    ctx.flush_logs()
+    ctx.flush()
     return result
 
 

@@ -84,6 +84,9 @@ CHECK_TYPES = (
     ("bool", "boolean"),
 )
 CHECK_OF = {type_name: check for check, type_name in CHECK_TYPES}
+# inferred types whose values (the type's own text, see _tests) Spark's CSV parser reads as
+# try_cast does; timestamps are left to the cast (the parser's format and time zone rules)
+NATIVE_CSV_TYPES = ("int", "bigint", "double", "date", "boolean")
 SAMPLE_ROWS = 2000
 
 
@@ -92,8 +95,9 @@ def _tests(name: str, verify: bool = False) -> dict:
 
     Each regex guards its try_cast, so a cast is only tried on a value shaped like the type
     (a failing cast is slow). verify=True is for a column whose values are expected to fit:
-    int, bigint and date are then checked by reading the cast value back, which says the same
-    (the value is exactly the type's own text for it) with no regex.
+    it says the same (the value is exactly the type's own text for it) with no regex, for
+    int by comparing the value's length with its digits, for bigint and date by reading the
+    cast value back.
     """
     from pyspark.sql import functions as F
 
@@ -104,7 +108,13 @@ def _tests(name: str, verify: bool = False) -> dict:
         return try_cast(name, type_name).cast("string") == col
 
     if verify:
-        whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
+        # an int's own text is the only text casting to it with no more characters than
+        # its sign and digits (the cast accepts no exponent; anything else adds characters)
+        value = try_cast(name, "int")
+        size = F.when(value == 0, 1).otherwise(
+            F.floor(F.log10(F.abs(value.cast("double")))) + 1 + (value < 0).cast("int")
+        )
+        whole = {"int": nn & (F.length(col) == size), "bigint": nn & reads_back("bigint")}
         date = nn & (F.length(col) == 10) & reads_back("date")
     else:
         whole = {
@@ -120,6 +130,12 @@ def _tests(name: str, verify: bool = False) -> dict:
         "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
         "bool": nn & F.lower(col).isin("true", "false"),
     }
+
+
+def fits(name: str, type_name: str):
+    """The Column telling that an accepted row's non-NULL value fits type_name (one of
+    CHECK_TYPES), checked as for a sampled type (see _tests)."""
+    return _tests(name, verify=True)[CHECK_OF[type_name]]
 
 
 def inference_aggs(columns, candidates: dict | None = None) -> list:

@@ -125,6 +125,7 @@ def load_config(ctx, cfg, loc, res) -> None:
             good_rows,
             batch.good_of,
             None if failed else batch.keys_of,
+            None if failed else batch.latest,
         )
     elif keep:  # only zero-byte files: they replace what they (or the target) held
         outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
@@ -158,7 +159,7 @@ def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
                 failed.get(f.display_path),
             )
         )
-    ledger.record(ctx.spark, rows)
+    ctx.record(rows)
 
 
 def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:

@@ -25,9 +25,6 @@ LINEAGE = (
     "_source_date_partition",
 )
 _HELPERS = ("_corrupt_record", "_file", "_reject")
-# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
-# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
-SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -47,6 +44,7 @@ class Batch:
     mapping: dict  # Spark file URI -> SourceFile
     reader: object = None  # display paths -> good rows of those files only (read again)
     keyer: object = None  # (key columns, file orders) -> frame of the keys and _order, or None
+    latest: tuple | None = None  # latest_files' answer for the merge keys, found while reading
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -93,9 +91,19 @@ def source_fs(source):  # pragma: no cover - abfss sources only
     return NotebookUtilsFileSystem()
 
 
-def _read_csv(spark, cfg, files):
+def _read_csv(spark, cfg, files, native: dict | None = None):
+    """(one frame over the files, display path -> its columns); every column a string but
+    those in native (column -> type), which Spark's CSV parser gives that type."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
+    from pyspark.sql import types as T
+
+    spark_types = {
+        "int": T.IntegerType(),
+        "bigint": T.LongType(),
+        "double": T.DoubleType(),
+        "date": T.DateType(),
+        "boolean": T.BooleanType(),
+    }
 
     groups: dict = {}
     for source in files:
@@ -104,9 +112,12 @@ def _read_csv(spark, cfg, files):
     for columns, members in groups.items():
         if not columns:
             continue
-        schema = StructType(
-            [StructField(c, StringType()) for c in columns]
-            + [StructField("_corrupt_record", StringType())]
+        schema = T.StructType(
+            [
+                T.StructField(c, spark_types.get((native or {}).get(c), T.StringType()))
+                for c in columns
+            ]
+            + [T.StructField("_corrupt_record", T.StringType())]
         )
         frame = (
             spark.read.schema(schema)
@@ -173,6 +184,27 @@ def csv_column_pruning(spark, enabled: bool):
             spark.conf.unset(key)
         else:
             spark.conf.set(key, before)
+
+
+def by_file(spark, values: dict):
+    """The Column giving each row the value of its file (values: file URI -> a literal).
+
+    The lookup is keyed by a 64-bit hash of the URI when no two URIs share one: per row,
+    finding a number among the map's keys costs far less than comparing long URIs.
+    """
+    from pyspark.sql import functions as F
+
+    uris = sorted(values)
+    if not uris:
+        return F.lit(None)
+    hashed = spark.createDataFrame([(u,) for u in uris], "u string").select(
+        "u", F.xxhash64("u").alias("h")
+    )
+    keys = {r.u: r.h for r in hashed.collect()}
+    key = F.xxhash64(F.col("_file"))
+    if len(set(keys.values())) < len(uris):
+        keys, key = {u: u for u in uris}, F.col("_file")
+    return F.create_map(*[x for u in uris for x in (F.lit(keys[u]), F.lit(values[u]))])[key]
 
 
 def match_files(uris, files) -> dict:
@@ -247,15 +279,24 @@ def read_batch(
             one_column, *inference.inference_aggs(unknown)
         )
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
-    rows = (
-        raw.groupBy("_file", "_reject")
-        .agg(
-            F.count(F.lit(1)).alias("_rows"),
-            one_column,
-            *inference.inference_aggs(unknown, candidates),
+    found = None
+    if _one_pass_fits(cfg, readable, data_cols, unknown, candidates):
+        found = _one_pass(raw, cfg, files, data_cols, source_types, known, candidates)
+    if found is not None:  # every row accepted and every sampled type holds
+        counts, latest = found
+        rows = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
+    else:
+        latest = None
+        rows = (
+            raw.groupBy("_file", "_reject")
+            .agg(
+                F.count(F.lit(1)).alias("_rows"),
+                one_column,
+                *inference.inference_aggs(unknown, candidates),
+            )
+            .collect()
         )
-        .collect()
-    )
+        rows = [r.asDict() for r in rows]
     mapping = match_files({r["_file"] for r in rows}, readable)
     stats = {s.display_path: FileStats() for s in files}
     totals: dict = {}
@@ -265,22 +306,36 @@ def read_batch(
         if row["_reject"] is not None:
             st.rejected += row["_rows"]
             st.reasons[row["_reject"]] = st.reasons.get(row["_reject"], 0) + row["_rows"]
-        for key, value in row.asDict().items():
+        for key, value in row.items():
             if key.startswith("_i"):
                 totals[key] = totals.get(key, 0) + (value or 0)
-    inferred, retry = inference.choose_types(unknown, totals, candidates)
+    if found is not None:  # every sampled type held: it is the column's type
+        inferred, retry = {c: candidates[c] for c in unknown}, []
+    else:
+        inferred, retry = inference.choose_types(unknown, totals, candidates)
     if retry:
         again = raw.agg(one_column, *inference.inference_aggs(retry)).collect()[0].asDict()
         inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
     # with no rejected row, the re-reads need not evaluate the reject checks again
     clean = not any(st.rejected for st in stats.values())
-    good = _finish(raw, final, mapping, execution_id, now, clean)
+    # ... and Spark's CSV parser may type the inferred columns: all of their values are the
+    # type's own text, which it reads as the casts would
+    native = {}
+    if clean and cfg.source_file_format == "csv":
+        native = {c: t for c, t in inferred.items() if t in inference.NATIVE_CSV_TYPES}
+
+    def reread(part):
+        if cfg.source_file_format == "csv":
+            return _read_csv(spark, cfg, part, native)[0]
+        return _read_other(spark, cfg, part)[0]
+
+    good = _finish(
+        with_reject(reread(readable)) if native else raw, final, mapping, execution_id, now, clean
+    )
 
     def reader(paths):
-        part = [f for f in readable if f.display_path in paths]
-        again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
-        frame = again[0]
+        frame = reread([f for f in readable if f.display_path in paths])
         absent = [c for c in data_cols if c not in frame.columns]
         frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
         return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
@@ -297,17 +352,92 @@ def read_batch(
             if types[name] != source_types[name]:
                 col = inference.try_cast(name, types[name])
             cols.append(col.alias(name))
-        pairs = sorted(
-            (u, orders[s.display_path]) for u, s in mapping.items() if s.display_path in orders
+        order = by_file(
+            spark,
+            {u: orders[s.display_path] for u, s in mapping.items() if s.display_path in orders},
         )
-        order = F.create_map(*[x for u, v in pairs for x in (F.lit(u), F.lit(v))])
-        return raw.select(*cols, order[F.col("_file")].alias("_order"))
+        return raw.select(*cols, order.alias("_order"))
 
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer)
+    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
+
+
+def _one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
+    """Whether a merge batch may be checked and key-scanned in one job (see _one_pass):
+    over several files, every key a column, every unknown column's type sampled."""
+    names = {c.lower() for c in data_cols}
+    return (
+        cfg.write_mode == "merge"
+        and len(readable) > 1
+        and all(k.lower() in names for k in cfg.merge_keys)
+        and all(candidates.get(c) is not None for c in unknown)
+    )
+
+
+def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
+    """(rows per file URI, latest_files' answer or None) from one job, or None when some row
+    is rejected or some value does not fit its sampled type (the full checks then run).
+
+    One grouping-sets aggregation does the work of the check pass and of the merge's key
+    pass: per file, the rows and how many of them are bad; per key, the latest file order
+    and the number of rows. A row is bad when rejected, or when a value does not fit the
+    type sampled for its column (candidates: column -> sampled type).
+    """
+    from pyspark.sql import functions as F
+
+    from .writers import file_order, latest_answer
+
+    bad = F.col("_reject").isNotNull()
+    for name, type_name in candidates.items():
+        if type_name != "string":
+            fits = F.coalesce(inference.fits(name, type_name), F.lit(False))
+            bad = bad | (F.col(inference.q(name)).isNotNull() & ~fits)
+    types = {**known, **candidates}
+    lookup = {c.lower(): c for c in data_cols}
+    keys = [lookup[k.lower()] for k in cfg.merge_keys]
+    key_cols = [
+        (
+            inference.try_cast(k, types[k])
+            if types.get(k, source_types[k]) != source_types[k]
+            else F.col(inference.q(k))
+        ).alias(k)
+        for k in keys
+    ]
+    orders = file_order(files)
+    listed = match_files(raw.inputFiles(), files)
+    pairs = {}
+    for uri, source in listed.items():  # the URI as listed, and as file:/ (how rows name it)
+        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):
+            pairs[form] = orders[source.display_path]
+    narrow = raw.select(
+        *key_cols,
+        by_file(raw.sparkSession, pairs).alias("_order"),
+        "_file",
+        F.when(bad, 1).otherwise(0).alias("_bad"),
+    )
+    per_set = narrow.groupingSets([keys, ["_file"]], *keys, "_file").agg(
+        F.max("_order").alias("_w"),
+        F.count(F.lit(1)).alias("_n"),
+        F.sum("_bad").alias("_b"),
+        F.grouping("_file").alias("_by_key"),
+    )
+    by_key = F.col("_by_key") == 1
+    rows = (
+        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
+        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
+        .collect()
+    )
+    per_file = [r for r in rows if r["_by_key"] == 0]
+    if any(r["bad"] for r in per_file):
+        return None
+    counts = {r["_file"]: r["rows"] for r in per_file}
+    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
+        return counts, None
+    per_order = [(r["w"], r["n"]) for r in rows if r["_by_key"] == 1]
+    return counts, latest_answer(per_order, orders)
 
 
 def _raw_text(cfg, data_cols):
@@ -332,25 +462,16 @@ def _finish(raw, final, mapping, execution_id, now, clean=False):
         if type_name != source_types[name]:
             col = inference.try_cast(name, type_name)
         cols.append(col.alias(name))
-    nothing = F.lit(None).cast("string")
-    pairs = sorted(mapping.items())
-    paths = F.create_map(*[x for uri, s in pairs for x in (F.lit(uri), F.lit(s.display_path))])
-    dates = F.create_map(
-        *[
-            x
-            for uri, s in pairs
-            for x in (F.lit(uri), F.lit(s.date.isoformat() if s.date else None).cast("string"))
-        ]
-    )
-    path_col = paths[F.col("_file")] if pairs else nothing
-    date_col = dates[F.col("_file")] if pairs else nothing
+    spark = raw.sparkSession
+    path_col = by_file(spark, {u: s.display_path for u, s in mapping.items()})
+    date_col = by_file(spark, {u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
     return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
-        path_col.alias("_source_file_path"),
-        F.to_date(date_col).alias("_source_date_partition"),
+        path_col.cast("string").alias("_source_file_path"),
+        F.to_date(date_col.cast("string")).alias("_source_date_partition"),
     )
 
 

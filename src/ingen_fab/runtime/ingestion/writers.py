@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, SMALL_BATCH_BYTES, csv_column_pruning
+from .readers import LINEAGE, csv_column_pruning
+
+# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
+# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
+SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -153,31 +157,42 @@ def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
         F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
     )
     rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
+    return latest_answer([(r.w, r.n) for r in rows], orders)
+
+
+def latest_answer(per_order, orders: dict) -> tuple[set, int]:
+    """latest_files' answer from (file order, most rows of one key) pairs, one per file
+    order that wins a key."""
     path_of = {v: p for p, v in orders.items()}
-    winners = {path_of.get(r.w) for r in rows}
+    winners = {path_of.get(w) for w, _ in per_order}
     if None in winners:  # a row of no listed file: every file may hold a winner
         winners = set(orders)
-    return winners, max((r.n for r in rows), default=0)
+    return winners, max((n for _, n in per_order), default=0)
 
 
-def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
+def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None, latest=None):
     """The batch with one row per merge key.
 
-    When the batch is not small and spans several files, the narrow pass of latest_files
-    comes first: moving only the keys costs less than moving every row, a batch whose keys
-    never repeat (daily fact files keyed by date) then needs no deduplication at all, and
-    for daily full snapshots only the last day's file is left to read. A small batch is
-    deduplicated in one aggregation.
+    latest: the answer of latest_files, when the read found it. Otherwise, when the batch
+    is not small and spans several files, the narrow pass of latest_files comes first:
+    moving only the keys costs less than moving every row, a batch whose keys never repeat
+    (daily fact files keyed by date) then needs no deduplication at all, and for daily full
+    snapshots only the last day's file is left to read. A small batch is deduplicated in
+    one aggregation.
     """
     from pyspark.sql import functions as F
 
     paths = {f.display_path for f in files}
     small = sum(f.size for f in files) < SMALL_BATCH_BYTES
-    if good_of is None or small or len(paths) < 2:
+    if good_of is None or len(paths) < 2 or (small and latest is None):
         return dedupe(frame.drop("_file"), cfg.merge_keys)
     orders = file_order(files)
-    narrow = keys_of(cfg.merge_keys, orders) if keys_of is not None else None
-    if narrow is not None:  # no rejected row: only the key columns need parsing
+    narrow = None
+    if latest is None and keys_of is not None:
+        narrow = keys_of(cfg.merge_keys, orders)
+    if latest is not None:  # found while reading the batch
+        winners, most = latest
+    elif narrow is not None:  # no rejected row: only the key columns need parsing
         with csv_column_pruning(spark, True):
             winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
     else:
@@ -190,14 +205,15 @@ def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
 
 
 def write_batch(
-    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None
+    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None, latest=None
 ) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
     of those files only, so a merge reads again only the files that win a key. keys_of(keys,
     orders): the keys and file order (`_order`) of every row of the batch, all of them
-    accepted and committed (None when it cannot tell accepted rows apart).
+    accepted and committed (None when it cannot tell accepted rows apart). latest: the
+    answer of latest_files for the merge keys over files, when the read found it.
     """
     outcome = WriteOutcome()
     if frame is None:
@@ -205,7 +221,7 @@ def write_batch(
             return outcome
         frame, columns = _no_rows(spark, cfg)
     if cfg.write_mode == "merge":
-        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of)
+        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of, latest)
     frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows

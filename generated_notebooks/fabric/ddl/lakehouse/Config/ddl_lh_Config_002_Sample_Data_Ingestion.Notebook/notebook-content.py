@@ -520,8 +520,9 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
 
 Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
 one read -> decide per file/date what may be committed under the error strategy -> one
-data commit -> quarantine -> ledger rows -> one terminal log row. A run first logs, as
-failed, earlier executions of its configs that died between ledger rows and log row.
+data commit -> quarantine -> ledger rows -> one terminal log row. Ledger and log rows wait
+for the run's next flush (RunContext.flush): one ledger commit, then one log commit. A run
+first logs, as failed, earlier executions of its configs that died between the two.
 """
 
 from __future__ import annotations
@@ -543,6 +544,9 @@ from .results import ConfigResult, IngestionResult
 from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
 
+# a run writes its bookkeeping (ledger and log rows) at least this often, and when it ends
+FLUSH_SECONDS = 60.0
+
 
 @dataclass
 class RunContext:
@@ -555,7 +559,9 @@ class RunContext:
     progress: object
     committed: int = 0
     states: dict | None = None  # config_id -> ledger state, read once per run
+    deferred_ledger: list = field(default_factory=list)
     deferred_logs: list = field(default_factory=list)
+    flushed_at: float = field(default_factory=time.monotonic)
 
     def say(self, message: str) -> None:
         if self.progress is not None:
@@ -566,17 +572,35 @@ class RunContext:
             return ledger.load_state(self.spark, config_id)
         return self.states[config_id]
 
-    def log(self, row: dict, defer: bool = False) -> None:
-        """Write a log row (with any deferred ones) or, for a run that committed nothing,
-        keep it for the next write: a group with nothing new costs one log commit."""
-        self.deferred_logs.append(row)
-        if not defer:
-            self.flush_logs()
+    def record(self, rows: list[dict]) -> None:
+        """Ledger rows of a config whose data commit is done; written by the next flush."""
+        self.deferred_ledger += rows
 
-    def flush_logs(self) -> None:
+    def log(self, row: dict, defer: bool = False) -> None:
+        """A config's log row, written with its ledger rows by the next flush.
+
+        The run flushes when it ends, and after a config whose work committed something
+        once FLUSH_SECONDS have passed since the last flush: a run of short configs costs
+        two bookkeeping commits, and on a long run the tables trail by at most that long.
+        """
+        self.deferred_logs.append(row)
+        if not defer and time.monotonic() - self.flushed_at >= FLUSH_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the deferred ledger rows, then the deferred log rows (one commit each).
+
+        A crash before the ledger commit only means the next run loads those files again
+        (every data commit is idempotent); one between the two commits leaves ledger rows
+        with no log row, which the next run logs as interrupted.
+        """
+        if self.deferred_ledger:
+            ledger.record(self.spark, self.deferred_ledger)
+            self.deferred_ledger = []
         if self.deferred_logs:
             write_log(self.spark, self.deferred_logs)
             self.deferred_logs = []
+        self.flushed_at = time.monotonic()
 
 
 def _one_line(exc: Exception) -> str:
@@ -753,7 +777,7 @@ def _run_ingestion(
             stop_reason = (
                 f"not run: config {res.config_id} failed under error_handling_strategy fail"
             )
-    ctx.flush_logs()
+    ctx.flush()
     return result
 
 
@@ -1102,6 +1126,9 @@ CHECK_TYPES = (
     ("bool", "boolean"),
 )
 CHECK_OF = {type_name: check for check, type_name in CHECK_TYPES}
+# inferred types whose values (the type's own text, see _tests) Spark's CSV parser reads as
+# try_cast does; timestamps are left to the cast (the parser's format and time zone rules)
+NATIVE_CSV_TYPES = ("int", "bigint", "double", "date", "boolean")
 SAMPLE_ROWS = 2000
 
 
@@ -1110,8 +1137,9 @@ def _tests(name: str, verify: bool = False) -> dict:
 
     Each regex guards its try_cast, so a cast is only tried on a value shaped like the type
     (a failing cast is slow). verify=True is for a column whose values are expected to fit:
-    int, bigint and date are then checked by reading the cast value back, which says the same
-    (the value is exactly the type's own text for it) with no regex.
+    it says the same (the value is exactly the type's own text for it) with no regex, for
+    int by comparing the value's length with its digits, for bigint and date by reading the
+    cast value back.
     """
     from pyspark.sql import functions as F
 
@@ -1122,7 +1150,13 @@ def _tests(name: str, verify: bool = False) -> dict:
         return try_cast(name, type_name).cast("string") == col
 
     if verify:
-        whole = {t: nn & reads_back(t) for t in ("int", "bigint")}
+        # an int's own text is the only text casting to it with no more characters than
+        # its sign and digits (the cast accepts no exponent; anything else adds characters)
+        value = try_cast(name, "int")
+        size = F.when(value == 0, 1).otherwise(
+            F.floor(F.log10(F.abs(value.cast("double")))) + 1 + (value < 0).cast("int")
+        )
+        whole = {"int": nn & (F.length(col) == size), "bigint": nn & reads_back("bigint")}
         date = nn & (F.length(col) == 10) & reads_back("date")
     else:
         whole = {
@@ -1138,6 +1172,12 @@ def _tests(name: str, verify: bool = False) -> dict:
         "ts": nn & col.rlike(TS_RE) & try_cast(name, "timestamp").isNotNull(),
         "bool": nn & F.lower(col).isin("true", "false"),
     }
+
+
+def fits(name: str, type_name: str):
+    """The Column telling that an accepted row's non-NULL value fits type_name (one of
+    CHECK_TYPES), checked as for a sampled type (see _tests)."""
+    return _tests(name, verify=True)[CHECK_OF[type_name]]
 
 
 def inference_aggs(columns, candidates: dict | None = None) -> list:
@@ -1210,6 +1250,8 @@ only means the next run loads the file again, which the writers make idempotent.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
 from ..tables import append_rows, qualified, utc_now
 
@@ -1226,32 +1268,41 @@ def load_state(spark, config_id: str) -> dict:
 
 
 def load_states(spark, config_ids, logged: bool = False) -> dict:
-    """config_id -> {file_path -> latest ledger Row}, for several configs in one query.
+    """config_id -> {file_path -> latest ledger Row}, for several configs in one ledger scan.
 
     logged=True adds a column `logged`: whether the Row's execution has a log row for the
-    config (the log table must exist).
+    config (the log table must exist). The latest row per file is picked here rather than
+    by a Spark window: the rows are few (about one per file loaded), and two plain scans
+    cost less than a sort and a join, most of all on a cold JVM.
     """
-    from pyspark.sql import Window
+    from pyspark.sql import Row
     from pyspark.sql import functions as F
 
     ids = sorted({str(c) for c in config_ids})
     if not ids:
         return {}
-    rows = spark.table(ledger_table()).where(F.col("config_id").isin(ids))
-    latest = Window.partitionBy("config_id", "file_path").orderBy(F.col("recorded_at").desc())
-    rows = rows.withColumn("_n", F.row_number().over(latest)).where("_n = 1").drop("_n")
+
+    def when(row):
+        return (row.recorded_at is not None, row.recorded_at or _dt.datetime.min)
+
+    latest: dict = {}
+    for row in spark.table(ledger_table()).where(F.col("config_id").isin(ids)).collect():
+        key = (row.config_id, row.file_path)
+        if key not in latest or when(row) > when(latest[key]):
+            latest[key] = row
     if logged:
-        keys = ["config_id", "execution_id"]
-        runs = (
-            spark.table(qualified(LOG_TABLE.name))
+        runs = {
+            (r.config_id, r.execution_id)
+            for r in spark.table(qualified(LOG_TABLE.name))
             .where(F.col("config_id").isin(ids))
-            .select(*keys, F.lit(True).alias("logged"))
-            .dropDuplicates(keys)
-        )
-        rows = rows.join(runs, keys, "left").fillna(False, subset=["logged"])
+            .select("config_id", "execution_id")
+            .collect()
+        }
+        for key, row in latest.items():
+            latest[key] = Row(**row.asDict(), logged=(row.config_id, row.execution_id) in runs)
     out: dict = {c: {} for c in ids}
-    for r in rows.collect():
-        out[r.config_id][r.file_path] = r
+    for (config_id, file_path), row in sorted(latest.items()):
+        out[config_id][file_path] = row
     return out
 
 
@@ -1437,6 +1488,7 @@ def load_config(ctx, cfg, loc, res) -> None:
             good_rows,
             batch.good_of,
             None if failed else batch.keys_of,
+            None if failed else batch.latest,
         )
     elif keep:  # only zero-byte files: they replace what they (or the target) held
         outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
@@ -1470,7 +1522,7 @@ def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
                 failed.get(f.display_path),
             )
         )
-    ledger.record(ctx.spark, rows)
+    ctx.record(rows)
 
 
 def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
@@ -1647,9 +1699,6 @@ LINEAGE = (
     "_source_date_partition",
 )
 _HELPERS = ("_corrupt_record", "_file", "_reject")
-# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
-# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
-SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -1669,6 +1718,7 @@ class Batch:
     mapping: dict  # Spark file URI -> SourceFile
     reader: object = None  # display paths -> good rows of those files only (read again)
     keyer: object = None  # (key columns, file orders) -> frame of the keys and _order, or None
+    latest: tuple | None = None  # latest_files' answer for the merge keys, found while reading
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -1715,9 +1765,19 @@ def source_fs(source):  # pragma: no cover - abfss sources only
     return NotebookUtilsFileSystem()
 
 
-def _read_csv(spark, cfg, files):
+def _read_csv(spark, cfg, files, native: dict | None = None):
+    """(one frame over the files, display path -> its columns); every column a string but
+    those in native (column -> type), which Spark's CSV parser gives that type."""
     from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
+    from pyspark.sql import types as T
+
+    spark_types = {
+        "int": T.IntegerType(),
+        "bigint": T.LongType(),
+        "double": T.DoubleType(),
+        "date": T.DateType(),
+        "boolean": T.BooleanType(),
+    }
 
     groups: dict = {}
     for source in files:
@@ -1726,9 +1786,12 @@ def _read_csv(spark, cfg, files):
     for columns, members in groups.items():
         if not columns:
             continue
-        schema = StructType(
-            [StructField(c, StringType()) for c in columns]
-            + [StructField("_corrupt_record", StringType())]
+        schema = T.StructType(
+            [
+                T.StructField(c, spark_types.get((native or {}).get(c), T.StringType()))
+                for c in columns
+            ]
+            + [T.StructField("_corrupt_record", T.StringType())]
         )
         frame = (
             spark.read.schema(schema)
@@ -1795,6 +1858,27 @@ def csv_column_pruning(spark, enabled: bool):
             spark.conf.unset(key)
         else:
             spark.conf.set(key, before)
+
+
+def by_file(spark, values: dict):
+    """The Column giving each row the value of its file (values: file URI -> a literal).
+
+    The lookup is keyed by a 64-bit hash of the URI when no two URIs share one: per row,
+    finding a number among the map's keys costs far less than comparing long URIs.
+    """
+    from pyspark.sql import functions as F
+
+    uris = sorted(values)
+    if not uris:
+        return F.lit(None)
+    hashed = spark.createDataFrame([(u,) for u in uris], "u string").select(
+        "u", F.xxhash64("u").alias("h")
+    )
+    keys = {r.u: r.h for r in hashed.collect()}
+    key = F.xxhash64(F.col("_file"))
+    if len(set(keys.values())) < len(uris):
+        keys, key = {u: u for u in uris}, F.col("_file")
+    return F.create_map(*[x for u in uris for x in (F.lit(keys[u]), F.lit(values[u]))])[key]
 
 
 def match_files(uris, files) -> dict:
@@ -1869,15 +1953,24 @@ def read_batch(
             one_column, *inference.inference_aggs(unknown)
         )
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
-    rows = (
-        raw.groupBy("_file", "_reject")
-        .agg(
-            F.count(F.lit(1)).alias("_rows"),
-            one_column,
-            *inference.inference_aggs(unknown, candidates),
+    found = None
+    if _one_pass_fits(cfg, readable, data_cols, unknown, candidates):
+        found = _one_pass(raw, cfg, files, data_cols, source_types, known, candidates)
+    if found is not None:  # every row accepted and every sampled type holds
+        counts, latest = found
+        rows = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
+    else:
+        latest = None
+        rows = (
+            raw.groupBy("_file", "_reject")
+            .agg(
+                F.count(F.lit(1)).alias("_rows"),
+                one_column,
+                *inference.inference_aggs(unknown, candidates),
+            )
+            .collect()
         )
-        .collect()
-    )
+        rows = [r.asDict() for r in rows]
     mapping = match_files({r["_file"] for r in rows}, readable)
     stats = {s.display_path: FileStats() for s in files}
     totals: dict = {}
@@ -1887,22 +1980,36 @@ def read_batch(
         if row["_reject"] is not None:
             st.rejected += row["_rows"]
             st.reasons[row["_reject"]] = st.reasons.get(row["_reject"], 0) + row["_rows"]
-        for key, value in row.asDict().items():
+        for key, value in row.items():
             if key.startswith("_i"):
                 totals[key] = totals.get(key, 0) + (value or 0)
-    inferred, retry = inference.choose_types(unknown, totals, candidates)
+    if found is not None:  # every sampled type held: it is the column's type
+        inferred, retry = {c: candidates[c] for c in unknown}, []
+    else:
+        inferred, retry = inference.choose_types(unknown, totals, candidates)
     if retry:
         again = raw.agg(one_column, *inference.inference_aggs(retry)).collect()[0].asDict()
         inferred.update(inference.choose_types(retry, again)[0])
     final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
     # with no rejected row, the re-reads need not evaluate the reject checks again
     clean = not any(st.rejected for st in stats.values())
-    good = _finish(raw, final, mapping, execution_id, now, clean)
+    # ... and Spark's CSV parser may type the inferred columns: all of their values are the
+    # type's own text, which it reads as the casts would
+    native = {}
+    if clean and cfg.source_file_format == "csv":
+        native = {c: t for c, t in inferred.items() if t in inference.NATIVE_CSV_TYPES}
+
+    def reread(part):
+        if cfg.source_file_format == "csv":
+            return _read_csv(spark, cfg, part, native)[0]
+        return _read_other(spark, cfg, part)[0]
+
+    good = _finish(
+        with_reject(reread(readable)) if native else raw, final, mapping, execution_id, now, clean
+    )
 
     def reader(paths):
-        part = [f for f in readable if f.display_path in paths]
-        again = (_read_csv if cfg.source_file_format == "csv" else _read_other)(spark, cfg, part)
-        frame = again[0]
+        frame = reread([f for f in readable if f.display_path in paths])
         absent = [c for c in data_cols if c not in frame.columns]
         frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
         return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
@@ -1919,17 +2026,92 @@ def read_batch(
             if types[name] != source_types[name]:
                 col = inference.try_cast(name, types[name])
             cols.append(col.alias(name))
-        pairs = sorted(
-            (u, orders[s.display_path]) for u, s in mapping.items() if s.display_path in orders
+        order = by_file(
+            spark,
+            {u: orders[s.display_path] for u, s in mapping.items() if s.display_path in orders},
         )
-        order = F.create_map(*[x for u, v in pairs for x in (F.lit(u), F.lit(v))])
-        return raw.select(*cols, order[F.col("_file")].alias("_order"))
+        return raw.select(*cols, order.alias("_order"))
 
     rejects = raw.where(F.col("_reject").isNotNull()).select(
         "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer)
+    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
+
+
+def _one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
+    """Whether a merge batch may be checked and key-scanned in one job (see _one_pass):
+    over several files, every key a column, every unknown column's type sampled."""
+    names = {c.lower() for c in data_cols}
+    return (
+        cfg.write_mode == "merge"
+        and len(readable) > 1
+        and all(k.lower() in names for k in cfg.merge_keys)
+        and all(candidates.get(c) is not None for c in unknown)
+    )
+
+
+def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
+    """(rows per file URI, latest_files' answer or None) from one job, or None when some row
+    is rejected or some value does not fit its sampled type (the full checks then run).
+
+    One grouping-sets aggregation does the work of the check pass and of the merge's key
+    pass: per file, the rows and how many of them are bad; per key, the latest file order
+    and the number of rows. A row is bad when rejected, or when a value does not fit the
+    type sampled for its column (candidates: column -> sampled type).
+    """
+    from pyspark.sql import functions as F
+
+    from .writers import file_order, latest_answer
+
+    bad = F.col("_reject").isNotNull()
+    for name, type_name in candidates.items():
+        if type_name != "string":
+            fits = F.coalesce(inference.fits(name, type_name), F.lit(False))
+            bad = bad | (F.col(inference.q(name)).isNotNull() & ~fits)
+    types = {**known, **candidates}
+    lookup = {c.lower(): c for c in data_cols}
+    keys = [lookup[k.lower()] for k in cfg.merge_keys]
+    key_cols = [
+        (
+            inference.try_cast(k, types[k])
+            if types.get(k, source_types[k]) != source_types[k]
+            else F.col(inference.q(k))
+        ).alias(k)
+        for k in keys
+    ]
+    orders = file_order(files)
+    listed = match_files(raw.inputFiles(), files)
+    pairs = {}
+    for uri, source in listed.items():  # the URI as listed, and as file:/ (how rows name it)
+        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):
+            pairs[form] = orders[source.display_path]
+    narrow = raw.select(
+        *key_cols,
+        by_file(raw.sparkSession, pairs).alias("_order"),
+        "_file",
+        F.when(bad, 1).otherwise(0).alias("_bad"),
+    )
+    per_set = narrow.groupingSets([keys, ["_file"]], *keys, "_file").agg(
+        F.max("_order").alias("_w"),
+        F.count(F.lit(1)).alias("_n"),
+        F.sum("_bad").alias("_b"),
+        F.grouping("_file").alias("_by_key"),
+    )
+    by_key = F.col("_by_key") == 1
+    rows = (
+        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
+        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
+        .collect()
+    )
+    per_file = [r for r in rows if r["_by_key"] == 0]
+    if any(r["bad"] for r in per_file):
+        return None
+    counts = {r["_file"]: r["rows"] for r in per_file}
+    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
+        return counts, None
+    per_order = [(r["w"], r["n"]) for r in rows if r["_by_key"] == 1]
+    return counts, latest_answer(per_order, orders)
 
 
 def _raw_text(cfg, data_cols):
@@ -1954,25 +2136,16 @@ def _finish(raw, final, mapping, execution_id, now, clean=False):
         if type_name != source_types[name]:
             col = inference.try_cast(name, type_name)
         cols.append(col.alias(name))
-    nothing = F.lit(None).cast("string")
-    pairs = sorted(mapping.items())
-    paths = F.create_map(*[x for uri, s in pairs for x in (F.lit(uri), F.lit(s.display_path))])
-    dates = F.create_map(
-        *[
-            x
-            for uri, s in pairs
-            for x in (F.lit(uri), F.lit(s.date.isoformat() if s.date else None).cast("string"))
-        ]
-    )
-    path_col = paths[F.col("_file")] if pairs else nothing
-    date_col = dates[F.col("_file")] if pairs else nothing
+    spark = raw.sparkSession
+    path_col = by_file(spark, {u: s.display_path for u, s in mapping.items()})
+    date_col = by_file(spark, {u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
     return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
-        path_col.alias("_source_file_path"),
-        F.to_date(date_col).alias("_source_date_partition"),
+        path_col.cast("string").alias("_source_file_path"),
+        F.to_date(date_col.cast("string")).alias("_source_date_partition"),
     )
 
 
@@ -2448,7 +2621,11 @@ from dataclasses import dataclass, field
 from ..session import ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, SMALL_BATCH_BYTES, csv_column_pruning
+from .readers import LINEAGE, csv_column_pruning
+
+# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
+# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
+SMALL_BATCH_BYTES = 64 << 20
 
 
 @dataclass
@@ -2579,31 +2756,42 @@ def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
         F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
     )
     rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
+    return latest_answer([(r.w, r.n) for r in rows], orders)
+
+
+def latest_answer(per_order, orders: dict) -> tuple[set, int]:
+    """latest_files' answer from (file order, most rows of one key) pairs, one per file
+    order that wins a key."""
     path_of = {v: p for p, v in orders.items()}
-    winners = {path_of.get(r.w) for r in rows}
+    winners = {path_of.get(w) for w, _ in per_order}
     if None in winners:  # a row of no listed file: every file may hold a winner
         winners = set(orders)
-    return winners, max((r.n for r in rows), default=0)
+    return winners, max((n for _, n in per_order), default=0)
 
 
-def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
+def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None, latest=None):
     """The batch with one row per merge key.
 
-    When the batch is not small and spans several files, the narrow pass of latest_files
-    comes first: moving only the keys costs less than moving every row, a batch whose keys
-    never repeat (daily fact files keyed by date) then needs no deduplication at all, and
-    for daily full snapshots only the last day's file is left to read. A small batch is
-    deduplicated in one aggregation.
+    latest: the answer of latest_files, when the read found it. Otherwise, when the batch
+    is not small and spans several files, the narrow pass of latest_files comes first:
+    moving only the keys costs less than moving every row, a batch whose keys never repeat
+    (daily fact files keyed by date) then needs no deduplication at all, and for daily full
+    snapshots only the last day's file is left to read. A small batch is deduplicated in
+    one aggregation.
     """
     from pyspark.sql import functions as F
 
     paths = {f.display_path for f in files}
     small = sum(f.size for f in files) < SMALL_BATCH_BYTES
-    if good_of is None or small or len(paths) < 2:
+    if good_of is None or len(paths) < 2 or (small and latest is None):
         return dedupe(frame.drop("_file"), cfg.merge_keys)
     orders = file_order(files)
-    narrow = keys_of(cfg.merge_keys, orders) if keys_of is not None else None
-    if narrow is not None:  # no rejected row: only the key columns need parsing
+    narrow = None
+    if latest is None and keys_of is not None:
+        narrow = keys_of(cfg.merge_keys, orders)
+    if latest is not None:  # found while reading the batch
+        winners, most = latest
+    elif narrow is not None:  # no rejected row: only the key columns need parsing
         with csv_column_pruning(spark, True):
             winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
     else:
@@ -2616,14 +2804,15 @@ def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None):
 
 
 def write_batch(
-    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None
+    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None, latest=None
 ) -> WriteOutcome:
     """Commit frame (accepted rows of files) to the target; returns the commit's counts.
 
     frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
     of those files only, so a merge reads again only the files that win a key. keys_of(keys,
     orders): the keys and file order (`_order`) of every row of the batch, all of them
-    accepted and committed (None when it cannot tell accepted rows apart).
+    accepted and committed (None when it cannot tell accepted rows apart). latest: the
+    answer of latest_files for the merge keys over files, when the read found it.
     """
     outcome = WriteOutcome()
     if frame is None:
@@ -2631,7 +2820,7 @@ def write_batch(
             return outcome
         frame, columns = _no_rows(spark, cfg)
     if cfg.write_mode == "merge":
-        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of)
+        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of, latest)
     frame = frame.drop("_file")
     name = table_name(cfg)
     source_rows = good_rows
