@@ -324,3 +324,32 @@ def test_the_check_of_a_sampled_type_agrees_with_the_full_checks(spark):
         "2147483648", "9000000000", "9223372036854775807", "-9223372036854775808"
     }  # fmt: skip
     assert fitting["date"] == {"2024-01-01", "0001-01-01"}
+
+
+def test_each_row_gets_its_files_lineage_values_also_when_two_uris_share_a_crc32(spark):
+    """by_file keys its lookup by the CRC-32 computed in Python: Spark's crc32 of the same
+    URI must find it (non-ASCII and encoded characters included), and two URIs sharing a
+    CRC-32 must still get their own values (the lookup then compares the URIs)."""
+    import hashlib
+    import zlib
+
+    from ingen_fab.runtime.ingestion.readers import by_file
+
+    seen, pair = {}, None
+    for i in range(400_000):
+        uri = f"file:/lake/{hashlib.sha256(str(i).encode()).hexdigest()[:24]}.csv"
+        other = seen.setdefault(zlib.crc32(uri.encode()), uri)
+        if other != uri:
+            pair = [other, uri]
+            break
+    assert pair is not None
+    plain = [
+        "file:/lake/Files/2024/01/01/x.csv",
+        "file:/lake/Files/café/x y.csv",
+        "file:/a%20b.csv",
+    ]
+    for uris in (plain, plain + pair):
+        values = {u: f"value {i}" for i, u in enumerate(uris)}
+        frame = spark.createDataFrame([(u,) for u in uris + ["file:/unknown.csv"]], "_file string")
+        got = {r._file: r.v for r in frame.select("_file", by_file(values).alias("v")).collect()}
+        assert got == {**values, "file:/unknown.csv": None}

@@ -1691,6 +1691,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import unquote
@@ -1866,22 +1867,20 @@ def csv_column_pruning(spark, enabled: bool):
             spark.conf.set(key, before)
 
 
-def by_file(spark, values: dict):
+def by_file(values: dict):
     """The Column giving each row the value of its file (values: file URI -> a literal).
 
-    The lookup is keyed by a 64-bit hash of the URI when no two URIs share one: per row,
-    finding a number among the map's keys costs far less than comparing long URIs.
+    The lookup is keyed by the CRC-32 of the URI when no two URIs share one: per row,
+    finding a number among the map's keys costs far less than comparing long URIs, and
+    the keys are computed here, without a Spark job.
     """
     from pyspark.sql import functions as F
 
     uris = sorted(values)
     if not uris:
         return F.lit(None)
-    hashed = spark.createDataFrame([(u,) for u in uris], "u string").select(
-        "u", F.xxhash64("u").alias("h")
-    )
-    keys = {r.u: r.h for r in hashed.collect()}
-    key = F.xxhash64(F.col("_file"))
+    keys = {u: zlib.crc32(u.encode("utf-8")) for u in uris}
+    key = F.crc32(F.col("_file").cast("binary"))
     if len(set(keys.values())) < len(uris):
         keys, key = {u: u for u in uris}, F.col("_file")
     return F.create_map(*[x for u in uris for x in (F.lit(keys[u]), F.lit(values[u]))])[key]
@@ -2033,7 +2032,6 @@ def read_batch(
                 col = inference.try_cast(name, types[name])
             cols.append(col.alias(name))
         order = by_file(
-            spark,
             {u: orders[s.display_path] for u, s in mapping.items() if s.display_path in orders},
         )
         return raw.select(*cols, order.alias("_order"))
@@ -2094,7 +2092,7 @@ def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
             pairs[form] = orders[source.display_path]
     narrow = raw.select(
         *key_cols,
-        by_file(raw.sparkSession, pairs).alias("_order"),
+        by_file(pairs).alias("_order"),
         "_file",
         F.when(bad, 1).otherwise(0).alias("_bad"),
     )
@@ -2142,9 +2140,8 @@ def _finish(raw, final, mapping, execution_id, now, clean=False):
         if type_name != source_types[name]:
             col = inference.try_cast(name, type_name)
         cols.append(col.alias(name))
-    spark = raw.sparkSession
-    path_col = by_file(spark, {u: s.display_path for u, s in mapping.items()})
-    date_col = by_file(spark, {u: s.date and s.date.isoformat() for u, s in mapping.items()})
+    path_col = by_file({u: s.display_path for u, s in mapping.items()})
+    date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
     return accepted.select(
         *cols,
