@@ -353,3 +353,57 @@ def test_each_row_gets_its_files_lineage_values_also_when_two_uris_share_a_crc32
         frame = spark.createDataFrame([(u,) for u in uris + ["file:/unknown.csv"]], "_file string")
         got = {r._file: r.v for r in frame.select("_file", by_file(values).alias("v")).collect()}
         assert got == {**values, "file:/unknown.csv": None}
+
+
+def test_the_python_sample_checks_agree_with_the_spark_checks(spark):
+    """A first load's type sample may be read without Spark (inference.value_checks): for
+    every value each check must give the answer of the Spark check (_tests)."""
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.ingestion import inference
+
+    values = ["5", "-5", "0", "-0", "05", "+5", " 5", "5 ", "5.0", ".5", "5.", "-0.0", "1e3"]
+    values += ["1E-7", "1e999", "2147483647", "-2147483648", "2147483648", "-2147483649"]
+    values += ["9223372036854775807", "-9223372036854775808", "9223372036854775808", "NaN"]
+    values += ["2024-01-01", "2024-1-1", "2024-02-29", "2023-02-29", "1900-02-29", "2000-02-29"]
+    values += ["0000-01-01", "0001-01-01", "9999-12-31", "2024-13-01", "2024-00-10", "2024-04-31"]
+    values += ["2024-01-01 00:00", "2024-01-01T23:59:59.123456", "2024-01-01 24:00:00"]
+    values += ["2024-01-01 23:60", "2024-01-01 23:59:60", "2024-02-30 10:00", "2024-01-01 1:00"]
+    values += ["true", "TRUE", "False", "yes", "", " true", "\u0663", "\uff11", "x", None]
+    frame = spark.createDataFrame([(v,) for v in values], "v string").select(
+        "v", F.lit(None).cast("string").alias("_reject")
+    )
+    tests = inference._tests("v")
+    got = frame.select(
+        "v", *[F.coalesce(tests[c], F.lit(False)).alias(c) for c in inference._CHECKS]
+    ).collect()
+    spark_says = {r.v: {c for c in inference._CHECKS if r[c]} for r in got}
+    assert {v: inference.value_checks(v) for v in values} == spark_says
+    assert spark_says["2147483648"] == {"nn", "bigint", "num"}
+    assert spark_says["2024-01-01 00:00"] == {"nn", "ts"}
+
+
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_first_load_samples_types_from_the_file_head_without_spark(
+    spark, tmp_path, monkeypatch, quoted
+):
+    """Plain lines: the sample comes from the first lines, read in Python. A quote in them
+    (Spark's parser could split the line otherwise): Spark takes the sample. The types are
+    the same either way."""
+    from ingen_fab.runtime.ingestion import readers
+
+    heads, sample = [], readers._head_sample
+    monkeypatch.setattr(readers, "_head_sample", lambda *a: heads.append(sample(*a)) or heads[-1])
+    name = '"Smith, J"' if quoted else "Smith"
+    body = f"id,name,day,amount,flag,code\n1,{name},2024-01-01,1.5,true,007\n2,Jo,,2,false,7\n"
+    day_file(tmp_path, D1, "h.csv", body)
+    cid = f"err_head_{quoted}".lower()
+    add_configs(spark, config(cid, tmp_path, cid))
+    assert not run_ingestion(spark, config_id=cid).failed
+    expected = {"id": "int", "name": "string", "day": "date", "amount": "double"}
+    expected |= {"flag": "boolean", "code": "string"}
+    assert heads == [None if quoted else expected]
+    types = dict(spark.table(f"itest.{cid}").dtypes)
+    assert {k: types[k] for k in expected} == expected
+    got = sorted((r["id"], r["name"], r["code"]) for r in rows(spark, "itest", cid))
+    assert got == [(1, "Smith, J" if quoted else "Smith", "007"), (2, "Jo", "7")]

@@ -1213,6 +1213,62 @@ def _narrowest(got: dict) -> str:
     return "string"
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _valid_date(text: str) -> bool:
+    """A yyyy-MM-dd text naming a day of the proleptic Gregorian calendar (as Spark's)."""
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= (29 if month == 2 and leap else _MONTH_DAYS[month - 1])
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def value_checks(value: str | None) -> set:
+    """The checks of _tests an accepted row's value passes, computed in Python: the same
+    answers as the Spark checks (a test holds them to it), for a sample read without Spark."""
+    import re
+
+    if value is None:
+        return set()
+    found = {"nn"}
+    if re.fullmatch(INT_RE[1:-1], value):
+        number = int(value)
+        if _INT_MIN <= number <= _INT_MAX:
+            found.add("int")
+        if _BIGINT_MIN <= number <= _BIGINT_MAX:
+            found.add("bigint")
+    if re.fullmatch(NUM_RE[1:-1], value):
+        found.add("num")
+    if re.fullmatch(DATE_RE[1:-1], value) and _valid_date(value):
+        found.add("date")
+    if re.fullmatch(TS_RE[1:-1], value) and _valid_date(value[:10]):
+        hour, minute = int(value[11:13]), int(value[14:16])
+        second = int(value[17:19]) if len(value) > 16 else 0
+        if hour <= 23 and minute <= 59 and second <= 59:
+            found.add("ts")
+    if value.lower() in ("true", "false"):
+        found.add("bool")
+    return found
+
+
+def sample_totals(columns, rows) -> dict:
+    """The totals of inference_aggs(columns) over rows (lists of values, None for NULL),
+    computed in Python."""
+    totals: dict = {}
+    for row in rows:
+        for i, value in enumerate(row):
+            for check in value_checks(value):
+                key = f"_i{i}_{check}"
+                totals[key] = totals.get(key, 0) + 1
+    return totals
+
+
 def sample_types(columns, totals: dict) -> dict:
     """column -> type fitting every sampled value (None: the sample holds no value)."""
     out = {}
@@ -1755,7 +1811,10 @@ def header_columns(cfg, source) -> list[str]:
     return names
 
 
-def source_head(source, limit: int = 65536) -> str:
+HEAD_BYTES = 65536
+
+
+def source_head(source, limit: int = HEAD_BYTES) -> str:
     from .filesystem import LocalFileSystem
 
     data = (
@@ -1952,12 +2011,15 @@ def read_batch(
     one_column = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias(
         "_nn0"
     )
-    candidates = {}
-    if unknown:
+    candidates = None
+    if unknown and len(unknown) == len(data_cols):  # no row is rejected for a column's type
+        candidates = _head_sample(cfg, readable, unknown)
+    if unknown and candidates is None:
         sample = raw.limit(inference.SAMPLE_ROWS).agg(
             one_column, *inference.inference_aggs(unknown)
         )
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
+    candidates = candidates or {}
     found = None
     if _one_pass_fits(cfg, readable, data_cols, unknown, candidates):
         found = _one_pass(raw, cfg, files, data_cols, source_types, known, candidates)
@@ -2041,6 +2103,42 @@ def read_batch(
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
     return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
+
+
+def _head_sample(cfg, files, columns) -> dict | None:
+    """The sampled type of each of columns from the first lines of the files, read without
+    Spark (the first file of each header); None when those lines might not parse as Spark
+    parses them (a quote or backslash, a blank line, another field count, invalid bytes).
+
+    Only for a batch whose every column is typed by inference: then no row of the sample
+    can be rejected for a value, and the lines are rows of the columns as Spark reads them.
+    """
+    if cfg.source_file_format != "csv" or not utf8_encoding(cfg):
+        return None
+    rows, headers = [], set()
+    for source in files:
+        names = tuple(header_columns(cfg, source))
+        if names in headers:
+            continue
+        headers.add(names)
+        head = source_head(source)
+        if inference.REPLACEMENT_CHAR in head or (head.startswith("\ufeff") and not cfg.has_header):
+            return None
+        lines = head.split("\n")
+        if len(head.encode("utf-8")) >= HEAD_BYTES or lines[-1] == "":
+            lines.pop()  # a line cut short, or the end of the file
+        position = {n: i for i, n in enumerate(names)}
+        for line in lines[1 if cfg.has_header else 0 :]:
+            line = line.removesuffix("\r")
+            fields = line.split(cfg.file_delimiter)
+            if not line or '"' in line or "\\" in line or len(fields) != len(names):
+                return None
+            rows.append([fields[position[c]] or None if c in position else None for c in columns])
+            if len(rows) >= inference.SAMPLE_ROWS:
+                break
+        if len(rows) >= inference.SAMPLE_ROWS:
+            break
+    return inference.sample_types(columns, inference.sample_totals(columns, rows))
 
 
 def _one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:

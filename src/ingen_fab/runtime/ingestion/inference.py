@@ -165,6 +165,62 @@ def _narrowest(got: dict) -> str:
     return "string"
 
 
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
+_BIGINT_MIN, _BIGINT_MAX = -(2**63), 2**63 - 1
+
+
+def _valid_date(text: str) -> bool:
+    """A yyyy-MM-dd text naming a day of the proleptic Gregorian calendar (as Spark's)."""
+    year, month, day = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    if not 1 <= month <= 12 or day < 1:
+        return False
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= (29 if month == 2 and leap else _MONTH_DAYS[month - 1])
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def value_checks(value: str | None) -> set:
+    """The checks of _tests an accepted row's value passes, computed in Python: the same
+    answers as the Spark checks (a test holds them to it), for a sample read without Spark."""
+    import re
+
+    if value is None:
+        return set()
+    found = {"nn"}
+    if re.fullmatch(INT_RE[1:-1], value):
+        number = int(value)
+        if _INT_MIN <= number <= _INT_MAX:
+            found.add("int")
+        if _BIGINT_MIN <= number <= _BIGINT_MAX:
+            found.add("bigint")
+    if re.fullmatch(NUM_RE[1:-1], value):
+        found.add("num")
+    if re.fullmatch(DATE_RE[1:-1], value) and _valid_date(value):
+        found.add("date")
+    if re.fullmatch(TS_RE[1:-1], value) and _valid_date(value[:10]):
+        hour, minute = int(value[11:13]), int(value[14:16])
+        second = int(value[17:19]) if len(value) > 16 else 0
+        if hour <= 23 and minute <= 59 and second <= 59:
+            found.add("ts")
+    if value.lower() in ("true", "false"):
+        found.add("bool")
+    return found
+
+
+def sample_totals(columns, rows) -> dict:
+    """The totals of inference_aggs(columns) over rows (lists of values, None for NULL),
+    computed in Python."""
+    totals: dict = {}
+    for row in rows:
+        for i, value in enumerate(row):
+            for check in value_checks(value):
+                key = f"_i{i}_{check}"
+                totals[key] = totals.get(key, 0) + 1
+    return totals
+
+
 def sample_types(columns, totals: dict) -> dict:
     """column -> type fitting every sampled value (None: the sample holds no value)."""
     out = {}

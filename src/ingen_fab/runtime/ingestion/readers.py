@@ -75,7 +75,10 @@ def header_columns(cfg, source) -> list[str]:
     return names
 
 
-def source_head(source, limit: int = 65536) -> str:
+HEAD_BYTES = 65536
+
+
+def source_head(source, limit: int = HEAD_BYTES) -> str:
     from .filesystem import LocalFileSystem
 
     data = (
@@ -272,12 +275,15 @@ def read_batch(
     one_column = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias(
         "_nn0"
     )
-    candidates = {}
-    if unknown:
+    candidates = None
+    if unknown and len(unknown) == len(data_cols):  # no row is rejected for a column's type
+        candidates = _head_sample(cfg, readable, unknown)
+    if unknown and candidates is None:
         sample = raw.limit(inference.SAMPLE_ROWS).agg(
             one_column, *inference.inference_aggs(unknown)
         )
         candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
+    candidates = candidates or {}
     found = None
     if _one_pass_fits(cfg, readable, data_cols, unknown, candidates):
         found = _one_pass(raw, cfg, files, data_cols, source_types, known, candidates)
@@ -361,6 +367,42 @@ def read_batch(
     )
     notes = _missing_notes(per_file, [c for c, _ in final])
     return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
+
+
+def _head_sample(cfg, files, columns) -> dict | None:
+    """The sampled type of each of columns from the first lines of the files, read without
+    Spark (the first file of each header); None when those lines might not parse as Spark
+    parses them (a quote or backslash, a blank line, another field count, invalid bytes).
+
+    Only for a batch whose every column is typed by inference: then no row of the sample
+    can be rejected for a value, and the lines are rows of the columns as Spark reads them.
+    """
+    if cfg.source_file_format != "csv" or not utf8_encoding(cfg):
+        return None
+    rows, headers = [], set()
+    for source in files:
+        names = tuple(header_columns(cfg, source))
+        if names in headers:
+            continue
+        headers.add(names)
+        head = source_head(source)
+        if inference.REPLACEMENT_CHAR in head or (head.startswith("\ufeff") and not cfg.has_header):
+            return None
+        lines = head.split("\n")
+        if len(head.encode("utf-8")) >= HEAD_BYTES or lines[-1] == "":
+            lines.pop()  # a line cut short, or the end of the file
+        position = {n: i for i, n in enumerate(names)}
+        for line in lines[1 if cfg.has_header else 0 :]:
+            line = line.removesuffix("\r")
+            fields = line.split(cfg.file_delimiter)
+            if not line or '"' in line or "\\" in line or len(fields) != len(names):
+                return None
+            rows.append([fields[position[c]] or None if c in position else None for c in columns])
+            if len(rows) >= inference.SAMPLE_ROWS:
+                break
+        if len(rows) >= inference.SAMPLE_ROWS:
+            break
+    return inference.sample_types(columns, inference.sample_totals(columns, rows))
 
 
 def _one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
