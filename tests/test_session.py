@@ -46,10 +46,7 @@ def test_delta_jars_come_from_the_install_cache():
 
 
 def test_missing_jars_and_unreachable_packages_give_one_message(tmp_path):
-    code = (
-        "from ingen_fab.runtime.session import get_spark\n"
-        f"get_spark({str(tmp_path / 'lh')!r})\n"
-    )
+    code = f"from ingen_fab.runtime.session import get_spark\nget_spark({str(tmp_path / 'lh')!r})\n"
     env = {
         **__import__("os").environ,
         "INGEN_FAB_JAR_DIR": str(tmp_path / "no_jars"),
@@ -65,3 +62,37 @@ def test_missing_jars_and_unreachable_packages_give_one_message(tmp_path):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert result.returncode != 0
     assert "make install" in result.stderr.strip().splitlines()[-1]
+
+
+def test_small_frames_are_built_from_sql_literals_with_the_values_createdataframe_gives(spark):
+    """local_frame (the bookkeeping tables' rows) gives the rows createDataFrame gives, for
+    every type those tables use, with no Python worker: the plan is a local relation."""
+    import datetime as dt
+    import decimal
+
+    from pyspark.sql.types import StructType
+
+    from ingen_fab.runtime.tables import local_frame
+
+    schema = StructType.fromDDL(
+        "s string, n bigint, i int, d date, t timestamp, f double, b boolean, m decimal(10,2)"
+    )
+    aware = dt.datetime(2024, 3, 10, 2, 30, 0, 7, tzinfo=dt.timezone(dt.timedelta(hours=5)))
+    data = [
+        ("it's a \\ path\nline 2 \u00e9 \U0001f600", 2**62, -7, dt.date(1, 1, 1), aware, 1.5,
+         True, decimal.Decimal("12.34")),
+        ("", -(2**62), 0, dt.date(2024, 2, 29), dt.datetime(2024, 1, 1, 23, 59, 59, 999999),
+         float("nan"), False, decimal.Decimal("-0.01")),
+        (None, None, None, None, None, float("-inf"), None, None),
+        ("x", 5, 2**31 - 1, dt.date(9999, 12, 31), dt.datetime(1970, 1, 1), 1e-300, True, None),
+    ]  # fmt: skip
+    frame = local_frame(spark, schema, data)
+    assert "LocalRelation" in frame._jdf.queryExecution().optimizedPlan().toString()
+    assert [(f.name, f.dataType) for f in frame.schema.fields] == [
+        (f.name, f.dataType) for f in schema.fields
+    ]
+    got, want = frame.collect(), spark.createDataFrame(data, schema).collect()
+    assert [str(r) for r in got] == [str(r) for r in want]
+    assert local_frame(spark, schema, []).collect() == []
+    arrays = StructType.fromDDL("a array<int>")  # no literal form here: createDataFrame
+    assert local_frame(spark, arrays, [([1, 2],)]).collect()[0].a == [1, 2]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import DDL_LEDGER_TABLE
-from .tables import create_table, qualified
+from .tables import create_table, local_frame, qualified
 
 
 class DdlScriptError(RuntimeError):
@@ -61,9 +61,8 @@ class DdlLedger:
         from .schema import spark_schema
 
         row = [(script_id, content_hash, status, now, error)]
-        self.spark.createDataFrame(row, spark_schema(DDL_LEDGER_TABLE)).write.format("delta").mode(
-            "append"
-        ).saveAsTable(self.table)
+        frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
+        frame.write.format("delta").mode("append").saveAsTable(self.table)
 
 
 def run_sql(spark, statements: list[str]) -> None:

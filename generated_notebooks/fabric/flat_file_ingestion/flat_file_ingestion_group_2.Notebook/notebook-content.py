@@ -62,7 +62,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import DDL_LEDGER_TABLE
-from .tables import create_table, qualified
+from .tables import create_table, local_frame, qualified
 
 
 class DdlScriptError(RuntimeError):
@@ -118,9 +118,8 @@ class DdlLedger:
         from .schema import spark_schema
 
         row = [(script_id, content_hash, status, now, error)]
-        self.spark.createDataFrame(row, spark_schema(DDL_LEDGER_TABLE)).write.format("delta").mode(
-            "append"
-        ).saveAsTable(self.table)
+        frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
+        frame.write.format("delta").mode("append").saveAsTable(self.table)
 
 
 def run_sql(spark, statements: list[str]) -> None:
@@ -1663,7 +1662,7 @@ import csv
 import re
 
 from ..schema import QUARANTINE_TABLE
-from ..tables import qualified, sql_string_literal
+from ..tables import local_frame, qualified, sql_string_literal
 from .filesystem import LocalFileSystem
 
 _RUNS = re.compile("\ufffd+")
@@ -1729,7 +1728,7 @@ def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
     from ..schema import spark_schema
 
     data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
-    frame = spark.createDataFrame(data, spark_schema(QUARANTINE_TABLE))
+    frame = local_frame(spark, spark_schema(QUARANTINE_TABLE), data)
     paths = ", ".join(sql_string_literal(p) for p in files)
     where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
     frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
@@ -3398,6 +3397,7 @@ from .session import DEFAULT_SCHEMA, ensure_schema, sql_string_literal
 __all__ = [
     "append_rows",
     "create_table",
+    "local_frame",
     "qualified",
     "quote_ident",
     "sql_string_literal",
@@ -3451,7 +3451,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         if "modified_date" in full:
             full["modified_date"] = now
         prepared.append(tuple(full[n] for n in names))
-    source = spark.createDataFrame(prepared, spark_schema(table))
+    source = local_frame(spark, spark_schema(table), prepared)
     target = DeltaTable.forName(spark, qualified(table.name, schema))
     condition = " AND ".join(f"t.{quote_ident(k)} <=> s.{quote_ident(k)}" for k in table.key)
     updates = {quote_ident(n): f"s.{quote_ident(n)}" for n in names if n != "created_date"}
@@ -3471,9 +3471,67 @@ def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
         return 0
     names = table.column_names
     data = [tuple(row.get(n) for n in names) for row in rows]
-    frame = spark.createDataFrame(data, spark_schema(table))
+    frame = local_frame(spark, spark_schema(table), data)
     frame.write.format("delta").mode("append").saveAsTable(qualified(table.name, schema))
     return len(data)
+
+
+# Up to this many rows, local_frame writes them as SQL literals; more go through
+# createDataFrame (whose one-off Python worker then costs less than parsing the text).
+LITERAL_ROWS = 5000
+
+
+def local_frame(spark, schema, data):
+    """A DataFrame of data (tuples in the order of schema's fields) built in the JVM from SQL
+    literals. createDataFrame sends the rows through a Python worker, a fixed cost of
+    about half a second that small bookkeeping writes would pay at every commit."""
+    from pyspark.sql import functions as F
+
+    rows = []
+    for row in data if len(data) <= LITERAL_ROWS else ():
+        values = [_sql_literal(v) for v in row]
+        if None in values:  # a value with no literal form here
+            return spark.createDataFrame(data, schema)
+        rows.append("(" + ", ".join(values) + ")")
+    if len(rows) != len(data):
+        return spark.createDataFrame(data, schema)
+    if not rows:
+        return spark.range(0).select(
+            *[F.lit(None).cast(f.dataType).alias(f.name) for f in schema.fields]
+        )
+    names = [f"c{i}" for i in range(len(schema.fields))]
+    frame = spark.sql(f"SELECT * FROM VALUES {', '.join(rows)} AS t({', '.join(names)})")
+    return frame.select(
+        *[F.col(n).cast(f.dataType).alias(f.name) for n, f in zip(names, schema.fields)]
+    )
+
+
+def _sql_literal(value) -> str | None:
+    """value as a Spark SQL literal; None when it has no literal form here."""
+    import calendar
+    import decimal
+    import time
+
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"CAST('{value}' AS DECIMAL(38, 0))" if abs(value) >= 2**63 - 1 else f"{value}L"
+    if isinstance(value, float | decimal.Decimal):
+        return f"CAST('{value!r}' AS DOUBLE)" if isinstance(value, float) else f"'{value}'"
+    if isinstance(value, str):
+        return sql_string_literal(value)
+    if isinstance(value, _dt.datetime):  # as pyspark stores it: naive means local time
+        seconds = (
+            calendar.timegm(value.utctimetuple())
+            if value.tzinfo
+            else time.mktime(value.timetuple())
+        )
+        return f"timestamp_micros({int(seconds) * 1_000_000 + value.microsecond}L)"
+    if isinstance(value, _dt.date):
+        return f"DATE'{value.isoformat()}'"
+    return None
 
 
 def utc_now() -> _dt.datetime:

@@ -13,7 +13,7 @@ import csv
 import re
 
 from ..schema import QUARANTINE_TABLE
-from ..tables import qualified, sql_string_literal
+from ..tables import local_frame, qualified, sql_string_literal
 from .filesystem import LocalFileSystem
 
 _RUNS = re.compile("\ufffd+")
@@ -79,7 +79,7 @@ def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
     from ..schema import spark_schema
 
     data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
-    frame = spark.createDataFrame(data, spark_schema(QUARANTINE_TABLE))
+    frame = local_frame(spark, spark_schema(QUARANTINE_TABLE), data)
     paths = ", ".join(sql_string_literal(p) for p in files)
     where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
     frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
