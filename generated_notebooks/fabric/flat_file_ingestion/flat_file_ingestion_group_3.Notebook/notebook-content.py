@@ -1836,14 +1836,6 @@ def _read_csv(spark, cfg, files, native: dict | None = None):
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    spark_types = {
-        "int": T.IntegerType(),
-        "bigint": T.LongType(),
-        "double": T.DoubleType(),
-        "date": T.DateType(),
-        "boolean": T.BooleanType(),
-    }
-
     groups: dict = {}
     for source in files:
         groups.setdefault(tuple(header_columns(cfg, source)), []).append(source)
@@ -1851,13 +1843,8 @@ def _read_csv(spark, cfg, files, native: dict | None = None):
     for columns, members in groups.items():
         if not columns:
             continue
-        schema = T.StructType(
-            [
-                T.StructField(c, spark_types.get((native or {}).get(c), T.StringType()))
-                for c in columns
-            ]
-            + [T.StructField("_corrupt_record", T.StringType())]
-        )
+        typed = [f"{inference.q(c)} {(native or {}).get(c, 'string')}" for c in columns]
+        schema = T.StructType.fromDDL(", ".join([*typed, "_corrupt_record string"]))
         frame = (
             spark.read.schema(schema)
             .option("header", cfg.has_header)
@@ -2085,13 +2072,7 @@ def read_batch(
             return None
         lookup = {c.lower(): c for c in data_cols}
         types = dict(final)
-        cols = []
-        for key in keys:
-            name = lookup[key.lower()]
-            col = F.col(inference.q(name))
-            if types[name] != source_types[name]:
-                col = inference.try_cast(name, types[name])
-            cols.append(col.alias(name))
+        cols = [_typed(lookup[k.lower()], types, source_types) for k in keys]
         order = by_file(
             {u: orders[s.display_path] for u, s in mapping.items() if s.display_path in orders},
         )
@@ -2173,14 +2154,7 @@ def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
     types = {**known, **candidates}
     lookup = {c.lower(): c for c in data_cols}
     keys = [lookup[k.lower()] for k in cfg.merge_keys]
-    key_cols = [
-        (
-            inference.try_cast(k, types[k])
-            if types.get(k, source_types[k]) != source_types[k]
-            else F.col(inference.q(k))
-        ).alias(k)
-        for k in keys
-    ]
+    key_cols = [_typed(k, types, source_types) for k in keys]
     orders = file_order(files)
     listed = match_files(raw.inputFiles(), files)
     pairs = {}
@@ -2225,18 +2199,24 @@ def _raw_text(cfg, data_cols):
     return F.coalesce(F.col("_corrupt_record"), joined)
 
 
+def _typed(name, types: dict, source_types: dict):
+    """Column name with its type in types (cast from its source type when they differ; a
+    column absent from types keeps its source type)."""
+    from pyspark.sql import functions as F
+
+    type_name = types.get(name, source_types[name])
+    if type_name == source_types[name]:
+        return F.col(inference.q(name)).alias(name)
+    return inference.try_cast(name, type_name).alias(name)
+
+
 def _finish(raw, final, mapping, execution_id, now, clean=False):
     """The accepted rows of raw with final types and lineage (clean: raw has no rejected
     row, so the reject checks are not evaluated again)."""
     from pyspark.sql import functions as F
 
-    source_types = dict(raw.dtypes)
-    cols = []
-    for name, type_name in final:
-        col = F.col(inference.q(name))
-        if type_name != source_types[name]:
-            col = inference.try_cast(name, type_name)
-        cols.append(col.alias(name))
+    source_types, types = dict(raw.dtypes), dict(final)
+    cols = [_typed(name, types, source_types) for name, _ in final]
     path_col = by_file({u: s.display_path for u, s in mapping.items()})
     date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
