@@ -383,26 +383,27 @@ def test_the_python_sample_checks_agree_with_the_spark_checks(spark):
     assert spark_says["2024-01-01 00:00"] == {"nn", "ts"}
 
 
-@pytest.mark.parametrize("quoted", [False, True])
+@pytest.mark.parametrize("lines", ["plain", "quoted", "cr"])
 def test_a_first_load_samples_types_from_the_file_head_without_spark(
-    spark, tmp_path, monkeypatch, quoted
+    spark, tmp_path, monkeypatch, lines
 ):
-    """Plain lines: the sample comes from the first lines, read in Python. A quote in them
-    (Spark's parser could split the line otherwise): Spark takes the sample. The types are
-    the same either way."""
+    """Plain lines: the sample comes from the first lines, read in Python. A quote, or lines
+    ended by a lone carriage return (Spark's parser could split them otherwise): Spark takes
+    the sample. The types are the same either way."""
     from ingen_fab.runtime.ingestion import readers
 
     heads, sample = [], readers._head_sample
     monkeypatch.setattr(readers, "_head_sample", lambda *a: heads.append(sample(*a)) or heads[-1])
+    quoted = lines == "quoted"
     name = '"Smith, J"' if quoted else "Smith"
     body = f"id,name,day,amount,flag,code\n1,{name},2024-01-01,1.5,true,007\n2,Jo,,2,false,7\n"
-    day_file(tmp_path, D1, "h.csv", body)
-    cid = f"err_head_{quoted}".lower()
+    day_file(tmp_path, D1, "h.csv", body.replace("\n", "\r") if lines == "cr" else body)
+    cid = f"err_head_{lines}"
     add_configs(spark, config(cid, tmp_path, cid))
     assert not run_ingestion(spark, config_id=cid).failed
     expected = {"id": "int", "name": "string", "day": "date", "amount": "double"}
     expected |= {"flag": "boolean", "code": "string"}
-    assert heads == [None if quoted else expected]
+    assert heads == [expected if lines == "plain" else None]
     types = dict(spark.table(f"itest.{cid}").dtypes)
     assert {k: types[k] for k in expected} == expected
     got = sorted((r["id"], r["name"], r["code"]) for r in rows(spark, "itest", cid))

@@ -353,7 +353,8 @@ def read_batch(
 def _head_sample(cfg, files, columns) -> dict | None:
     """The sampled type of each of columns from the first lines of the files, read without
     Spark (the first file of each header); None when those lines might not parse as Spark
-    parses them (a quote or backslash, a blank line, another field count, invalid bytes).
+    parses them (a quote, backslash or lone carriage return, a blank line, another field
+    count, invalid bytes).
 
     Only for a batch whose every column is typed by inference: then no row of the sample
     can be rejected for a value, and the lines are rows of the columns as Spark reads them.
@@ -372,9 +373,11 @@ def _head_sample(cfg, files, columns) -> dict | None:
         lines = head.split("\n")
         if len(head.encode("utf-8")) >= HEAD_BYTES or lines[-1] == "":
             lines.pop()  # a line cut short, or the end of the file
+        lines = [line.removesuffix("\r") for line in lines]
+        if any("\r" in line for line in lines):  # Spark ends a line there too
+            return None
         position = {n: i for i, n in enumerate(names)}
         for line in lines[1 if cfg.has_header else 0 :]:
-            line = line.removesuffix("\r")
             fields = line.split(cfg.file_delimiter)
             if not line or '"' in line or "\\" in line or len(fields) != len(names):
                 return None
