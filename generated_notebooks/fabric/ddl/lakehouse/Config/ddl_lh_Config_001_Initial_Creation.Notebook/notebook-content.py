@@ -1993,7 +1993,7 @@ def read_batch(
     )
     candidates = None
     if unknown and len(unknown) == len(data_cols):  # no row is rejected for a column's type
-        candidates = _head_sample(cfg, readable, unknown)
+        candidates = _head_sample(cfg, readable, unknown, per_file)
     if unknown and candidates is None:
         sample = raw.limit(inference.SAMPLE_ROWS).agg(
             one_column, *inference.inference_aggs(unknown)
@@ -2079,9 +2079,10 @@ def read_batch(
     return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
 
 
-def _head_sample(cfg, files, columns) -> dict | None:
+def _head_sample(cfg, files, columns, per_file: dict) -> dict | None:
     """The sampled type of each of columns from the first lines of the files, read without
-    Spark (the first file of each header); None when those lines might not parse as Spark
+    Spark (the first file of each header; per_file: display path -> its columns, as
+    _read_csv found them); None when those lines might not parse as Spark
     parses them (a quote, backslash or lone carriage return, a blank line, another field
     count, invalid bytes).
 
@@ -2092,8 +2093,8 @@ def _head_sample(cfg, files, columns) -> dict | None:
         return None
     rows, headers = [], set()
     for source in files:
-        names = tuple(header_columns(cfg, source))
-        if names in headers:
+        names = tuple(per_file.get(source.display_path, ()))
+        if not names or names in headers:
             continue
         headers.add(names)
         head = source_head(source)
