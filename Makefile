@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PYTHON ?= python3.11
 STAMP := $(VENV)/.installed
 
-.PHONY: install test demo lint bench clean
+.PHONY: install test test-fast demo lint bench clean
 
 install: $(STAMP) jars
 
@@ -21,6 +21,10 @@ jars:
 
 test: install
 	$(BIN)/pytest
+
+# Every test that needs no JVM and no kernel (the tier to iterate with).
+test-fast: install
+	$(BIN)/pytest -m "not spark and not papermill"
 
 lint: install
 	$(BIN)/ruff check src tests bench

@@ -1,4 +1,9 @@
-"""Shared fixtures: a real local Spark + Delta lakehouse under a temporary folder."""
+"""Shared fixtures: a real local Spark + Delta lakehouse under a temporary folder.
+
+Test tiers: a test that starts a JVM (Spark) is marked ``spark``, one that runs a notebook
+kernel ``papermill``; every other test belongs to the fast tier (``make test-fast``). An
+unmarked test that starts a JVM or a kernel fails, so the fast tier stays fast.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,39 @@ import pytest
 # The suite makes many temporary lakehouses: one-shot kernels, so no warm JVMs are left behind.
 # Tests of the warm kernel turn it on themselves, with their own INGEN_FAB_STATE_DIR.
 os.environ.setdefault("INGEN_FAB_WARM_KERNEL", "0")
+
+SLOW_MARKS = ("spark", "papermill")
+
+
+def _heavy_children() -> set[int]:
+    """Pids of this process's descendants that are a JVM or a notebook kernel."""
+    import psutil
+
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            line = " ".join(child.cmdline())
+        except psutil.Error:
+            continue
+        if child.name() == "java" or "ipykernel" in line:
+            found.add(child.pid)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request):
+    """An unmarked test must not start a JVM or a kernel (mark it spark / papermill)."""
+    if any(request.node.get_closest_marker(m) for m in SLOW_MARKS):
+        yield
+        return
+    before = _heavy_children()
+    yield
+    started = _heavy_children() - before
+    if started:
+        pytest.fail(
+            f"{request.node.nodeid} started a JVM or kernel (pids {sorted(started)}): "
+            "mark it spark or papermill"
+        )
 
 
 @pytest.fixture(scope="session")

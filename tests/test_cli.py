@@ -23,7 +23,7 @@ def test_lakehouse_root_option_sets_where_everything_local_goes(tmp_path, monkey
         assert result.exit_code == 0, result.output
         assert str(root / "Files" / "synthetic_data" / "retail_oltp_incremental") in result.output
         assert api.local_dirs()["lakehouse"] == root
-        assert api.local_dirs()["warehouse"] == tmp_path / "warehouse"
+        assert api.local_dirs()["warehouse"] == root / ".ingen_fab" / "warehouse"
     finally:
         os.environ.pop("INGEN_FAB_LAKEHOUSE_ROOT", None)
 

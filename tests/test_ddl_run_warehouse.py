@@ -25,7 +25,7 @@ def test_warehouse_run_creates_the_same_tables_and_six_configs(project, tmp_path
         "ddl_wh_Config_WH_001_Initial_Creation",
         "ddl_wh_Config_WH_002_Sample_Data_Ingestion",
     ]
-    assert (tmp_path / "ws/warehouse/Config_WH.duckdb").is_file()
+    assert (tmp_path / "ws/spark/.ingen_fab/warehouse/Config_WH.duckdb").is_file()
     columns, rows = api.warehouse_sql(
         "Config_WH",
         "SELECT config_id, write_mode, merge_keys, execution_group, import_sequence_order "

@@ -70,9 +70,20 @@ def _run(world, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory, spark):
+def base(tmp_path_factory):
+    """The world before any ingestion (30 days generated, DDL run), built once; tests copy it."""
     saved = os.environ.get("INGEN_FAB_LAKEHOUSE_ROOT")
-    world = _build(tmp_path_factory.mktemp("e2e"))
+    yield _build(tmp_path_factory.mktemp("e2e-base"))
+    if saved is None:
+        os.environ.pop("INGEN_FAB_LAKEHOUSE_ROOT", None)
+    else:
+        os.environ["INGEN_FAB_LAKEHOUSE_ROOT"] = saved
+
+
+@pytest.fixture(scope="module")
+def world(base, tmp_path_factory, spark):
+    saved = os.environ.get("INGEN_FAB_LAKEHOUSE_ROOT")
+    world = _clone(base, tmp_path_factory.mktemp("e2e"))
     reports = [_run(world, execution_groups=[g]) for g in (1, 2, 3)]
     world["reports"] = reports
     world["fingerprints"] = {t: fingerprint(spark, world, t) for t in TABLES}
@@ -324,8 +335,8 @@ def test_rewriting_one_days_orders_replaces_exactly_that_days_rows(world, spark,
     assert _bronze(spark, world, "orders").count() == frame.count()
 
 
-def test_group_two_before_group_one_warns(tmp_path):
-    world = _build(tmp_path)
+def test_group_two_before_group_one_warns(base, tmp_path):
+    world = _clone(base, tmp_path)
     report = _run(world, execution_groups=[2], start_date="2024-01-01", end_date="2024-01-02")
     assert any("group" in w.lower() and "1" in w for w in report.warnings), report.warnings
     assert not report.failed
@@ -345,8 +356,8 @@ def _kill_kernel_when(cli: subprocess.Popen, ready, timeout=300) -> bool:
     return False
 
 
-def test_crash_mid_group_then_rerun_equals_an_uninterrupted_run(world, tmp_path, spark):
-    crashed = _build(tmp_path)
+def test_crash_mid_group_then_rerun_equals_an_uninterrupted_run(base, world, tmp_path, spark):
+    crashed = _clone(base, tmp_path)
     # 1. the test hook aborts group 1 right after a data commit, before ledger and log
     aborted = _run(crashed, execution_groups=[1], stop_after_files=5)
     assert aborted.errors and "IngestionAborted" in aborted.errors[0]

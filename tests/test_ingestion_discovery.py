@@ -10,7 +10,12 @@ from test_ingestion_support import config, write_file
 
 from ingen_fab.runtime.ingestion.config import from_row
 from ingen_fab.runtime.ingestion.discovery import discover, glob_regex, name_date
-from ingen_fab.runtime.ingestion.filesystem import LocalFileSystem, Location, resolve_source
+from ingen_fab.runtime.ingestion.filesystem import (
+    LocalFileSystem,
+    Location,
+    SourcePathError,
+    resolve_source,
+)
 
 
 class CountingFileSystem(LocalFileSystem):
@@ -129,6 +134,9 @@ def test_source_paths_resolve_from_the_files_component(spark, lakehouse_root):
         str(lakehouse_root), "Files", "synthetic_data", "retail_oltp_incremental"
     )
     c = resolve_source(spark, "landing/x")
-    assert c.list_path == os.path.join(str(lakehouse_root), "landing", "x")
-    d = resolve_source(spark, "/abs/elsewhere")
-    assert (d.list_path, d.display_path) == ("/abs/elsewhere", "/abs/elsewhere")
+    assert c.list_path == os.path.join(str(lakehouse_root), "Files", "landing", "x")
+    assert c.display_path == "Files/landing/x"
+    with pytest.raises(SourcePathError, match="outside the lakehouse Files folder"):
+        resolve_source(spark, "/abs/elsewhere")
+    d = resolve_source(spark, "file:///abs/elsewhere/")
+    assert (d.list_path, d.spark_path, d.display_path) == ("/abs/elsewhere",) * 3

@@ -67,8 +67,10 @@ def test_malformed_rows_under_each_strategy(spark, tmp_path, strategy):
         log = log_rows(spark, cid)[-1]
         assert log.status == "completed_with_errors" and "x_20240102.csv" in log.error_message
     else:
-        assert (res.status, result.failed, ids) == ("completed", False, [1, 3, 10, 14])
-        assert res.rows_rejected == 3 and log_rows(spark, cid)[-1].records_failed == 3
+        assert (res.status, result.failed, ids) == ("completed_with_errors", False, [1, 3, 10, 14])
+        log = log_rows(spark, cid)[-1]
+        assert (log.status, log.records_failed) == ("completed_with_errors", 3)
+        assert res.rows_rejected == 3
         q = spark.sql(
             "SELECT line_number, reason, source_file_path FROM "
             f"dbo.quarantine_flat_file_ingestion WHERE config_id = '{cid}'"
@@ -214,7 +216,7 @@ def test_non_utf8_bytes(spark, tmp_path, strategy):
         assert "invalid bytes" in res.error_message
         assert not spark.catalog.tableExists(f"itest.{cid}")
     else:
-        assert res.status == "completed" and res.rows_rejected == 1
+        assert res.status == "completed_with_errors" and res.rows_rejected == 1
         assert [r["id"] for r in rows(spark, "itest", cid, order="id")] == [1, 3]
         q = spark.sql(
             "SELECT line_number, reason FROM dbo.quarantine_flat_file_ingestion "
@@ -240,7 +242,11 @@ def test_leading_zeros_are_never_cast_into_a_numeric_target_column(spark, tmp_pa
     amt_reason = "leading zeros in double column amt"
     got = sorted((r["code"], r["amt"]) for r in rows(spark, "itest", cid))
     if strategy == "skip":
-        assert (res.status, result.failed, res.rows_rejected) == ("completed", False, 3)
+        assert (res.status, result.failed, res.rows_rejected) == (
+            "completed_with_errors",
+            False,
+            3,
+        )
         assert got == [(0, 0.5), (1, 1.5), (2, 2.0)]
         q = spark.sql(
             "SELECT line_number, reason, raw_record FROM dbo.quarantine_flat_file_ingestion "

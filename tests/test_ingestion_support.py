@@ -22,7 +22,7 @@ def config(config_id: str, source, table: str, **overrides) -> dict:
     row = {
         "config_id": config_id,
         "config_name": config_id,
-        "source_file_path": str(source),
+        "source_file_path": source_path(source),
         "source_file_format": "csv",
         "file_delimiter": ",",
         "has_header": True,
@@ -47,6 +47,13 @@ def config(config_id: str, source, table: str, **overrides) -> dict:
     }
     row.update(overrides)
     return row
+
+
+def source_path(source) -> str:
+    """A test's source folder as a config names it: an absolute folder outside the lakehouse
+    (a test's tmp_path) as the explicit file:// URI, anything else as it is."""
+    text = str(source)
+    return "file://" + text if os.path.isabs(text) else text
 
 
 def add_configs(spark, *rows) -> None:

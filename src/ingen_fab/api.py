@@ -10,6 +10,7 @@ from ingen_fab.errors import CompileError, IngenFabError, RunError
 
 GENERATED_DIR = "generated_notebooks"
 DDL_DIR = "ddl_scripts"
+LOCAL_STATE_DIR = ".ingen_fab"  # inside a lakehouse named by --lakehouse-root
 
 
 def project_root(path: str | os.PathLike | None = None) -> Path:
@@ -18,16 +19,25 @@ def project_root(path: str | os.PathLike | None = None) -> Path:
 
 
 def local_dirs() -> dict[str, Path]:
-    """Local stand-in folders: the lakehouse root, and beside it warehouse/ and runs/."""
-    from ingen_fab.runtime.session import lakehouse_root
+    """Local stand-in folders: the lakehouse, the warehouse and runs/ (executed notebooks).
+
+    The default lakehouse tmp/spark has warehouse/ and runs/ beside it in tmp/; a lakehouse
+    named by --lakehouse-root or $INGEN_FAB_LAKEHOUSE_ROOT keeps them in its own .ingen_fab/
+    folder (outside Tables/ and Files/), so nothing is written outside the folder named.
+    $INGEN_FAB_WAREHOUSE_ROOT moves the warehouse anywhere.
+    """
+    from ingen_fab.runtime.session import DEFAULT_LAKEHOUSE_ROOT, lakehouse_root
 
     lakehouse = Path(lakehouse_root())
-    base = lakehouse.parent
+    if lakehouse == Path(lakehouse_root(DEFAULT_LAKEHOUSE_ROOT)):
+        state = lakehouse.parent
+    else:
+        state = lakehouse / LOCAL_STATE_DIR
     warehouse = os.environ.get("INGEN_FAB_WAREHOUSE_ROOT")
     return {
         "lakehouse": lakehouse,
-        "warehouse": Path(warehouse).resolve() if warehouse else base / "warehouse",
-        "runs": base / "runs",
+        "warehouse": Path(warehouse).resolve() if warehouse else state / "warehouse",
+        "runs": state / "runs",
     }
 
 
@@ -63,17 +73,6 @@ def compile_ddl(modes=None, environment: str = "local", project=None, output=Non
     placed = _build_ddl(root, modes, environment)
     out = Path(output) if output else root / GENERATED_DIR
     return write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
-
-
-def compile_all(environment: str = "local", project=None, output=None):
-    """Everything generated_notebooks/ holds: the DDL notebooks of both modes and ingestion."""
-    report = compile_ddl(None, environment, project=project, output=output)
-    from ingen_fab.ingestion.compiler import compile_ingestion
-
-    more = compile_ingestion(environment, project=project_root(project), output=output)
-    report.written += more.written
-    report.removed += more.removed
-    return report
 
 
 @dataclass
@@ -181,17 +180,12 @@ def _script_outcomes(executed: Path) -> list[tuple[str, str]]:
 
 
 def lakehouse_sql(query: str):
-    """Run Spark SQL on the local lakehouse; returns (column names, rows)."""
-    from ingen_fab.runtime.session import get_spark
+    """Run Spark SQL on the local lakehouse (in its warm kernel when warm kernels are on);
+    returns (column names, rows of values as printed: str, None for NULL)."""
+    from ingen_fab.local.lakehouse_query import query_lakehouse
 
-    spark = get_spark(str(local_dirs()["lakehouse"]))
-    try:
-        frame = spark.sql(query)
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-        raise RunError(f"query failed: {first}") from None
-    rows = frame.collect()
-    return frame.columns, [tuple(r) for r in rows]
+    dirs = local_dirs()
+    return query_lakehouse(dirs["lakehouse"], query, project_root(), dirs["runs"] / "lakehouse_sql.log")
 
 
 def warehouse_sql(warehouse: str, query: str):
@@ -303,8 +297,11 @@ def run_flat_file_ingestion(
 
 def verify_flat_file_ingestion(config_ids=None):
     """Completeness, duplicate-key and orphan report over the local lakehouse."""
+    from ingen_fab.local.papermill_runner import stderr_to
     from ingen_fab.runtime.ingestion import verify_ingestion
     from ingen_fab.runtime.session import get_spark
 
-    spark = get_spark(str(local_dirs()["lakehouse"]))
+    dirs = local_dirs()
+    with stderr_to(dirs["runs"] / "verify.log", fds=(1, 2)):  # the JVM's chatter
+        spark = get_spark(str(dirs["lakehouse"]))
     return verify_ingestion(spark, list(config_ids) if config_ids else None)

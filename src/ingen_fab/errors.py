@@ -1,4 +1,9 @@
-"""The project's exceptions: one base, a few subclasses, messages that name the culprit."""
+"""The project's exceptions: one base, a few subclasses, messages that name the culprit.
+
+Code under runtime/ (it runs inside Fabric notebooks) has its own: RuntimeSetupError (local
+Spark + Delta cannot start) and the ingestion engine's IngestionError, ConfigError among them.
+The CLI maps those to exit 1 as well (cli/main.py RUNTIME_USER_ERRORS).
+"""
 
 
 class IngenFabError(Exception):

@@ -8,6 +8,7 @@ import sys
 import click
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
+FAILED = ("failed", "completed_with_errors")  # statuses that make a run exit 1
 SUMMARY_COLUMNS = [
     ("config_id", "config"),
     ("status", "status"),
@@ -42,7 +43,7 @@ def compile_command(environment: str, output: str | None) -> None:
 @flat_file_ingestion.command(name="verify")
 @click.option("--config-id", "config_ids", multiple=True, help="Only these configs (repeatable).")
 def verify_command(config_ids) -> None:
-    """Report per-date coverage, duplicate merge keys and orphaned foreign keys; exit 1 on any."""
+    """Report date coverage, duplicate merge keys, quarantined rows, orphans; exit 1 on any."""
     from ingen_fab import api
 
     report = api.verify_flat_file_ingestion(config_ids)
@@ -93,10 +94,30 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
     elif report.configs:
         rows = [tuple(_cell(c.get(key)) for key, _ in SUMMARY_COLUMNS) for c in report.configs]
         click.echo(format_table([label for _, label in SUMMARY_COLUMNS], rows))
-    for error in report.errors:
+    for error in _config_errors(report, dry_run) + report.errors:
         click.echo(f"error: {error}", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _config_errors(report, dry_run: bool) -> list[str]:
+    """One line per failed config naming config_id (and column), whatever the terminal.
+
+    A dry run's plan printed here already carries its errors; a streamed one printed them
+    only in a table that cuts long messages.
+    """
+    if dry_run:
+        entries = report.plans if report.streamed else []
+    else:
+        entries = [c for c in report.configs if c.get("status") in FAILED]
+    lines = []
+    for entry in entries:
+        config_id, message = entry.get("config_id"), entry.get("error_message")
+        if not message:
+            continue
+        prefix = f"config {config_id}"
+        lines.append(message if message.startswith(f"{prefix}:") else f"{prefix}: {message}")
+    return lines
 
 
 def _cell(value):

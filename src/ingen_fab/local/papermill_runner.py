@@ -81,7 +81,7 @@ def _kernel(env: dict, cwd: Path | None, log_path: Path, papermill):
             with stack:
                 yield warm.manager, warm.log_path
             return
-    with _environ(env), _stderr_to(log_path):
+    with _environ(env), stderr_to(log_path):
         yield None, log_path
 
 
@@ -101,15 +101,21 @@ def _environ(env: dict):
 
 
 @contextlib.contextmanager
-def _stderr_to(path: Path):
-    """Point file descriptor 2 at path while the kernel starts, so it inherits the file."""
+def stderr_to(path: Path, fds: tuple[int, ...] = (2,)):
+    """Point file descriptor 2 (or fds) at path while a kernel or JVM starts, so it inherits
+    the file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved = {fd: os.dup(fd) for fd in fds}
     with open(path, "wb") as log:
-        os.dup2(log.fileno(), 2)
+        for fd in fds:
+            os.dup2(log.fileno(), fd)
         try:
             yield
         finally:
+            sys.stdout.flush()
             sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)

@@ -151,10 +151,21 @@ def spark_ddl(table: Table) -> str:
 
 
 def spark_schema(table: Table):
-    """The table's pyspark StructType."""
-    from pyspark.sql.types import StructType
+    """The table's pyspark StructType (built field by field: no DDL parser, any Spark 3.5+)."""
+    from pyspark.sql import types as T
 
-    return StructType.fromDDL(spark_ddl(table))
+    types = {
+        "string": T.StringType,
+        "int": T.IntegerType,
+        "bigint": T.LongType,
+        "bool": T.BooleanType,
+        "date": T.DateType,
+        "timestamp": T.TimestampType,
+        "double": T.DoubleType,
+    }
+    return T.StructType(
+        [T.StructField(c.name, types[c.type](), c.nullable) for c in table.columns]
+    )
 
 
 FILE_LEDGER_TABLE = Table(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import glob
 import os
+import re
+import shutil
 
 DEFAULT_SCHEMA = "dbo"
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
@@ -175,7 +177,11 @@ def _caught_up(spark):
 
 
 def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
-    """Make every Delta table under <root>/Tables visible by name as schema.table."""
+    """Make every Delta table under <root>/Tables visible by name as schema.table.
+
+    A folder whose first write never committed (see uncommitted_table_dir) is left out: the
+    table's next first write clears it and creates the table again.
+    """
     tables = os.path.join(root, "Tables")
     registered = []
     for log_dir in sorted(glob.glob(os.path.join(tables, "*", "*", "_delta_log"))):
@@ -186,6 +192,8 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
             continue
         if only_new and spark.catalog.tableExists(f"{schema}.{table}"):
             continue
+        if uncommitted_table_dir(table_dir):  # a first write that never committed
+            continue
         ensure_schema(spark, schema, root)
         spark.sql(
             f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
@@ -193,6 +201,43 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
         )
         registered.append(f"{schema}.{table}")
     return registered
+
+
+# A Delta log version file: a commit (00000000000000000000.json), a checkpoint or a compacted
+# commit range; a table has committed something once its _delta_log holds one of them.
+_VERSION_FILE = re.compile(r"^\d{20}\.(.+\.)?(json|parquet)$")
+_WRITER_FILE = re.compile(r"\.(parquet|crc)$")
+
+
+def uncommitted_table_dir(table_dir: str) -> bool:
+    """True when table_dir is a table whose first write never committed.
+
+    A first write (CREATE TABLE, saveAsTable) writes its data files and _delta_log before it
+    commits version 0; a process killed in between leaves files but no commit, which is, by
+    Delta's definition, a folder holding nothing committed (and one that Spark refuses to
+    register or create a table on). Such a folder: its _delta_log has no version file; or, with
+    no _delta_log at all, it holds only what a writer leaves (.parquet data, .crc checksums),
+    so a folder of other files is never taken for one. A missing or empty folder is not one.
+    """
+    log_dir = os.path.join(table_dir, "_delta_log")
+    if os.path.isdir(log_dir):
+        return not any(
+            _VERSION_FILE.match(name) for _, _, names in os.walk(log_dir) for name in names
+        )
+    names = [name for _, _, names in os.walk(table_dir) for name in names]
+    return bool(names) and all(_WRITER_FILE.search(name) for name in names)
+
+
+def clear_uncommitted_table(spark, schema: str, table: str) -> bool:
+    """Remove a local table folder whose first write never committed, so the table can be
+    created again; True when one was removed. In Fabric the catalog owns table folders: no-op."""
+    if in_fabric():  # pragma: no cover
+        return False
+    table_dir = os.path.join(session_tables_dir(spark), schema, table)
+    if not uncommitted_table_dir(table_dir):
+        return False
+    shutil.rmtree(table_dir)
+    return True
 
 
 def ensure_schema(spark, schema: str, root: str | None = None) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, ensure_schema, sql_string_literal
+from .session import DEFAULT_SCHEMA, clear_uncommitted_table, ensure_schema, sql_string_literal
 
 __all__ = [
     "append_rows",
@@ -32,8 +32,12 @@ def qualified(table: str, schema: str = DEFAULT_SCHEMA) -> str:
 
 
 def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
-    """Create the declared table as Delta if it does not exist; returns its qualified name."""
+    """Create the declared table as Delta if it does not exist; returns its qualified name.
+
+    A folder left by a creation that never committed (a killed process) is cleared first.
+    """
     ensure_schema(spark, schema)
+    clear_uncommitted_table(spark, schema, table.name)
     name = qualified(table.name, schema)
     props = ", ".join(
         f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from ingen_fab.errors import CompileError
@@ -28,20 +27,6 @@ def py_source_literal(text: str) -> str:
     return repr(text)
 
 
-def sql_str(value) -> str:
-    """A SQL string literal ('' doubled); None becomes NULL."""
-    if value is None:
-        return "NULL"
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def sql_ident(name: str) -> str:
-    """A back-quoted Spark SQL identifier (validated)."""
-    if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
-        raise CompileError(f"{name!r} is not a valid identifier: use letters, digits and _")
-    return f"`{name}`"
-
-
 def make_environment(extra_globals: dict | None = None):
     import jinja2
 
@@ -53,10 +38,7 @@ def make_environment(extra_globals: dict | None = None):
         lstrip_blocks=True,
         autoescape=False,
     )
-    env.filters.update(
-        py=py_literal, py_source=py_source_literal, json=lambda v: json.dumps(v, sort_keys=True),
-        sql_str=sql_str, ident=sql_ident,
-    )
+    env.filters.update(py=py_literal, py_source=py_source_literal)
     env.globals.update(extra_globals or {})
     return env
 
@@ -116,7 +98,5 @@ __all__ = [
     "py_source_literal",
     "render_source",
     "render_template",
-    "sql_ident",
-    "sql_str",
     "templates_dir",
 ]

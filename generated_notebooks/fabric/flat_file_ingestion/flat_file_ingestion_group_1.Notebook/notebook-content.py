@@ -348,6 +348,115 @@ def date_range(cfg: IngestionConfig, start=None, end=None):
 def sort_key(cfg: IngestionConfig):
     return (cfg.execution_group, cfg.import_sequence_order, cfg.config_id)
 '''),
+    'ingen_fab_runtime.ingestion.csv_format': (False, r'''"""The CSV dialect ingestion reads, and what the first bytes of a CSV file tell.
+
+RFC 4180: fields quoted with ``"``, a doubled ``""`` inside a quoted field is one ``"``, and a
+quoted field may hold the delimiter and line breaks. Lines end with LF, CRLF or CR, one kind
+per file (its first line end decides); a UTF-8 byte order mark is not part of the data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+
+
+def header_columns(cfg, source) -> list[str]:
+    """Column names from the first record of a CSV file (or _c0.. without a header)."""
+    return csv_layout(cfg, source)[0]
+
+
+def csv_layout(cfg, source) -> tuple[list[str], str | None]:
+    """(column names, line separator) of a CSV file, from its first bytes.
+
+    The separator is CRLF when the first record ends so (Spark then keeps a quoted CRLF as
+    it is, where it would find CRLF itself but turn a quoted one into LF), else None (Spark
+    finds it: LF, or CR). Either way one kind of line end holds for the whole file.
+    """
+    head = source_head(source, encoding=cfg.encoding)
+    _, raw, fields = next(records(head, cfg.file_delimiter), (0, "", []))
+    return _names(cfg, fields), "\r\n" if raw.endswith("\r\n") else None
+
+
+def records(text: str, delimiter: str):
+    """(first line number, raw text, fields) of each CSV record of text, as Spark reads them
+    (RFC 4180 quoting; a line ends at LF, CRLF or CR; blank lines are no record)."""
+    lines = io.StringIO(text.removeprefix("\ufeff"), newline="")
+    taken: list = []
+
+    def feed():
+        for line in lines:
+            taken.append(line)
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    start = 1
+    try:
+        for fields in reader:
+            if fields:
+                yield start, "".join(taken), fields
+            taken.clear()
+            start = reader.line_num + 1
+    except csv.Error:  # a field past the csv module's size limit: no line numbers from here
+        return
+
+
+def _names(cfg, fields) -> list[str]:
+    if not cfg.has_header:
+        return [f"_c{i}" for i in range(len(fields))]
+    names, seen = [], set()
+    for i, raw in enumerate(fields):
+        name = re.sub(r"\W", "_", raw.strip()) or f"_c{i}"
+        name = "_" + name if name[0].isdigit() else name
+        name = name if name.lower() not in seen else f"{name}_{i}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+HEAD_BYTES = 65536
+
+
+def source_head(source, limit: int = HEAD_BYTES, encoding: str = "utf-8") -> str:
+    from .filesystem import LocalFileSystem
+
+    data = (
+        LocalFileSystem().read_bytes(source.list_path, limit)
+        if "://" not in source.list_path
+        else source_fs(source).read_bytes(source.list_path, limit)
+    )
+    try:
+        codecs.lookup(encoding)
+    except LookupError:  # a name only Java knows: the head is only read for names
+        encoding = "utf-8"
+    return data.decode(encoding, errors="replace")
+
+
+def source_fs(source):  # pragma: no cover - abfss sources only
+    from .filesystem import NotebookUtilsFileSystem
+
+    return NotebookUtilsFileSystem()
+
+
+def csv_reader(reader, cfg, separator: str | None):
+    """reader set to read CSV as RFC 4180 says: fields quoted with ", a doubled "" in a quoted
+    field is one ", quoted fields may hold the delimiter and line breaks (so a record may span
+    lines: multiLine, which reads each file whole, in one task); a backslash is an ordinary
+    character. separator: the file's line end when it must be given (see csv_layout)."""
+    reader = (
+        reader.option("header", cfg.has_header)
+        .option("sep", cfg.file_delimiter)
+        .option("encoding", cfg.encoding)
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("multiLine", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+    )
+    return reader.option("lineSep", separator) if separator else reader
+'''),
     'ingen_fab_runtime.ingestion.discovery': (False, r'''"""Finding source files: the one glob dialect and date-range-pruned folder walks.
 
 Glob dialect (the same locally and in Fabric), matched against the path below the date
@@ -355,11 +464,16 @@ folder (date_partitioned) or below source_file_path (wildcard_pattern), with ``/
 ``**`` any number of folders (also none), ``*`` any characters except ``/``, ``?`` one
 character except ``/``, ``[abc]`` / ``[!abc]`` a character class. Matching is case-sensitive.
 Names starting with ``.`` or ``_`` are ignored (as Spark ignores them). No pattern = every file.
+
+Links: a walk follows a link to a file or folder inside the lakehouse Files folder (the
+listing leaves out dangling links and links to anywhere else, see filesystem.LocalFileSystem),
+and never enters a folder it is already in, so a link loop ends.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -434,16 +548,29 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def _walk_files(loc: Location, regex, prefix: str = ""):
-    """(rel_path, Entry) of every file below loc whose rel path matches regex."""
+def _walk_files(loc: Location, regex, prefix: str = "", chain: frozenset = frozenset()):
+    """(rel_path, Entry) of every file below loc whose rel path matches regex.
+
+    chain holds the real paths of the folders the walk is in (and of the source folder): a
+    link to one of them or to a folder above one (a loop) is not walked.
+    """
+    real = loc.fs.real(loc.list_path)
+    if any(_within(folder, real) for folder in chain):
+        return
+    chain = chain | {real}
     for entry in loc.fs.ls(loc.list_path):
         if _hidden(entry.name):
             continue
         rel = f"{prefix}{entry.name}"
         if entry.is_dir:
-            yield from _walk_files(loc.child(entry.name), regex, rel + "/")
+            yield from _walk_files(loc.child(entry.name), regex, rel + "/", chain)
         elif regex.match(rel):
             yield rel, entry
+
+
+def _within(path: str, folder: str) -> bool:
+    """True when path is folder or below it."""
+    return path == folder or path.startswith((folder.rstrip("/\\") + "/", folder + os.sep))
 
 
 def _dirs(loc: Location):
@@ -505,10 +632,11 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
             )
         )
     elif cfg.import_pattern == "date_partitioned" and cfg.date_partition_format != "filename":
+        source = frozenset({loc.fs.real(loc.list_path)})
         for when, folder in date_folders(loc, cfg.date_partition_format, lo, hi):
             if when in skip_dates:
                 continue
-            for rel, entry in _walk_files(loc.child(folder), regex):
+            for rel, entry in _walk_files(loc.child(folder), regex, chain=source):
                 found.append(_source(loc, f"{folder}/{rel}", entry, when))
     else:
         dated = cfg.import_pattern == "date_partitioned"
@@ -542,7 +670,7 @@ from . import ledger
 from .config import date_range, from_row, validate
 from .discovery import discover
 from .errors import ConfigError, IngestionAborted, IngestionError
-from .filesystem import resolve_source
+from .filesystem import SourcePathError, resolve_source
 from .load import load_config
 from .plan import oldest_date_only, plan_entry
 from .results import ConfigResult, IngestionResult
@@ -676,7 +804,10 @@ def _preflight(spark, row: dict):
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(row.get("config_id")), "?", _one_line(exc)) from None
-    loc = resolve_source(spark, cfg.source_file_path)
+    try:
+        loc = resolve_source(spark, cfg.source_file_path)
+    except SourcePathError as exc:
+        raise cfg.error("source_file_path", str(exc)) from None
     if not loc.fs.exists(loc.list_path):
         raise cfg.error("source_file_path", f"not found: {loc.display_path}")
     is_dir = loc.fs.is_dir(loc.list_path)
@@ -873,6 +1004,15 @@ Locally (and for paths on Fabric's default-lakehouse mount) files are listed wit
 paths in Fabric are listed with notebookutils.fs. A Location keeps three forms of one folder:
 the path to list, the path Spark reads, and the display path stored in lineage and ledger
 (``Files/...`` for anything inside the lakehouse, so it is the same locally and in Fabric).
+
+Source paths (normalise_source_path, the one place that reads them): a path names a folder
+below the lakehouse ``Files`` folder, the same one locally (``<lakehouse root>/Files``) and in
+Fabric (the default lakehouse, mounted at /lakehouse/default). A relative path is read from its
+first ``Files`` component (``tmp/spark/Files/x`` = ``Files/x``), or below ``Files`` when it has
+none (``x`` = ``Files/x``); an absolute path must lie in the lakehouse root or the mount; ``.``
+and ``..`` are resolved, and a path that ends outside ``Files`` is refused. An explicit URI
+(``abfss://...``; locally also ``file:///...``, read as the local path it names) is taken as
+given. Listings skip dangling links and links that point outside ``Files`` (see LocalFileSystem).
 """
 
 from __future__ import annotations
@@ -882,11 +1022,17 @@ import datetime as _dt
 import hashlib
 import os
 import posixpath
+import re
 from dataclasses import dataclass, field
 
 from ..session import in_fabric, session_root
 
 FABRIC_MOUNT = "/lakehouse/default"
+_DRIVE = re.compile(r"^[A-Za-z]:/")
+
+
+class SourcePathError(ValueError):
+    """A source_file_path that names no place below the lakehouse Files folder."""
 
 
 @dataclass(frozen=True)
@@ -899,24 +1045,48 @@ class Entry:
 
 
 class LocalFileSystem:
-    """os-based listing: the local lakehouse and Fabric's /lakehouse/default mount."""
+    """os-based listing: the local lakehouse and Fabric's /lakehouse/default mount.
+
+    A listing leaves out a link that dangles or loops, and, when ``inside`` is set (the real
+    path of the lakehouse Files folder), a link whose target is not below ``inside``: a walk
+    follows links only to places inside Files. Nothing else is hidden.
+    """
+
+    inside: str | None = None
+
+    def __init__(self, inside: str | None = None):
+        self.inside = inside
+
+    def contains(self, path: str) -> bool:
+        """True when path, links resolved, lies in ``inside`` (always, without ``inside``)."""
+        if self.inside is None:
+            return True
+        real = os.path.realpath(path)
+        return real == self.inside or real.startswith(self.inside.rstrip(os.sep) + os.sep)
+
+    def real(self, path: str) -> str:
+        """The path with links resolved: a walk never enters the same real folder twice."""
+        return os.path.realpath(path)
 
     def ls(self, path: str) -> list[Entry]:
-        entries = []
         with os.scandir(path) as it:
-            for item in it:
-                stat = item.stat()
-                mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC)
-                entries.append(
-                    Entry(
-                        item.name,
-                        item.path,
-                        item.is_dir(),
-                        stat.st_size,
-                        mtime.replace(tzinfo=None),
-                    )
-                )
+            entries = [e for e in map(self._entry, it) if e is not None]
         return sorted(entries, key=lambda e: e.name)
+
+    def _entry(self, item) -> Entry | None:
+        try:
+            if item.is_symlink() and not self.contains(item.path):
+                return None
+            stat = item.stat()
+            is_dir = item.is_dir()
+        except FileNotFoundError:  # a dangling link, or a file removed since the listing
+            return None
+        except OSError:
+            if item.is_symlink():  # a link loop
+                return None
+            raise
+        mtime = _dt.datetime.fromtimestamp(stat.st_mtime, _dt.UTC).replace(tzinfo=None)
+        return Entry(item.name, item.path, is_dir, stat.st_size, mtime)
 
     def exists(self, path: str) -> bool:
         return os.path.exists(path)
@@ -973,6 +1143,12 @@ class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
     def exists(self, path: str) -> bool:
         return self.fs.exists(path)
 
+    def contains(self, path: str) -> bool:
+        return True
+
+    def real(self, path: str) -> str:
+        return path
+
     def is_dir(self, path: str) -> bool:
         parent = path.rstrip("/").rsplit("/", 1)[0]
         name = path.rstrip("/").rsplit("/", 1)[1]
@@ -1011,39 +1187,78 @@ class Location:
         )
 
 
-def _files_relative(parts: list[str]) -> str | None:
-    """The path from the first 'Files' component on, or None."""
-    if "Files" in parts:
-        return "/".join(parts[parts.index("Files") :])
-    return None
+def _outside(source_path: str, root: str) -> SourcePathError:
+    return SourcePathError(
+        f"{source_path!r} is outside the lakehouse Files folder: put the files below Files "
+        f"(here {posixpath.join(root.replace(os.sep, '/'), 'Files')}, in Fabric the default "
+        "lakehouse's Files) and write the path from there, e.g. Files/landing/orders; or give "
+        "a full URI: abfss://<workspace>@onelake.dfs.fabric.microsoft.com/<lakehouse>/Files/... "
+        "in Fabric, file:///<folder> locally"
+    )
+
+
+def _below(path: str, root: str) -> str | None:
+    """path relative to root ('' for root itself), or None when path is not in root."""
+    path, root = posixpath.normpath(path), posixpath.normpath(root.replace("\\", "/"))
+    prefix = root.rstrip("/") + "/"
+    if path == root:
+        return ""
+    return path[len(prefix) :] if path.startswith(prefix) else None
+
+
+def normalise_source_path(source_path: str, root: str) -> str:
+    """A config's source_file_path as ``Files/...`` (or an explicit URI, as given).
+
+    root is the lakehouse root (the local folder, or the Fabric mount); the rules are in the
+    module docstring. Raises SourcePathError for an empty path or one outside Files.
+    """
+    raw = source_path.strip().replace("\\", "/")
+    if "://" in raw:
+        return raw.rstrip("/")
+    if not raw:
+        raise SourcePathError("is empty: give a folder below Files, e.g. Files/landing/orders")
+    if raw.startswith("/") or _DRIVE.match(raw):
+        rel = _below(raw, root)
+        rel = _below(raw, FABRIC_MOUNT) if rel is None else rel
+        if rel is None:
+            raise _outside(source_path.strip(), root)
+        parts = rel.split("/")
+    else:
+        parts = [p for p in raw.split("/") if p not in ("", ".")]
+        parts = parts[parts.index("Files") :] if "Files" in parts else ["Files", *parts]
+    path = posixpath.normpath("/".join(parts))
+    if path != "Files" and not path.startswith("Files/"):
+        raise _outside(source_path.strip(), root)
+    return path
+
+
+def _uri_location(uri: str, fabric: bool) -> Location:
+    """An explicit URI, taken as given; locally a file:// URI is the local path it names."""
+    if fabric:  # pragma: no cover - only inside Fabric
+        return Location(uri, uri, uri, NotebookUtilsFileSystem())
+    local = uri.removeprefix("file://")
+    return Location(local, local, local, LocalFileSystem())
 
 
 def resolve_source(spark, source_path: str) -> Location:
-    """Resolve a config's source_file_path (see the module docstring for the rules)."""
-    path = source_path.strip().rstrip("/") or "/"
+    """Resolve a config's source_file_path (see the module docstring for the rules).
+
+    Raises SourcePathError when the path is empty or outside the lakehouse Files folder,
+    also through a link.
+    """
     fabric = in_fabric()
+    root = FABRIC_MOUNT if fabric else session_root(spark)
+    path = normalise_source_path(source_path, root)
     if "://" in path:
-        fs = NotebookUtilsFileSystem() if fabric else LocalFileSystem()
-        local = path.removeprefix("file://")
-        return Location(local if not fabric else path, path, path, fs)
-    parts = [p for p in path.replace("\\", "/").split("/") if p not in ("", ".")]
-    if fabric:  # pragma: no cover - only inside Fabric
-        if path.startswith("/") and not path.startswith(FABRIC_MOUNT + "/"):
-            return Location(path, "file:" + path, path, LocalFileSystem())
-        rel = "/".join(parts[2:]) if path.startswith(FABRIC_MOUNT) else "/".join(parts)
-        return Location(f"{FABRIC_MOUNT}/{rel}", rel, rel, LocalFileSystem())
-    root = session_root(spark)
-    if os.path.isabs(path):
-        inside = os.path.relpath(path, root)
-        display = inside if inside.split(os.sep)[0] == "Files" else path
-        return Location(path, path, display.replace(os.sep, "/"), LocalFileSystem())
-    rel = _files_relative(parts) or "/".join(parts)
-    return Location(
-        os.path.join(root, *rel.split("/")),
-        os.path.join(root, *rel.split("/")),
-        rel,
-        LocalFileSystem(),
-    )
+        return _uri_location(path, fabric)
+    local = os.path.join(root, *path.split("/"))
+    fs = LocalFileSystem(inside=os.path.realpath(os.path.join(root, "Files")))
+    if not fs.contains(local):
+        raise SourcePathError(
+            f"{path} is a link to {os.path.realpath(local)}, outside the lakehouse Files "
+            "folder: move the files below Files, or name that folder with a full URI"
+        )
+    return Location(local, path if fabric else local, path, fs)
 '''),
     'ingen_fab_runtime.ingestion.inference': (False, r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.
 
@@ -1428,7 +1643,8 @@ Error strategies, per file (a file with rejected rows, or invalid bytes, has an 
 fail -- dates before the first failing date are committed, then the config fails;
 log  -- every date holding a failing file is left out (recorded as failed in the ledger),
         the other dates load, the config ends completed_with_errors;
-skip -- rejected rows go to the quarantine table and the good rows load.
+skip -- rejected rows go to the quarantine table and the good rows load; a config that
+        quarantined rows ends completed_with_errors (the run does not fail for it).
 """
 
 from __future__ import annotations
@@ -1607,8 +1823,9 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
         res.notes += batch.notes
     res.file_errors = dict(failed)
     real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
+    quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
     if not failed:
-        res.status = "completed"
+        res.status = "completed_with_errors" if quarantined else "completed"
     elif cfg.error_handling_strategy == "log" and kept:
         res.status = "completed_with_errors"
     else:
@@ -1617,6 +1834,11 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
         first = min(real.items())[1]
         more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
         res.error_message = f"config {cfg.config_id}: {first}{more}"
+    elif quarantined and res.status == "completed_with_errors":
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(res.reject_reasons.items()))
+        res.error_message = (
+            f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
+        )
 '''),
     'ingen_fab_runtime.ingestion.plan': (False, r'''"""The dry-run plan: per config, the dates and files a run would load. Reads no data."""
 
@@ -1650,19 +1872,21 @@ def oldest_date_only(files: list) -> list:
     'ingen_fab_runtime.ingestion.quarantine': (False, r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
 
 Spark decides which rows are rejected and why; line numbers are found afterwards by
-re-scanning only the files that had rejects, line by line on the driver, and matching each
-rejected row to the first unused line with the same raw text (or the same parsed fields).
+re-scanning only the files that had rejects, record by record on the driver (a quoted field
+may hold line breaks, so a record may span lines: its number is the line it starts on), and
+matching each rejected row to the first unused record with the same raw text (or the same
+parsed fields).
 The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
 never duplicate them.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 
 from ..schema import QUARANTINE_TABLE
 from ..tables import local_frame, qualified, sql_string_literal
+from .csv_format import records
 from .filesystem import LocalFileSystem
 
 _RUNS = re.compile("\ufffd+")
@@ -1673,15 +1897,16 @@ def _key(text: str) -> str:
 
 
 def _line_index(cfg, source) -> dict:
-    """key -> line numbers (ascending), for raw lines and for their joined parsed fields."""
+    """key -> line numbers (ascending), for raw records and for their joined parsed fields."""
     if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
         return {}
     text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
     index: dict = {}
-    first = 2 if cfg.has_header else 1
-    for number, line in enumerate(text.splitlines()[first - 1 :], first):
-        fields = next(csv.reader([line], delimiter=cfg.file_delimiter), [])
-        for key in {_key(line), _key(cfg.file_delimiter.join(fields))}:
+    found = records(text, cfg.file_delimiter)
+    if cfg.has_header:
+        next(found, None)
+    for number, raw, fields in found:
+        for key in {_key(raw), _key(cfg.file_delimiter.join(fields))}:
             index.setdefault(key, []).append(number)
     return index
 
@@ -1743,8 +1968,6 @@ than caching millions of string rows). Zero-byte files are not read (0 rows); he
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import zlib
 from contextlib import contextmanager
@@ -1753,6 +1976,7 @@ from urllib.parse import unquote
 
 from . import inference
 from .config import declared_schema
+from .csv_format import HEAD_BYTES, csv_layout, csv_reader, source_head
 
 LINEAGE = (
     "_ingestion_timestamp",
@@ -1760,7 +1984,7 @@ LINEAGE = (
     "_source_file_path",
     "_source_date_partition",
 )
-_HELPERS = ("_corrupt_record", "_file", "_reject")
+_HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
 
 
 @dataclass
@@ -1772,7 +1996,7 @@ class FileStats:
 
 @dataclass
 class Batch:
-    good: object  # DataFrame: final columns + lineage + _file
+    good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a merge)
     rejects: object  # DataFrame: _file, _reject, _raw
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
@@ -1793,43 +2017,6 @@ class Batch:
         return self.keyer(list(keys), orders) if self.keyer is not None else None
 
 
-def header_columns(cfg, source) -> list[str]:
-    """Column names from the first line of a CSV file (or _c0.. without a header)."""
-    head = source_head(source)
-    first = head.splitlines()[0] if head else ""
-    fields = next(csv.reader(io.StringIO(first), delimiter=cfg.file_delimiter), [])
-    if not cfg.has_header:
-        return [f"_c{i}" for i in range(len(fields))]
-    names, seen = [], set()
-    for i, raw in enumerate(fields):
-        name = re.sub(r"\W", "_", raw.strip().lstrip("\ufeff")) or f"_c{i}"
-        name = "_" + name if name[0].isdigit() else name
-        name = name if name.lower() not in seen else f"{name}_{i}"
-        seen.add(name.lower())
-        names.append(name)
-    return names
-
-
-HEAD_BYTES = 65536
-
-
-def source_head(source, limit: int = HEAD_BYTES) -> str:
-    from .filesystem import LocalFileSystem
-
-    data = (
-        LocalFileSystem().read_bytes(source.list_path, limit)
-        if "://" not in source.list_path
-        else source_fs(source).read_bytes(source.list_path, limit)
-    )
-    return data.decode("utf-8", errors="replace")
-
-
-def source_fs(source):  # pragma: no cover - abfss sources only
-    from .filesystem import NotebookUtilsFileSystem
-
-    return NotebookUtilsFileSystem()
-
-
 def _read_csv(spark, cfg, files, native: dict | None = None):
     """(one frame over the files, display path -> its columns); every column a string but
     those in native (column -> type), which Spark's CSV parser gives that type."""
@@ -1838,22 +2025,24 @@ def _read_csv(spark, cfg, files, native: dict | None = None):
 
     groups: dict = {}
     for source in files:
-        groups.setdefault(tuple(header_columns(cfg, source)), []).append(source)
+        columns, separator = csv_layout(cfg, source)
+        groups.setdefault((tuple(columns), separator), []).append(source)
     frames, per_file = [], {}
-    for columns, members in groups.items():
+    for (columns, separator), members in groups.items():
         if not columns:
             continue
-        typed = [f"{inference.q(c)} {(native or {}).get(c, 'string')}" for c in columns]
-        schema = T.StructType.fromDDL(", ".join([*typed, "_corrupt_record string"]))
-        frame = (
-            spark.read.schema(schema)
-            .option("header", cfg.has_header)
-            .option("sep", cfg.file_delimiter)
-            .option("encoding", cfg.encoding)
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", "_corrupt_record")
-            .csv([s.spark_path for s in members])
-            .select("*", F.col("_metadata.file_path").alias("_file"))
+        types = [(c, (native or {}).get(c, "string")) for c in columns]
+        schema = T.StructType(
+            [
+                T.StructField(c, T._parse_datatype_string(t))
+                for c, t in [*types, ("_corrupt_record", "string")]
+            ]
+        )
+        reader = csv_reader(spark.read.schema(schema), cfg, separator)
+        frame = reader.csv([s.spark_path for s in members]).select(
+            "*",
+            F.col("_metadata.file_path").alias("_file"),
+            F.col("_metadata.file_block_start").alias("_block"),
         )
         frames.append(frame)
         per_file.update({s.display_path: list(columns) for s in members})
@@ -1876,7 +2065,11 @@ def _read_other(spark, cfg, files):
         )
     else:
         frame = reader.option("mergeSchema", "true").parquet(*paths)
-    frame = frame.select("*", F.col("_metadata.file_path").alias("_file"))
+    frame = frame.select(
+        "*",
+        F.col("_metadata.file_path").alias("_file"),
+        F.col("_metadata.file_block_start").alias("_block"),
+    )
     if "_corrupt_record" not in frame.columns:
         frame = frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
     return frame, {}
@@ -2057,15 +2250,15 @@ def read_batch(
             return _read_csv(spark, cfg, part, native)[0]
         return _read_other(spark, cfg, part)[0]
 
-    good = _finish(
-        with_reject(reread(readable)) if native else raw, final, mapping, execution_id, now, clean
-    )
+    finish = {"clean": clean, "position": cfg.write_mode == "merge"}
+    first = with_reject(reread(readable)) if native else raw
+    good = _finish(first, final, mapping, execution_id, now, **finish)
 
     def reader(paths):
         frame = reread([f for f in readable if f.display_path in paths])
         absent = [c for c in data_cols if c not in frame.columns]
         frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
-        return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
+        return _finish(with_reject(frame), final, mapping, execution_id, now, **finish)
 
     def keyer(keys, orders):
         if not clean:
@@ -2171,11 +2364,12 @@ def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
         "_file",
         F.when(bad, 1).otherwise(0).alias("_bad"),
     )
-    per_set = narrow.groupingSets([keys, ["_file"]], *keys, "_file").agg(
-        F.max("_order").alias("_w"),
-        F.count(F.lit(1)).alias("_n"),
-        F.sum("_bad").alias("_b"),
-        F.grouping("_file").alias("_by_key"),
+    names = ", ".join(inference.q(k) for k in keys)
+    per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
+        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
+        "grouping(_file) AS _by_key FROM {narrow} "
+        f"GROUP BY GROUPING SETS (({names}), (_file))",
+        narrow=narrow,
     )
     by_key = F.col("_by_key") == 1
     rows = (
@@ -2214,9 +2408,9 @@ def _typed(name, types: dict, source_types: dict):
     return inference.try_cast(name, type_name).alias(name)
 
 
-def _finish(raw, final, mapping, execution_id, now, clean=False):
+def _finish(raw, final, mapping, execution_id, now, clean=False, position=False):
     """The accepted rows of raw with final types and lineage (clean: raw has no rejected
-    row, so the reject checks are not evaluated again)."""
+    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
     from pyspark.sql import functions as F
 
     source_types, types = dict(raw.dtypes), dict(final)
@@ -2224,13 +2418,33 @@ def _finish(raw, final, mapping, execution_id, now, clean=False):
     path_col = by_file({u: s.display_path for u, s in mapping.items()})
     date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
+    extra = [row_position().alias(ROW_POSITION)] if position else []
     return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
         path_col.cast("string").alias("_source_file_path"),
         F.to_date(date_col.cast("string")).alias("_source_date_partition"),
+        *extra,
     )
+
+
+ROW_POSITION = "_row_position"
+
+
+def row_position():
+    """A Column ordering the rows of one file as they stand in it (first row lowest).
+
+    Spark reads a file in splits (a whole CSV file is one: multiLine), each read start to
+    end by one task, and packs several splits into one partition, read one after the
+    other. So (the split's start offset in its file, monotonically_increasing_id) orders
+    a file's rows: the offset orders its splits, and the id, which counts up along a
+    partition, orders the rows of one split. It must be computed right over the scan (no
+    shuffle before it), as every read here does; values only compare within one file.
+    """
+    from pyspark.sql import functions as F
+
+    return F.struct(F.col("_block").alias("b"), F.monotonically_increasing_id().alias("i"))
 
 
 def _missing_notes(per_file: dict, columns: list) -> list:
@@ -2275,11 +2489,14 @@ class ConfigResult:
     def failed(self) -> bool:
         """True when this config makes the run exit non-zero (IngestionResult.failed).
 
-        A failed config, and one that ended completed_with_errors: under the 'log' strategy
+        A failed config, and one that ended completed_with_errors under the 'log' strategy:
         the errors are recorded, the other dates and configs continue, and the run still
-        exits non-zero at the end. ('skip' ends completed, its rejects quarantined.)
+        exits non-zero at the end. Under 'skip' completed_with_errors means rows were
+        quarantined, as asked: the run does not fail for it (verify reports them).
         """
-        return self.status in ("failed", "completed_with_errors")
+        if self.status == "completed_with_errors":
+            return self.strategy != "skip"
+        return self.status == "failed"
 
 
 @dataclass
@@ -2505,11 +2722,14 @@ def ensure_ingestion_tables(spark) -> None:
         if not spark.catalog.tableExists(f"dbo.{table.name}"):
             create_table(spark, table)
 '''),
-    'ingen_fab_runtime.ingestion.verify': (False, r'''"""verify_ingestion: date coverage, duplicate merge keys and orphaned foreign keys.
+    'ingen_fab_runtime.ingestion.verify': (False, r'''"""verify_ingestion: date coverage, duplicate merge keys, quarantined rows and orphans.
 
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
 - Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Quarantine: rows of a config in quarantine_flat_file_ingestion (error_handling_strategy
+  skip set them aside) are a problem until its files load clean (loading a file again
+  replaces its quarantine rows).
 - Orphans: inside a table_relationship_group, a config owns a key column K when it is
   merged on exactly K, or (any write mode) when its table has the column named by
   convention singular(table) + "_id", singular = the table name less one trailing "s"
@@ -2522,7 +2742,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from ..schema import CONFIG_TABLE
+from ..schema import CONFIG_TABLE, QUARANTINE_TABLE
 from ..tables import qualified
 from . import ledger
 from .config import from_row
@@ -2597,6 +2817,32 @@ def _duplicates(spark, cfg, report) -> None:
             f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
             f"{cfg.target_schema_name}.{cfg.target_table_name} on "
             f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
+        )
+
+
+def _quarantined(spark, configs, report) -> None:
+    """One line per config with quarantined rows: their number, files and first reasons."""
+    from pyspark.sql import functions as F
+
+    name = qualified(QUARANTINE_TABLE.name)
+    ids = [c.config_id for c in configs]
+    if not ids or not spark.catalog.tableExists(name.replace("`", "")):
+        return
+    found = (
+        spark.table(name)
+        .where(F.col("config_id").isin(ids))
+        .groupBy("config_id")
+        .agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.countDistinct("source_file_path").alias("files"),
+            F.slice(F.sort_array(F.collect_set("reason")), 1, 3).alias("reasons"),
+        )
+        .collect()
+    )
+    for row in sorted(found, key=lambda r: r["config_id"]):
+        report.problems.append(
+            f"{row['config_id']}: {row['rows']} quarantined row(s) in {row['files']} file(s) "
+            f"({'; '.join(row['reasons'])}): see {QUARANTINE_TABLE.name}"
         )
 
 
@@ -2678,6 +2924,7 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
             _coverage(spark, cfg, report)
         if cfg.write_mode == "merge" and cfg.merge_keys:
             _duplicates(spark, cfg, report)
+    _quarantined(spark, configs, report)
     _orphans(spark, configs, report)
     return report
 '''),
@@ -2686,10 +2933,10 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
 - append: one commit with replaceWhere ``_source_file_path IN (files of the batch)``, so
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
-  file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date. For a batch that
-  is not small, a narrow pass over the keys first finds the files that win at least one key
-  (only those are read again) and whether any key has more than one row.
+  file path, then within one file the last row in file order), then MERGEd null-safely; a
+  matched row is only updated when the source date is not older than the target row's date.
+  For a batch that is not small, a narrow pass over the keys first finds the files that win
+  at least one key (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -2702,10 +2949,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..session import ensure_schema
+from ..session import clear_uncommitted_table, ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, csv_column_pruning
+from .readers import LINEAGE, ROW_POSITION, csv_column_pruning
 
 # Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
 # keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
@@ -2770,7 +3017,8 @@ def _align(spark, cfg, frame, columns, outcome) -> object:
 
 
 def dedupe(frame, keys):
-    """One row per key: latest date, then greatest file path, then greatest row hash.
+    """One row per key: latest date, then greatest file path, then the last row in file
+    order (the frame's ROW_POSITION column, see readers.row_position; dropped here).
 
     One hash aggregation (the max of a struct led by the ordering fields) rather than a
     window, which would sort every row; a window is kept for types max cannot order (maps).
@@ -2778,23 +3026,23 @@ def dedupe(frame, keys):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    data = [c for c in frame.columns if c not in LINEAGE]
     order = [
         F.col("_source_date_partition"),
         F.col("_source_file_path"),
-        F.xxhash64(*[F.col(q(c)) for c in data]),
+        F.col(ROW_POSITION),
     ]
     if any("map<" in t or "variant" in t for _, t in frame.dtypes):
         window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
             order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
         )
-        return frame.withColumn("_n", F.row_number().over(window)).where("_n = 1").drop("_n")
+        frame = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
+        return frame.drop("_n", ROW_POSITION)
     key_names = {k.lower() for k in keys}
-    rest = [c for c in frame.columns if c.lower() not in key_names]
+    rest = [c for c in frame.columns if c.lower() not in key_names and c != ROW_POSITION]
     winner = F.struct(
         order[0].alias("d"),
         order[1].alias("p"),
-        order[2].alias("h"),
+        order[2].alias("r"),
         F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
     )
     best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
@@ -2804,6 +3052,7 @@ def dedupe(frame, keys):
         *[
             (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
             for c in frame.columns
+            if c != ROW_POSITION
         ]
     )
 
@@ -2884,7 +3133,7 @@ def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None, late
         winners, most = latest_files(frame, cfg.merge_keys, order, orders)
     if winners and len(winners) < len(paths):
         frame = good_of(winners)
-    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
+    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
 
 
 def write_batch(
@@ -2912,6 +3161,8 @@ def write_batch(
         if good_rows == 0:
             return outcome
         ensure_schema(spark, cfg.target_schema_name)
+        if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+            outcome.notes.append("cleared the files of a first load that never committed")
         frame.write.format("delta").saveAsTable(name)
         outcome.inserted = source_rows = _metrics(spark, cfg).get("numOutputRows", 0)
     elif cfg.write_mode == "merge":
@@ -3108,10 +3359,21 @@ def spark_ddl(table: Table) -> str:
 
 
 def spark_schema(table: Table):
-    """The table's pyspark StructType."""
-    from pyspark.sql.types import StructType
+    """The table's pyspark StructType (built field by field: no DDL parser, any Spark 3.5+)."""
+    from pyspark.sql import types as T
 
-    return StructType.fromDDL(spark_ddl(table))
+    types = {
+        "string": T.StringType,
+        "int": T.IntegerType,
+        "bigint": T.LongType,
+        "bool": T.BooleanType,
+        "date": T.DateType,
+        "timestamp": T.TimestampType,
+        "double": T.DoubleType,
+    }
+    return T.StructType(
+        [T.StructField(c.name, types[c.type](), c.nullable) for c in table.columns]
+    )
 
 
 FILE_LEDGER_TABLE = Table(
@@ -3163,6 +3425,8 @@ from __future__ import annotations
 
 import glob
 import os
+import re
+import shutil
 
 DEFAULT_SCHEMA = "dbo"
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
@@ -3329,7 +3593,11 @@ def _caught_up(spark):
 
 
 def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
-    """Make every Delta table under <root>/Tables visible by name as schema.table."""
+    """Make every Delta table under <root>/Tables visible by name as schema.table.
+
+    A folder whose first write never committed (see uncommitted_table_dir) is left out: the
+    table's next first write clears it and creates the table again.
+    """
     tables = os.path.join(root, "Tables")
     registered = []
     for log_dir in sorted(glob.glob(os.path.join(tables, "*", "*", "_delta_log"))):
@@ -3340,6 +3608,8 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
             continue
         if only_new and spark.catalog.tableExists(f"{schema}.{table}"):
             continue
+        if uncommitted_table_dir(table_dir):  # a first write that never committed
+            continue
         ensure_schema(spark, schema, root)
         spark.sql(
             f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
@@ -3347,6 +3617,43 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
         )
         registered.append(f"{schema}.{table}")
     return registered
+
+
+# A Delta log version file: a commit (00000000000000000000.json), a checkpoint or a compacted
+# commit range; a table has committed something once its _delta_log holds one of them.
+_VERSION_FILE = re.compile(r"^\d{20}\.(.+\.)?(json|parquet)$")
+_WRITER_FILE = re.compile(r"\.(parquet|crc)$")
+
+
+def uncommitted_table_dir(table_dir: str) -> bool:
+    """True when table_dir is a table whose first write never committed.
+
+    A first write (CREATE TABLE, saveAsTable) writes its data files and _delta_log before it
+    commits version 0; a process killed in between leaves files but no commit, which is, by
+    Delta's definition, a folder holding nothing committed (and one that Spark refuses to
+    register or create a table on). Such a folder: its _delta_log has no version file; or, with
+    no _delta_log at all, it holds only what a writer leaves (.parquet data, .crc checksums),
+    so a folder of other files is never taken for one. A missing or empty folder is not one.
+    """
+    log_dir = os.path.join(table_dir, "_delta_log")
+    if os.path.isdir(log_dir):
+        return not any(
+            _VERSION_FILE.match(name) for _, _, names in os.walk(log_dir) for name in names
+        )
+    names = [name for _, _, names in os.walk(table_dir) for name in names]
+    return bool(names) and all(_WRITER_FILE.search(name) for name in names)
+
+
+def clear_uncommitted_table(spark, schema: str, table: str) -> bool:
+    """Remove a local table folder whose first write never committed, so the table can be
+    created again; True when one was removed. In Fabric the catalog owns table folders: no-op."""
+    if in_fabric():  # pragma: no cover
+        return False
+    table_dir = os.path.join(session_tables_dir(spark), schema, table)
+    if not uncommitted_table_dir(table_dir):
+        return False
+    shutil.rmtree(table_dir)
+    return True
 
 
 def ensure_schema(spark, schema: str, root: str | None = None) -> None:
@@ -3376,7 +3683,7 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, ensure_schema, sql_string_literal
+from .session import DEFAULT_SCHEMA, clear_uncommitted_table, ensure_schema, sql_string_literal
 
 __all__ = [
     "append_rows",
@@ -3403,8 +3710,12 @@ def qualified(table: str, schema: str = DEFAULT_SCHEMA) -> str:
 
 
 def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
-    """Create the declared table as Delta if it does not exist; returns its qualified name."""
+    """Create the declared table as Delta if it does not exist; returns its qualified name.
+
+    A folder left by a creation that never committed (a killed process) is cleared first.
+    """
     ensure_schema(spark, schema)
+    clear_uncommitted_table(spark, schema, table.name)
     name = qualified(table.name, schema)
     props = ", ".join(
         f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties

@@ -5,11 +5,16 @@ folder (date_partitioned) or below source_file_path (wildcard_pattern), with ``/
 ``**`` any number of folders (also none), ``*`` any characters except ``/``, ``?`` one
 character except ``/``, ``[abc]`` / ``[!abc]`` a character class. Matching is case-sensitive.
 Names starting with ``.`` or ``_`` are ignored (as Spark ignores them). No pattern = every file.
+
+Links: a walk follows a link to a file or folder inside the lakehouse Files folder (the
+listing leaves out dangling links and links to anywhere else, see filesystem.LocalFileSystem),
+and never enters a folder it is already in, so a link loop ends.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -84,16 +89,29 @@ def _hidden(name: str) -> bool:
     return name.startswith((".", "_"))
 
 
-def _walk_files(loc: Location, regex, prefix: str = ""):
-    """(rel_path, Entry) of every file below loc whose rel path matches regex."""
+def _walk_files(loc: Location, regex, prefix: str = "", chain: frozenset = frozenset()):
+    """(rel_path, Entry) of every file below loc whose rel path matches regex.
+
+    chain holds the real paths of the folders the walk is in (and of the source folder): a
+    link to one of them or to a folder above one (a loop) is not walked.
+    """
+    real = loc.fs.real(loc.list_path)
+    if any(_within(folder, real) for folder in chain):
+        return
+    chain = chain | {real}
     for entry in loc.fs.ls(loc.list_path):
         if _hidden(entry.name):
             continue
         rel = f"{prefix}{entry.name}"
         if entry.is_dir:
-            yield from _walk_files(loc.child(entry.name), regex, rel + "/")
+            yield from _walk_files(loc.child(entry.name), regex, rel + "/", chain)
         elif regex.match(rel):
             yield rel, entry
+
+
+def _within(path: str, folder: str) -> bool:
+    """True when path is folder or below it."""
+    return path == folder or path.startswith((folder.rstrip("/\\") + "/", folder + os.sep))
 
 
 def _dirs(loc: Location):
@@ -155,10 +173,11 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
             )
         )
     elif cfg.import_pattern == "date_partitioned" and cfg.date_partition_format != "filename":
+        source = frozenset({loc.fs.real(loc.list_path)})
         for when, folder in date_folders(loc, cfg.date_partition_format, lo, hi):
             if when in skip_dates:
                 continue
-            for rel, entry in _walk_files(loc.child(folder), regex):
+            for rel, entry in _walk_files(loc.child(folder), regex, chain=source):
                 found.append(_source(loc, f"{folder}/{rel}", entry, when))
     else:
         dated = cfg.import_pattern == "date_partitioned"

@@ -19,7 +19,7 @@ from . import ledger
 from .config import date_range, from_row, validate
 from .discovery import discover
 from .errors import ConfigError, IngestionAborted, IngestionError
-from .filesystem import resolve_source
+from .filesystem import SourcePathError, resolve_source
 from .load import load_config
 from .plan import oldest_date_only, plan_entry
 from .results import ConfigResult, IngestionResult
@@ -153,7 +153,10 @@ def _preflight(spark, row: dict):
         raise
     except (TypeError, ValueError) as exc:
         raise ConfigError(str(row.get("config_id")), "?", _one_line(exc)) from None
-    loc = resolve_source(spark, cfg.source_file_path)
+    try:
+        loc = resolve_source(spark, cfg.source_file_path)
+    except SourcePathError as exc:
+        raise cfg.error("source_file_path", str(exc)) from None
     if not loc.fs.exists(loc.list_path):
         raise cfg.error("source_file_path", f"not found: {loc.display_path}")
     is_dir = loc.fs.is_dir(loc.list_path)

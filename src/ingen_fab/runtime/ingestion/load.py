@@ -4,7 +4,8 @@ Error strategies, per file (a file with rejected rows, or invalid bytes, has an 
 fail -- dates before the first failing date are committed, then the config fails;
 log  -- every date holding a failing file is left out (recorded as failed in the ledger),
         the other dates load, the config ends completed_with_errors;
-skip -- rejected rows go to the quarantine table and the good rows load.
+skip -- rejected rows go to the quarantine table and the good rows load; a config that
+        quarantined rows ends completed_with_errors (the run does not fail for it).
 """
 
 from __future__ import annotations
@@ -183,8 +184,9 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
         res.notes += batch.notes
     res.file_errors = dict(failed)
     real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
+    quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
     if not failed:
-        res.status = "completed"
+        res.status = "completed_with_errors" if quarantined else "completed"
     elif cfg.error_handling_strategy == "log" and kept:
         res.status = "completed_with_errors"
     else:
@@ -193,3 +195,8 @@ def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
         first = min(real.items())[1]
         more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
         res.error_message = f"config {cfg.config_id}: {first}{more}"
+    elif quarantined and res.status == "completed_with_errors":
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(res.reject_reasons.items()))
+        res.error_message = (
+            f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
+        )

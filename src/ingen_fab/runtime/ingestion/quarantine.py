@@ -1,19 +1,21 @@
 """Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
 
 Spark decides which rows are rejected and why; line numbers are found afterwards by
-re-scanning only the files that had rejects, line by line on the driver, and matching each
-rejected row to the first unused line with the same raw text (or the same parsed fields).
+re-scanning only the files that had rejects, record by record on the driver (a quoted field
+may hold line breaks, so a record may span lines: its number is the line it starts on), and
+matching each rejected row to the first unused record with the same raw text (or the same
+parsed fields).
 The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
 never duplicate them.
 """
 
 from __future__ import annotations
 
-import csv
 import re
 
 from ..schema import QUARANTINE_TABLE
 from ..tables import local_frame, qualified, sql_string_literal
+from .csv_format import records
 from .filesystem import LocalFileSystem
 
 _RUNS = re.compile("\ufffd+")
@@ -24,15 +26,16 @@ def _key(text: str) -> str:
 
 
 def _line_index(cfg, source) -> dict:
-    """key -> line numbers (ascending), for raw lines and for their joined parsed fields."""
+    """key -> line numbers (ascending), for raw records and for their joined parsed fields."""
     if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
         return {}
     text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
     index: dict = {}
-    first = 2 if cfg.has_header else 1
-    for number, line in enumerate(text.splitlines()[first - 1 :], first):
-        fields = next(csv.reader([line], delimiter=cfg.file_delimiter), [])
-        for key in {_key(line), _key(cfg.file_delimiter.join(fields))}:
+    found = records(text, cfg.file_delimiter)
+    if cfg.has_header:
+        next(found, None)
+    for number, raw, fields in found:
+        for key in {_key(raw), _key(cfg.file_delimiter.join(fields))}:
             index.setdefault(key, []).append(number)
     return index
 

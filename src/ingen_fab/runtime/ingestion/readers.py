@@ -8,8 +8,6 @@ than caching millions of string rows). Zero-byte files are not read (0 rows); he
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import zlib
 from contextlib import contextmanager
@@ -18,6 +16,7 @@ from urllib.parse import unquote
 
 from . import inference
 from .config import declared_schema
+from .csv_format import HEAD_BYTES, csv_layout, csv_reader, source_head
 
 LINEAGE = (
     "_ingestion_timestamp",
@@ -25,7 +24,7 @@ LINEAGE = (
     "_source_file_path",
     "_source_date_partition",
 )
-_HELPERS = ("_corrupt_record", "_file", "_reject")
+_HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
 
 
 @dataclass
@@ -37,7 +36,7 @@ class FileStats:
 
 @dataclass
 class Batch:
-    good: object  # DataFrame: final columns + lineage + _file
+    good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a merge)
     rejects: object  # DataFrame: _file, _reject, _raw
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
@@ -58,43 +57,6 @@ class Batch:
         return self.keyer(list(keys), orders) if self.keyer is not None else None
 
 
-def header_columns(cfg, source) -> list[str]:
-    """Column names from the first line of a CSV file (or _c0.. without a header)."""
-    head = source_head(source)
-    first = head.splitlines()[0] if head else ""
-    fields = next(csv.reader(io.StringIO(first), delimiter=cfg.file_delimiter), [])
-    if not cfg.has_header:
-        return [f"_c{i}" for i in range(len(fields))]
-    names, seen = [], set()
-    for i, raw in enumerate(fields):
-        name = re.sub(r"\W", "_", raw.strip().lstrip("\ufeff")) or f"_c{i}"
-        name = "_" + name if name[0].isdigit() else name
-        name = name if name.lower() not in seen else f"{name}_{i}"
-        seen.add(name.lower())
-        names.append(name)
-    return names
-
-
-HEAD_BYTES = 65536
-
-
-def source_head(source, limit: int = HEAD_BYTES) -> str:
-    from .filesystem import LocalFileSystem
-
-    data = (
-        LocalFileSystem().read_bytes(source.list_path, limit)
-        if "://" not in source.list_path
-        else source_fs(source).read_bytes(source.list_path, limit)
-    )
-    return data.decode("utf-8", errors="replace")
-
-
-def source_fs(source):  # pragma: no cover - abfss sources only
-    from .filesystem import NotebookUtilsFileSystem
-
-    return NotebookUtilsFileSystem()
-
-
 def _read_csv(spark, cfg, files, native: dict | None = None):
     """(one frame over the files, display path -> its columns); every column a string but
     those in native (column -> type), which Spark's CSV parser gives that type."""
@@ -103,22 +65,24 @@ def _read_csv(spark, cfg, files, native: dict | None = None):
 
     groups: dict = {}
     for source in files:
-        groups.setdefault(tuple(header_columns(cfg, source)), []).append(source)
+        columns, separator = csv_layout(cfg, source)
+        groups.setdefault((tuple(columns), separator), []).append(source)
     frames, per_file = [], {}
-    for columns, members in groups.items():
+    for (columns, separator), members in groups.items():
         if not columns:
             continue
-        typed = [f"{inference.q(c)} {(native or {}).get(c, 'string')}" for c in columns]
-        schema = T.StructType.fromDDL(", ".join([*typed, "_corrupt_record string"]))
-        frame = (
-            spark.read.schema(schema)
-            .option("header", cfg.has_header)
-            .option("sep", cfg.file_delimiter)
-            .option("encoding", cfg.encoding)
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", "_corrupt_record")
-            .csv([s.spark_path for s in members])
-            .select("*", F.col("_metadata.file_path").alias("_file"))
+        types = [(c, (native or {}).get(c, "string")) for c in columns]
+        schema = T.StructType(
+            [
+                T.StructField(c, T._parse_datatype_string(t))
+                for c, t in [*types, ("_corrupt_record", "string")]
+            ]
+        )
+        reader = csv_reader(spark.read.schema(schema), cfg, separator)
+        frame = reader.csv([s.spark_path for s in members]).select(
+            "*",
+            F.col("_metadata.file_path").alias("_file"),
+            F.col("_metadata.file_block_start").alias("_block"),
         )
         frames.append(frame)
         per_file.update({s.display_path: list(columns) for s in members})
@@ -141,7 +105,11 @@ def _read_other(spark, cfg, files):
         )
     else:
         frame = reader.option("mergeSchema", "true").parquet(*paths)
-    frame = frame.select("*", F.col("_metadata.file_path").alias("_file"))
+    frame = frame.select(
+        "*",
+        F.col("_metadata.file_path").alias("_file"),
+        F.col("_metadata.file_block_start").alias("_block"),
+    )
     if "_corrupt_record" not in frame.columns:
         frame = frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
     return frame, {}
@@ -322,15 +290,15 @@ def read_batch(
             return _read_csv(spark, cfg, part, native)[0]
         return _read_other(spark, cfg, part)[0]
 
-    good = _finish(
-        with_reject(reread(readable)) if native else raw, final, mapping, execution_id, now, clean
-    )
+    finish = {"clean": clean, "position": cfg.write_mode == "merge"}
+    first = with_reject(reread(readable)) if native else raw
+    good = _finish(first, final, mapping, execution_id, now, **finish)
 
     def reader(paths):
         frame = reread([f for f in readable if f.display_path in paths])
         absent = [c for c in data_cols if c not in frame.columns]
         frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
-        return _finish(with_reject(frame), final, mapping, execution_id, now, clean)
+        return _finish(with_reject(frame), final, mapping, execution_id, now, **finish)
 
     def keyer(keys, orders):
         if not clean:
@@ -436,11 +404,12 @@ def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
         "_file",
         F.when(bad, 1).otherwise(0).alias("_bad"),
     )
-    per_set = narrow.groupingSets([keys, ["_file"]], *keys, "_file").agg(
-        F.max("_order").alias("_w"),
-        F.count(F.lit(1)).alias("_n"),
-        F.sum("_bad").alias("_b"),
-        F.grouping("_file").alias("_by_key"),
+    names = ", ".join(inference.q(k) for k in keys)
+    per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
+        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
+        "grouping(_file) AS _by_key FROM {narrow} "
+        f"GROUP BY GROUPING SETS (({names}), (_file))",
+        narrow=narrow,
     )
     by_key = F.col("_by_key") == 1
     rows = (
@@ -479,9 +448,9 @@ def _typed(name, types: dict, source_types: dict):
     return inference.try_cast(name, type_name).alias(name)
 
 
-def _finish(raw, final, mapping, execution_id, now, clean=False):
+def _finish(raw, final, mapping, execution_id, now, clean=False, position=False):
     """The accepted rows of raw with final types and lineage (clean: raw has no rejected
-    row, so the reject checks are not evaluated again)."""
+    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
     from pyspark.sql import functions as F
 
     source_types, types = dict(raw.dtypes), dict(final)
@@ -489,13 +458,33 @@ def _finish(raw, final, mapping, execution_id, now, clean=False):
     path_col = by_file({u: s.display_path for u, s in mapping.items()})
     date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
+    extra = [row_position().alias(ROW_POSITION)] if position else []
     return accepted.select(
         *cols,
         F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
         F.lit(execution_id).alias("_ingestion_execution_id"),
         path_col.cast("string").alias("_source_file_path"),
         F.to_date(date_col.cast("string")).alias("_source_date_partition"),
+        *extra,
     )
+
+
+ROW_POSITION = "_row_position"
+
+
+def row_position():
+    """A Column ordering the rows of one file as they stand in it (first row lowest).
+
+    Spark reads a file in splits (a whole CSV file is one: multiLine), each read start to
+    end by one task, and packs several splits into one partition, read one after the
+    other. So (the split's start offset in its file, monotonically_increasing_id) orders
+    a file's rows: the offset orders its splits, and the id, which counts up along a
+    partition, orders the rows of one split. It must be computed right over the scan (no
+    shuffle before it), as every read here does; values only compare within one file.
+    """
+    from pyspark.sql import functions as F
+
+    return F.struct(F.col("_block").alias("b"), F.monotonically_increasing_id().alias("i"))
 
 
 def _missing_notes(per_file: dict, columns: list) -> list:

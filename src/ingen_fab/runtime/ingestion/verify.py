@@ -1,8 +1,11 @@
-"""verify_ingestion: date coverage, duplicate merge keys and orphaned foreign keys.
+"""verify_ingestion: date coverage, duplicate merge keys, quarantined rows and orphans.
 
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
 - Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Quarantine: rows of a config in quarantine_flat_file_ingestion (error_handling_strategy
+  skip set them aside) are a problem until its files load clean (loading a file again
+  replaces its quarantine rows).
 - Orphans: inside a table_relationship_group, a config owns a key column K when it is
   merged on exactly K, or (any write mode) when its table has the column named by
   convention singular(table) + "_id", singular = the table name less one trailing "s"
@@ -15,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from ..schema import CONFIG_TABLE
+from ..schema import CONFIG_TABLE, QUARANTINE_TABLE
 from ..tables import qualified
 from . import ledger
 from .config import from_row
@@ -90,6 +93,32 @@ def _duplicates(spark, cfg, report) -> None:
             f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
             f"{cfg.target_schema_name}.{cfg.target_table_name} on "
             f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
+        )
+
+
+def _quarantined(spark, configs, report) -> None:
+    """One line per config with quarantined rows: their number, files and first reasons."""
+    from pyspark.sql import functions as F
+
+    name = qualified(QUARANTINE_TABLE.name)
+    ids = [c.config_id for c in configs]
+    if not ids or not spark.catalog.tableExists(name.replace("`", "")):
+        return
+    found = (
+        spark.table(name)
+        .where(F.col("config_id").isin(ids))
+        .groupBy("config_id")
+        .agg(
+            F.count(F.lit(1)).alias("rows"),
+            F.countDistinct("source_file_path").alias("files"),
+            F.slice(F.sort_array(F.collect_set("reason")), 1, 3).alias("reasons"),
+        )
+        .collect()
+    )
+    for row in sorted(found, key=lambda r: r["config_id"]):
+        report.problems.append(
+            f"{row['config_id']}: {row['rows']} quarantined row(s) in {row['files']} file(s) "
+            f"({'; '.join(row['reasons'])}): see {QUARANTINE_TABLE.name}"
         )
 
 
@@ -171,5 +200,6 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
             _coverage(spark, cfg, report)
         if cfg.write_mode == "merge" and cfg.merge_keys:
             _duplicates(spark, cfg, report)
+    _quarantined(spark, configs, report)
     _orphans(spark, configs, report)
     return report

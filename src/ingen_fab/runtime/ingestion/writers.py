@@ -3,10 +3,10 @@
 - append: one commit with replaceWhere ``_source_file_path IN (files of the batch)``, so
   loading a file again replaces the rows it loaded before and can never duplicate them.
 - merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
-  file path, then by a hash of the row), then MERGEd null-safely; a matched row is only
-  updated when the source date is not older than the target row's date. For a batch that
-  is not small, a narrow pass over the keys first finds the files that win at least one key
-  (only those are read again) and whether any key has more than one row.
+  file path, then within one file the last row in file order), then MERGEd null-safely; a
+  matched row is only updated when the source date is not older than the target row's date.
+  For a batch that is not small, a narrow pass over the keys first finds the files that win
+  at least one key (only those are read again) and whether any key has more than one row.
 - overwrite: the target is replaced by the batch.
 A batch without rows (every file empty or header-only) still commits for append and
 overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..session import ensure_schema
+from ..session import clear_uncommitted_table, ensure_schema
 from ..tables import sql_string_literal
 from .inference import q
-from .readers import LINEAGE, csv_column_pruning
+from .readers import LINEAGE, ROW_POSITION, csv_column_pruning
 
 # Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
 # keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
@@ -87,7 +87,8 @@ def _align(spark, cfg, frame, columns, outcome) -> object:
 
 
 def dedupe(frame, keys):
-    """One row per key: latest date, then greatest file path, then greatest row hash.
+    """One row per key: latest date, then greatest file path, then the last row in file
+    order (the frame's ROW_POSITION column, see readers.row_position; dropped here).
 
     One hash aggregation (the max of a struct led by the ordering fields) rather than a
     window, which would sort every row; a window is kept for types max cannot order (maps).
@@ -95,23 +96,23 @@ def dedupe(frame, keys):
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    data = [c for c in frame.columns if c not in LINEAGE]
     order = [
         F.col("_source_date_partition"),
         F.col("_source_file_path"),
-        F.xxhash64(*[F.col(q(c)) for c in data]),
+        F.col(ROW_POSITION),
     ]
     if any("map<" in t or "variant" in t for _, t in frame.dtypes):
         window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
             order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
         )
-        return frame.withColumn("_n", F.row_number().over(window)).where("_n = 1").drop("_n")
+        frame = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
+        return frame.drop("_n", ROW_POSITION)
     key_names = {k.lower() for k in keys}
-    rest = [c for c in frame.columns if c.lower() not in key_names]
+    rest = [c for c in frame.columns if c.lower() not in key_names and c != ROW_POSITION]
     winner = F.struct(
         order[0].alias("d"),
         order[1].alias("p"),
-        order[2].alias("h"),
+        order[2].alias("r"),
         F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
     )
     best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
@@ -121,6 +122,7 @@ def dedupe(frame, keys):
         *[
             (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
             for c in frame.columns
+            if c != ROW_POSITION
         ]
     )
 
@@ -201,7 +203,7 @@ def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None, late
         winners, most = latest_files(frame, cfg.merge_keys, order, orders)
     if winners and len(winners) < len(paths):
         frame = good_of(winners)
-    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame
+    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
 
 
 def write_batch(
@@ -229,6 +231,8 @@ def write_batch(
         if good_rows == 0:
             return outcome
         ensure_schema(spark, cfg.target_schema_name)
+        if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+            outcome.notes.append("cleared the files of a first load that never committed")
         frame.write.format("delta").saveAsTable(name)
         outcome.inserted = source_rows = _metrics(spark, cfg).get("numOutputRows", 0)
     elif cfg.write_mode == "merge":
