@@ -2,12 +2,15 @@
 
 Over a small generated series (retail_oltp_incremental, a few days) in two temporary lakehouses:
   - reference: `ingen_fab run package flat-file-ingestion run` (every group) once, uninterrupted,
-    timed from a cold kernel: its duration D bounds the kill delays;
+    from a cold kernel; it writes M files under Tables/ (data files, commits, checkpoints);
   - soak: N times, start the same command and SIGKILL it with every process it started (the CLI,
-    the warm kernel's daemon, the kernel and its JVM) after a delay drawn uniformly from 0..D
-    (seeded). A run that ends before its kill (it completes, or fails: a wedged run) is compared
-    with the reference and the soak lakehouse goes back to its state after `ddl run`, so the
-    next kills land in a first load again. Then one run to the end, compared with the reference.
+    the warm kernel's daemon, the kernel and its JVM) once k new files have appeared under the
+    soak lakehouse's Tables/, k drawn uniformly from 1..M (seeded): so a kill lands at a random
+    point of the run's writes (inside a first load, between a data file and its commit, between
+    ledger and log) whatever the machine's speed. Kills accumulate: each run resumes what the
+    killed ones left. A run that ends before its kill (it completes, or fails: a wedged run) is
+    compared with the reference and the soak lakehouse goes back to its state after `ddl run`.
+    Then one run to the end, compared with the reference.
 Compared row for row: the business columns (all but the lineage columns) of every bronze table.
 Prints a table; exits 1 when a row was lost or duplicated or a run failed.
 
@@ -114,29 +117,38 @@ def setup(work: Path, end_date: str, tag: str) -> tuple[Path, Path, Path]:
     return project, ref, soak
 
 
-def attempt(project: Path, env: dict, delay: float, tag: str, log: Path) -> int | None:
-    """Start a run and kill it after delay seconds; its exit code when it ended first."""
+def written(tables: Path) -> int:
+    """How many files are under a lakehouse's Tables/ folder."""
+    return sum(len(files) for _, _, files in os.walk(tables))
+
+
+def attempt(project: Path, env: dict, after: int, tag: str, log: Path) -> int | None:
+    """Start a run and kill it once after new files appeared under Tables/; its exit code when
+    it ended first."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    compiled(project, env)
+    tables = Path(env["INGEN_FAB_LAKEHOUSE_ROOT"]) / "Tables"
+    start = written(tables)
     with open(log, "wb") as out:
         proc = subprocess.Popen(RUN, cwd=project, env=env, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True)
-        try:
-            return proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            kill_all(proc, tag)
-            return None
+        while proc.poll() is None:
+            if written(tables) - start >= after:
+                kill_all(proc, tag)
+                return None
+            time.sleep(0.005)
+        return proc.returncode
 
 
-def soak(args, project: Path, soak_root: Path, work: Path, duration: float, tag: str) -> dict:
+def soak(args, project: Path, soak_root: Path, work: Path, files: int, tag: str) -> dict:
     rng = random.Random(args.seed)
     env = _env(soak_root, tag, work)
     done, landed, failed = [], 0, 0
     for n in range(args.kills):
-        delay = rng.uniform(0, duration)
-        code = attempt(project, env, delay, tag, work / "runs" / f"{n}.log")
+        after = rng.randint(1, max(files, 1))
+        code = attempt(project, env, after, tag, work / "runs" / f"{n}.log")
         ended = "killed mid-run" if code is None else f"ended first (exit {code})"
-        print(f"kill {n + 1}/{args.kills} at {delay:.1f} s: {ended}", file=sys.stderr, flush=True)
+        print(f"kill {n + 1}/{args.kills} after {after} new file(s): {ended}", file=sys.stderr,
+              flush=True)
         if code is None:
             landed += 1
             continue
@@ -145,7 +157,6 @@ def soak(args, project: Path, soak_root: Path, work: Path, duration: float, tag:
         done.append(_keep(soak_root, work, len(done)))
         shutil.rmtree(soak_root / "Tables")
         shutil.copytree(work / "after_ddl", soak_root / "Tables")
-    compiled(project, env)
     final = subprocess.run(RUN, cwd=project, env=env, capture_output=True, text=True)
     failed += final.returncode != 0
     kill_all(None, tag)
@@ -204,10 +215,11 @@ def main() -> None:
         return
     started, tag, work = time.perf_counter(), uuid.uuid4().hex, Path(args.work).resolve()
     project, ref, soak_root = setup(work, args.end_date, tag)
-    compiled(project, _env(ref, tag, work))
+    before = written(ref / "Tables")
     duration = _step(RUN, _env(ref, tag, work), project)
+    files = written(ref / "Tables") - before
     kill_all(None, tag)
-    result = soak(args, project, soak_root, work, duration, tag)
+    result = soak(args, project, soak_root, work, files, tag)
     checked = subprocess.run(
         [sys.executable, __file__, "--compare", str(ref / "Tables"), *map(str, result["ends"])],
         env=_env(work / "compare", tag, work), capture_output=True, text=True)
@@ -217,7 +229,8 @@ def main() -> None:
     report = (args.kills, result["landed"], rows["lost"], rows["duplicated"], result["failed"],
               f"{time.perf_counter() - started:.0f}")
     header = ("kills", "landed mid-run", "rows lost", "rows duplicated", "wedged runs", "seconds")
-    print(f"uninterrupted run: {duration:.1f} s, {rows['reference_rows']} rows in bronze; "
+    print(f"uninterrupted run: {duration:.1f} s, {files} files written, "
+          f"{rows['reference_rows']} rows in bronze; "
           f"{len(result['ends'])} run(s) to the end compared with it")
     print("  ".join(f"{h:>15}" for h in header))
     print("  ".join(f"{v:>15}" for v in report))

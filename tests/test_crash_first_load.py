@@ -99,9 +99,9 @@ def test_session_start_skips_a_half_created_table_and_its_first_write_clears_it(
     day_file(source, D2, "orders.csv", "order_id,amount\n3,30\n")
     add_configs(
         spark,
-        config("crash_orders", source, "orders", target_schema_name="crashhalf",
+        config("halfload_orders", source, "orders", target_schema_name="crashhalf",
                execution_group=9401),
-        config("crash_items", source, "items", target_schema_name="crashhalf",
+        config("halfload_items", source, "items", target_schema_name="crashhalf",
                execution_group=9401, import_sequence_order=2),
     )
     from ingen_fab.runtime.ingestion import run_ingestion
