@@ -206,7 +206,7 @@ def test_sources_outside_files_fail_with_one_config_line(spark, lakehouse_root, 
                 cid,
                 "x",
                 cid,
-                execution_group=9301,
+                execution_group=9501,
                 source_file_path=source,
                 error_handling_strategy="log",
             )
@@ -215,7 +215,7 @@ def test_sources_outside_files_fail_with_one_config_line(spark, lakehouse_root, 
     )
     from ingen_fab.runtime.ingestion import run_ingestion
 
-    result = run_ingestion(spark, execution_group=9301)
+    result = run_ingestion(spark, execution_group=9501)
     outcome = {c.config_id: (c.status, c.error_message) for c in result.configs}
     assert {s for s, _ in outcome.values()} == {"failed"}
     assert not any("\n" in m for _, m in outcome.values())
