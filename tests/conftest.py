@@ -8,12 +8,17 @@ unmarked test that starts a JVM or a kernel fails, so the fast tier stays fast.
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
-# The suite makes many temporary lakehouses: one-shot kernels, so no warm JVMs are left behind.
-# Tests of the warm kernel turn it on themselves, with their own INGEN_FAB_STATE_DIR.
-os.environ.setdefault("INGEN_FAB_WARM_KERNEL", "0")
+# Notebook runs use warm kernels, as users get them: one JVM per lakehouse and project serves
+# every notebook run on it. They live in a state folder of this test process and stop when the
+# session ends (or after a short idle time, should the process die first). Tests that need
+# a one-shot kernel (to kill it) or a warm kernel of their own set these variables themselves.
+os.environ.setdefault("INGEN_FAB_WARM_KERNEL", "1")
+os.environ.setdefault("INGEN_FAB_WARM_KERNEL_IDLE", "120")
+os.environ.setdefault("INGEN_FAB_STATE_DIR", tempfile.mkdtemp(prefix="ingen_fab-test-kernels-"))
 
 SLOW_MARKS = ("spark", "papermill")
 
@@ -47,6 +52,15 @@ def _fast_tier_guard(request):
             f"{request.node.nodeid} started a JVM or kernel (pids {sorted(started)}): "
             "mark it spark or papermill"
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_warm_kernels():
+    """Stop the warm kernels this session's notebook runs started."""
+    yield
+    from ingen_fab.local import warm_kernel
+
+    warm_kernel.stop_all()
 
 
 @pytest.fixture(scope="session")

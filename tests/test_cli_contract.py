@@ -71,6 +71,54 @@ def test_errors_the_ingestion_engine_raises_exit_1_with_their_one_line(monkeypat
     assert result.output == "error: config cfg_1: column write_mode: unknown value 'upsert'\n"
 
 
+USER_ERRORS = [  # (module, class): every root of a user error, runtime ones included
+    ("ingen_fab.runtime.session", "RuntimeSetupError"),
+    ("ingen_fab.runtime.ddl_ledger", "DdlScriptError"),
+    ("ingen_fab.runtime.ingestion.errors", "IngestionError"),
+    ("ingen_fab.errors", "ProjectFileError"),
+    ("ingen_fab.errors", "CompileError"),
+    ("ingen_fab.errors", "RunError"),
+]
+
+
+@pytest.mark.parametrize(("module", "name"), USER_ERRORS, ids=[n for _, n in USER_ERRORS])
+def test_every_user_error_exits_1_with_one_line_and_a_bug_exits_2(monkeypatch, module, name):
+    import importlib
+
+    error = getattr(importlib.import_module(module), name)("what went wrong, and what to do")
+
+    def fail(config_ids=None):
+        raise error
+
+    monkeypatch.setattr(api, "verify_flat_file_ingestion", fail)
+    result = CliRunner().invoke(main, ["package", "flat-file-ingestion", "verify"])
+    assert (result.exit_code, result.output) == (1, "error: what went wrong, and what to do\n")
+
+    def bug(config_ids=None):
+        raise KeyError("oops")
+
+    monkeypatch.setattr(api, "verify_flat_file_ingestion", bug)
+    result = CliRunner().invoke(main, ["package", "flat-file-ingestion", "verify"])
+    assert result.exit_code == 2 and result.output.startswith("internal error: KeyError")
+
+
+def test_one_config_error_class_remains():
+    import ingen_fab.errors
+
+    assert not hasattr(ingen_fab.errors, "ConfigError")
+
+
+@pytest.mark.spark
+def test_verify_on_a_lakehouse_the_ddl_never_ran_on_names_the_command_to_run(tmp_path):
+    env = {**os.environ, "INGEN_FAB_WARM_KERNEL": "0",
+           "INGEN_FAB_LAKEHOUSE_ROOT": str(tmp_path / "lake")}
+    result = _cli(tmp_path, env, "package", "flat-file-ingestion", "verify")
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and "config_flat_file_ingestion does not exist" in line
+    assert "run `ingen_fab ddl run`" in line
+
+
 OFFLINE_IVY = """<ivysettings>
   <caches defaultCacheDir="{cache}"/>
   <settings defaultResolver="offline"/>
@@ -212,3 +260,27 @@ def test_the_readme_config_how_to_loads_the_new_config(world):
     rows = _cli(world["project"], world["env"], "lakehouse", "sql",
                 "SELECT sale_id FROM bronze.sales ORDER BY sale_id")
     assert rows.stdout.splitlines()[2:] == ["001", "002", "(2 rows)"], rows.stdout
+
+
+@pytest.mark.spark
+@pytest.mark.papermill
+def test_a_run_of_every_group_names_active_configs_whose_group_has_no_notebook(world):
+    def move(group):
+        moved = _cli(world["project"], world["env"], "lakehouse", "sql",
+                     f"UPDATE config_flat_file_ingestion SET execution_group = {group} "
+                     "WHERE config_id = 'retail_inventory_incremental'")
+        assert moved.returncode == 0, moved.stderr
+
+    move(9)
+    try:
+        every = _ingest(world, "--dry-run")
+        one_group = _ingest(world, "--dry-run", "--execution-group=3")
+    finally:
+        move(3)
+    [warning] = [line for line in every.stderr.splitlines() if "never run" in line]
+    assert warning == (
+        "warning: config(s) retail_inventory_incremental (execution_group 9) never run: their "
+        "execution group has no notebook; add the group to execution_groups in "
+        "flat_file_ingestion.toml, then run `ingen_fab package flat-file-ingestion compile`"
+    )
+    assert "never run" not in one_group.stderr  # a run of named groups does not check

@@ -42,3 +42,28 @@ def test_a_failing_script_is_recorded_and_raises_naming_it(spark):
         DdlLedger(spark).run(sid, "h1", fail)
     assert _status(spark, sid) == ["failed"]
     assert DdlLedger(spark).run(sid, "h1", lambda: None) == "ran"  # a fixed run is not drift
+
+
+def test_each_outcome_is_written_to_the_json_summary_as_it_happens(spark, tmp_path):
+    import json
+
+    summary = tmp_path / "summary.json"
+    ran, failing = "Lakehouses/T/001_G/003_summary.py", "Lakehouses/T/001_G/004_summary_fails.py"
+    DdlLedger(spark).run(ran, "h1", lambda: None)
+    ledger = DdlLedger(spark, summary_path=str(summary))
+    assert ledger.run(ran, "h1", lambda: None) == "skipped"
+    with pytest.raises(DdlScriptError):
+        ledger.run(failing, "h1", lambda: 1 / 0)
+    scripts = json.loads(summary.read_text(encoding="utf-8"))["scripts"]
+    assert scripts == [
+        {"script_id": ran, "outcome": "skipped", "error": None},
+        {"script_id": failing, "outcome": "failed",
+         "error": f"DDL script {failing} failed: ZeroDivisionError: division by zero"},
+    ]
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]  # no temporary file left
+
+
+def test_without_a_summary_path_no_file_is_written(spark, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert DdlLedger(spark).run("Lakehouses/T/001_G/005_no_summary.py", "h1", lambda: None) == "ran"
+    assert list(tmp_path.iterdir()) == []

@@ -116,17 +116,34 @@ def test_fail_strategy_invalid_config_stops_the_run_before_reading(spark, tmp_pa
     assert result.failed
 
 
-def test_sql_string_literal_is_one_helper_in_session():
-    from ingen_fab.runtime import session, tables
+def test_sql_text_is_quoted_in_one_module():
+    """Identifiers and string literals of the runtime's SQL: runtime/sql.py, and no other
+    module of the runtime quotes by hand."""
+    import re
+    from pathlib import Path
 
-    assert tables.sql_string_literal is session.sql_string_literal
-    assert session.sql_string_literal("/lake/o'brien\\x") == "'/lake/o\\'brien\\\\x'"
-    assert session.sql_string_literal("plain") == "'plain'"
+    from ingen_fab.runtime import sql
+
+    assert sql.string_literal("/lake/o'brien\\x") == "'/lake/o\\'brien\\\\x'"
+    assert sql.string_literal("plain") == "'plain'"
+    assert sql.quote_name("a`b") == "`a``b`"
+    assert sql.qualified("t", "s") == "`s`.`t`"
+    root = Path(sql.__file__).parent
+    # a back-quote right before an f-string field, or escaping quotes by hand
+    by_hand = re.compile(r"`\{|\.replace\(\"['`]\"")
+    found = [
+        f"{p.relative_to(root)}:{i}"
+        for p in root.rglob("*.py")
+        if p.name != "sql.py"
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if by_hand.search(line)
+    ]
+    assert not found, f"quote through runtime/sql.py: {found}"
 
 
 @pytest.mark.spark
 def test_sql_string_literal_round_trips_through_spark_sql(spark):
-    from ingen_fab.runtime.session import sql_string_literal
+    from ingen_fab.runtime.sql import string_literal
 
     for value in ("/lake/o'brien", "C:\\lake\\Tables", "a\\'b", "end\\", "''"):
-        assert spark.sql(f"SELECT {sql_string_literal(value)} AS v").first().v == value
+        assert spark.sql(f"SELECT {string_literal(value)} AS v").first().v == value

@@ -186,7 +186,7 @@ def test_a_key_repeated_in_one_file_keeps_the_last_row_in_file_order(spark, tmp_
 
 
 def test_records_number_each_record_by_the_line_it_starts_on():
-    from ingen_fab.runtime.ingestion.csv_format import records
+    from ingen_fab.runtime.ingestion.formats.csv_dialect import records
 
     text = '\ufeffa,b\r\n1,"x\r\ny"\r\n\r\n2,"p""q",z\n3,ok\r4,"open\n5,end\n'
     assert list(records(text, ",")) == [
@@ -215,7 +215,7 @@ class _Source:
 def test_csv_layout_reads_names_from_the_first_record_and_the_line_end(
     tmp_path, text, header, expected
 ):
-    from ingen_fab.runtime.ingestion.csv_format import csv_layout
+    from ingen_fab.runtime.ingestion.formats.csv_dialect import csv_layout
 
     path = write_file(tmp_path / "f.csv", text)
     cfg = type("Cfg", (), {"encoding": "utf-8", "file_delimiter": ",", "has_header": header})

@@ -10,15 +10,15 @@ from collections import namedtuple
 import pytest
 from test_ingestion_support import config
 
+from ingen_fab.runtime.ingestion.check import choose
 from ingen_fab.runtime.ingestion.config import from_row
 from ingen_fab.runtime.ingestion.discovery import SourceFile
 from ingen_fab.runtime.ingestion.engine import select_configs
 from ingen_fab.runtime.ingestion.filesystem import LocalFileSystem
 from ingen_fab.runtime.ingestion.inference import choose_types, sample_totals, sample_types
+from ingen_fab.runtime.ingestion.keys import file_order, latest_answer
 from ingen_fab.runtime.ingestion.ledger import FAILED, LOADED, done_dates, pending_files
-from ingen_fab.runtime.ingestion.load import _choose
 from ingen_fab.runtime.ingestion.plan import oldest_date_only
-from ingen_fab.runtime.ingestion.writers import file_order, latest_answer
 
 D1, D2, D3 = dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 1, 3)
 Ledger = namedtuple(
@@ -134,7 +134,8 @@ def test_error_strategy_decides_which_files_commit(strategy, kept, failed):
     cfg = from_row(config("c", "Files/x", "t", error_handling_strategy=strategy))
     files = [source("d1", D1), source("d2", D2), source("d2b", D2), source("d3", D3)]
     errors = {} if strategy == "skip" else {"d2": "d2: 1 bad row(s) (1 wrong field count)"}
-    keep, why = _choose(cfg, files, errors)
+    decision = choose(cfg, files, errors)
+    keep, why = decision.keep, decision.failed
     assert [f.display_path for f in keep] == kept
     assert set(why) == failed
     if failed:

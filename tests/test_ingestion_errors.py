@@ -90,12 +90,6 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path, monkeypat
     columns of a batch with no rejected row, and reads them as the casts do."""
     import datetime as dt
 
-    from ingen_fab.runtime.ingestion import readers
-
-    natives, read_csv = [], readers._read_csv
-    monkeypatch.setattr(
-        readers, "_read_csv", lambda *a: natives.append(a[3] if len(a) > 3 else {}) or read_csv(*a)
-    )
     day_file(
         tmp_path,
         D1,
@@ -105,7 +99,8 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path, monkeypat
         "010,-2,1,3,2024-01-02,2024-01-02T11:30:00,False,x\n",
     )
     add_configs(spark, config("err_types", tmp_path, "err_types"))
-    assert not run_ingestion(spark, config_id="err_types").failed
+    res = run_ingestion(spark, config_id="err_types")
+    assert not res.failed
     types = dict(spark.table("itest.err_types").dtypes)
     assert {k: types[k] for k in ("code", "n", "big", "price", "day", "at", "flag", "mixed")} == {
         "code": "string",
@@ -128,7 +123,7 @@ def test_inferred_types_keep_leading_zeros_as_strings(spark, tmp_path, monkeypat
         ("010", -2, 1, 3.0, dt.date(2024, 1, 2), dt.datetime(2024, 1, 2, 11, 30), False),
     ]
     native = {"n": "int", "big": "bigint", "price": "double", "day": "date", "flag": "boolean"}
-    assert natives[0] == {} and native in natives[1:]
+    assert res.configs[0].routes["parser_types"] == native
 
 
 @pytest.mark.parametrize("sampled", [True, False])
@@ -339,7 +334,7 @@ def test_each_row_gets_its_files_lineage_values_also_when_two_uris_share_a_crc32
     import hashlib
     import zlib
 
-    from ingen_fab.runtime.ingestion.readers import by_file
+    from ingen_fab.runtime.ingestion.lineage import by_file
 
     seen, pair = {}, None
     for i in range(400_000):
@@ -396,20 +391,19 @@ def test_a_first_load_samples_types_from_the_file_head_without_spark(
     """Plain lines: the sample comes from the first lines, read in Python. A quote, or lines
     ended by a lone carriage return (Spark's parser could split them otherwise): Spark takes
     the sample. The types are the same either way."""
-    from ingen_fab.runtime.ingestion import readers
-
-    heads, sample = [], readers._head_sample
-    monkeypatch.setattr(readers, "_head_sample", lambda *a: heads.append(sample(*a)) or heads[-1])
     quoted = lines == "quoted"
     name = '"Smith, J"' if quoted else "Smith"
     body = f"id,name,day,amount,flag,code\n1,{name},2024-01-01,1.5,true,007\n2,Jo,,2,false,7\n"
     day_file(tmp_path, D1, "h.csv", body.replace("\n", "\r") if lines == "cr" else body)
     cid = f"err_head_{lines}"
     add_configs(spark, config(cid, tmp_path, cid))
-    assert not run_ingestion(spark, config_id=cid).failed
+    res = run_ingestion(spark, config_id=cid)
+    assert not res.failed
     expected = {"id": "int", "name": "string", "day": "date", "amount": "double"}
     expected |= {"flag": "boolean", "code": "string"}
-    assert heads == [expected if lines == "plain" else None]
+    routes = res.configs[0].routes
+    assert routes["type_sample"] == ("head" if lines == "plain" else "spark")
+    assert routes["sampled_types"] == expected
     types = dict(spark.table(f"itest.{cid}").dtypes)
     assert {k: types[k] for k in expected} == expected
     got = sorted((r["id"], r["name"], r["code"]) for r in rows(spark, "itest", cid))

@@ -255,105 +255,78 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
 ):
     """A large merge batch: the key pass (one_pass: done within the read's check pass)
     finds the files that win a key; only those are read again, and dedupe runs only when
-    some key has several rows. The same outcome either way."""
-    from ingen_fab.runtime.ingestion import readers, writers
+    some key has several rows. The same outcome either way; the routes say which ran."""
+    from ingen_fab.runtime.ingestion import keys
 
-    read_again, deduped, answers = [], [], []
-    good_of, dedupe, check = readers.Batch.good_of, writers.dedupe, readers._one_pass
-    monkeypatch.setattr(
-        readers.Batch, "good_of", lambda self, p: read_again.append(set(p)) or good_of(self, p)
-    )
-    monkeypatch.setattr(writers, "dedupe", lambda f, k: deduped.append(k) or dedupe(f, k))
-
-    def one_pass_answer(*args):
-        found = check(*args)
-        answers.append(None if found is None else found[1])
-        return found
-
-    monkeypatch.setattr(readers, "_one_pass", one_pass_answer)
-    monkeypatch.setattr(writers, "SMALL_BATCH_BYTES", 0)  # as if the files were large
-    if not one_pass:  # as when some column's type was not sampled
-        monkeypatch.setattr(readers, "_one_pass_fits", lambda *a: False)
+    monkeypatch.setattr(keys, "SMALL_BATCH_BYTES", 0)  # as if the files were large
     suffix = "_1p" if one_pass else ""
-    head = "id,a,b,c,d\n"
+    # a column with no value in the sample gets no sampled type: no one-pass check then
+    head, blank = ("id,a,b,c,d\n", "") if one_pass else ("id,a,b,c,d,e\n", ",")
+
+    def day(path, when, body):
+        day_file(path, when, "s.csv", head + "".join(line + blank + "\n" for line in body))
+
+    def winners(res):
+        return sorted(p.rsplit("/", 3)[1] for p in res.routes["key_winners"] or [])
+
     snap = tmp_path / "snap"
-    day_file(snap, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
-    day_file(snap, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
-    day_file(snap, D3, "s.csv", head + "1,z1,3,3,3\n3,z3,3,3,3\n3,w3,3,3,3\n")
-    add_configs(
-        spark,
-        config(
-            "mode_snap" + suffix, snap, "mode_snap" + suffix, write_mode="merge", merge_keys="id"
-        ),
-    )
-    res = _run(spark, "mode_snap" + suffix)
-    got = {
-        r["id"]: (r["a"], str(r["_source_date_partition"]))
-        for r in rows(spark, "itest", "mode_snap" + suffix, lineage=True)
-    }
+    day(snap, D1, ["1,x1,1,1,1", "2,x2,1,1,1"])
+    day(snap, D2, ["1,y1,2,2,2", "2,y2,2,2,2"])
+    day(snap, D3, ["1,z1,3,3,3", "3,z3,3,3,3", "3,w3,3,3,3"])
+    cid = "mode_snap" + suffix
+    add_configs(spark, config(cid, snap, cid, write_mode="merge", merge_keys="id"))
+    res = _run(spark, cid)
+    got = {r["id"]: (r["a"], str(r["_source_date_partition"])) for r in rows(spark, "itest", cid, lineage=True)}
     dates = {k: v[1] for k, v in got.items()}
     assert dates == {1: "2024-01-03", 2: "2024-01-02", 3: "2024-01-03"}
     assert (got[1][0], got[2][0], got[3][0] in ("z3", "w3")) == ("z1", "y2", True)
     assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (7, 3, 4)
-    assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]
-    assert [list(k) for k in deduped] == [["id"]]
-    assert [a and (sorted(p.rsplit("/", 3)[1] for p in a[0]), a[1]) for a in answers] == (
-        [(["02", "03"], 3)] if one_pass else []
-    )
+    routes = res.routes
+    assert routes["checks"] == (["one_pass"] if one_pass else ["full"])
+    assert routes["key_pass"] == ("read" if one_pass else "narrow")
+    assert (winners(res), routes["most_rows_per_key"]) == (["02", "03"], 3)
+    assert [p.rsplit("/", 3)[1] for p in routes["reread"]] == ["02", "03"]
+    assert routes["deduplicated"] is True
 
-    read_again.clear()
-    deduped.clear()
-    answers.clear()
     once = tmp_path / "once"
-    day_file(once, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n")
-    day_file(once, D2, "s.csv", head + "3,y3,2,2,2\n")
-    add_configs(
-        spark,
-        config(
-            "mode_once" + suffix, once, "mode_once" + suffix, write_mode="merge", merge_keys="id"
-        ),
-    )
-    res = _run(spark, "mode_once" + suffix)
-    assert sorted(r["id"] for r in rows(spark, "itest", "mode_once" + suffix)) == [1, 2, 3]
-    assert (res.rows_inserted, res.collapsed_duplicates, deduped, read_again) == (3, 0, [], [])
-    assert [a and (len(a[0]), a[1]) for a in answers] == ([(2, 1)] if one_pass else [])
+    day(once, D1, ["1,x1,1,1,1", "2,x2,1,1,1"])
+    day(once, D2, ["3,y3,2,2,2"])
+    cid = "mode_once" + suffix
+    add_configs(spark, config(cid, once, cid, write_mode="merge", merge_keys="id"))
+    res = _run(spark, cid)
+    assert sorted(r["id"] for r in rows(spark, "itest", cid)) == [1, 2, 3]
+    assert (res.rows_inserted, res.collapsed_duplicates) == (3, 0)
+    routes = res.routes
+    assert (routes["deduplicated"], routes["reread"], routes["most_rows_per_key"]) == (False, [], 1)
+    assert (routes["key_pass"], len(routes["key_winners"])) == ("read" if one_pass else "narrow", 2)
 
     # a rejected row (skip): the key pass runs over the accepted rows, same winners
-    read_again.clear()
-    deduped.clear()
-    answers.clear()
     bad = tmp_path / "bad"
-    day_file(bad, D1, "s.csv", head + "1,x1,1,1,1\n2,x2,1,1,1\n9,too,many,fields,1,1\n")
-    day_file(bad, D2, "s.csv", head + "1,y1,2,2,2\n2,y2,2,2,2\n")
-    day_file(bad, D3, "s.csv", head + "1,z1,3,3,3\n")
+    day(bad, D1, ["1,x1,1,1,1", "2,x2,1,1,1", "9,too,many,fields,1,1,1"])
+    day(bad, D2, ["1,y1,2,2,2", "2,y2,2,2,2"])
+    day(bad, D3, ["1,z1,3,3,3"])
+    cid = "mode_bad" + suffix
     add_configs(
         spark,
-        config(
-            "mode_bad" + suffix,
-            bad,
-            "mode_bad" + suffix,
-            write_mode="merge",
-            merge_keys="id",
-            error_handling_strategy="skip",
-        ),
+        config(cid, bad, cid, write_mode="merge", merge_keys="id", error_handling_strategy="skip"),
     )
-    res = _run(spark, "mode_bad" + suffix)
-    got = {r["id"]: r["a"] for r in rows(spark, "itest", "mode_bad" + suffix)}
+    res = _run(spark, cid)
+    got = {r["id"]: r["a"] for r in rows(spark, "itest", cid)}
     assert got == {1: "z1", 2: "y2"}
     assert (res.rows_rejected, res.collapsed_duplicates) == (1, 3)
-    assert [{p.rsplit("/", 3)[1] for p in s} for s in read_again] == [{"02", "03"}]
-    assert answers == ([None] if one_pass else [])  # a rejected row: the full checks ran
+    routes = res.routes
+    assert [p.rsplit("/", 3)[1] for p in routes["reread"]] == ["02", "03"]
+    # a rejected row: the one pass gives no answer, the full checks run, the key pass reads rows
+    assert routes["checks"] == (["one_pass", "full"] if one_pass else ["full"])
+    assert routes["key_pass"] == "full"
 
 
 def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp_path, monkeypatch):
     """The one-pass check of a merge batch finds a value past the sample that does not
     fit its sampled type: nothing is taken from that pass, and the types, counts and winners
     are those of the full checks."""
-    from ingen_fab.runtime.ingestion import readers
     from ingen_fab.runtime.ingestion.inference import SAMPLE_ROWS
 
-    answers, check = [], readers._one_pass
-    monkeypatch.setattr(readers, "_one_pass", lambda *a: answers.append(check(*a)) or answers[-1])
     n = SAMPLE_ROWS + 10
     day_file(tmp_path, D1, "m.csv", "id,code,n\n" + "".join(f"{i},{i},{i}\n" for i in range(n)))
     day_file(tmp_path, D2, "m.csv", "id,code,n\n1,007,9000000000\n")
@@ -361,7 +334,7 @@ def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp
         spark, config("mode_1p_wide", tmp_path, "mode_1p_wide", write_mode="merge", merge_keys="id")
     )
     res = _run(spark, "mode_1p_wide")
-    assert answers == [None]
+    assert res.routes["checks"] == ["one_pass", "full", "retry"]
     types = dict(spark.table("itest.mode_1p_wide").dtypes)
     assert (types["id"], types["code"], types["n"]) == ("int", "string", "bigint")
     assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (n + 1, n, 1)

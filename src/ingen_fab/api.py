@@ -100,8 +100,7 @@ def run_ddl(modes=None, rerun=(), environment: str = "local", project=None) -> D
             name = group_notebook_name(target, group)
             folder = target_folder(target)
             if target.kind == "lakehouse":
-                output = _run_lakehouse_notebook(root, folder, name, rerun, dirs)
-                scripts = _script_outcomes(output)
+                output, scripts = _run_lakehouse_notebook(root, folder, name, rerun, dirs)
             else:
                 output, scripts = _run_warehouse_notebook(
                     root, folder, name, target.name, rerun, dirs
@@ -128,21 +127,32 @@ def _check_fresh(root: Path, placed, command: str) -> None:
             )
 
 
-def _run_lakehouse_notebook(root: Path, folder: str, name: str, rerun, dirs) -> Path:
+def _run_lakehouse_notebook(root: Path, folder: str, name: str, rerun, dirs):
+    """Run one lakehouse DDL notebook; (executed notebook, [(script id, ran|skipped)]) from the
+    JSON summary it writes (see runtime/ddl_ledger.py)."""
+    import json
+    import uuid
+
     from ingen_fab.local.papermill_runner import execute_notebook
     from ingen_fab.output import ipynb_path
 
     notebook = ipynb_path(root / GENERATED_DIR, folder, name)
     output = dirs["runs"] / folder / f"{name}.ipynb"
+    summary = dirs["runs"] / folder / f"{name}.{uuid.uuid4().hex[:12]}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
     print(f"running {name}", flush=True)
-    execute_notebook(
-        notebook,
-        output,
-        parameters={"rerun_scripts": ",".join(rerun)},
-        env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])},
-        cwd=root,
-    )
-    return output
+    try:
+        execute_notebook(
+            notebook,
+            output,
+            parameters={"rerun_scripts": ",".join(rerun), "summary_path": str(summary)},
+            env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])},
+            cwd=root,
+        )
+        data = json.loads(summary.read_text(encoding="utf-8")) if summary.is_file() else {}
+    finally:
+        summary.unlink(missing_ok=True)
+    return output, [(s["script_id"], s["outcome"]) for s in data.get("scripts", [])]
 
 
 def _run_warehouse_notebook(root: Path, folder: str, name: str, warehouse: str, rerun, dirs) -> Path:
@@ -163,20 +173,6 @@ def _run_warehouse_notebook(root: Path, folder: str, name: str, warehouse: str, 
     outcomes = [(s, "ran") for s in result.scripts_run]
     outcomes += [(s, "skipped") for s in result.scripts_skipped]
     return db_path, outcomes
-
-
-def _script_outcomes(executed: Path) -> list[tuple[str, str]]:
-    """(script id, ran|skipped) from the stream output of an executed lakehouse DDL notebook."""
-    import nbformat
-
-    outcomes = []
-    for cell in nbformat.read(str(executed), as_version=4).cells:
-        for out in cell.get("outputs", []):
-            for line in out.get("text", "").splitlines() if out.get("output_type") == "stream" else []:
-                word, _, rest = line.partition(" ")
-                if word in ("ran", "skipped") and rest.startswith("Lakehouses/"):
-                    outcomes.append((rest.split(" ")[0], word))
-    return outcomes
 
 
 def lakehouse_sql(query: str):
@@ -212,6 +208,8 @@ class IngestionRunReport:
     plans: list[dict] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     outputs: list[Path] = field(default_factory=list)
+    # active configs whose execution_group has no notebook (checked when every group runs)
+    unscheduled: list[dict] = field(default_factory=list)
     streamed: bool = False  # the notebooks' own output was shown as they ran
 
     @property
@@ -235,21 +233,18 @@ def run_flat_file_ingestion(
     A failed group does not stop the later ones (as in the orchestrator); the report says
     which failed and the caller exits non-zero.
     """
-    import json
     import uuid
 
     from ingen_fab.environments import load_environment
-    from ingen_fab.errors import ConfigError
-    from ingen_fab.ingestion.compiler import SECTION, build_ingestion, group_notebook_name
+    from ingen_fab.errors import ProjectFileError
+    from ingen_fab.ingestion.compiler import build_ingestion
     from ingen_fab.ingestion.project import load_project
-    from ingen_fab.local.papermill_runner import execute_notebook
-    from ingen_fab.output import ipynb_path
 
     root = project_root(project)
     known = load_project(root).execution_groups
     unknown = sorted(set(execution_groups) - set(known))
     if unknown:
-        raise ConfigError(
+        raise ProjectFileError(
             f"execution group(s) {unknown} have no notebook; "
             f"flat_file_ingestion.toml lists {list(known)}"
         )
@@ -258,50 +253,72 @@ def run_flat_file_ingestion(
         f"ingen_fab package flat-file-ingestion compile --environment {environment}",
     )
     groups = [known[0]] if config_id else sorted(set(execution_groups) or known)
-    dirs = local_dirs()
     run_id = uuid.uuid4().hex[:12]
     report = IngestionRunReport(streamed=stream)
     for group in groups:
-        name = group_notebook_name(group)
-        output = dirs["runs"] / SECTION / f"{name}.ipynb"
-        summary = dirs["runs"] / SECTION / f"{name}.{run_id}.json"
-        summary.parent.mkdir(parents=True, exist_ok=True)
-        label = f"config {config_id}" if config_id else f"execution group {group}"
-        print(f"running {name} ({label})", flush=True)
+        first_of_all = not (config_id or execution_groups) and group == groups[0]
         parameters = {
             "execution_group": group,
             "config_id": config_id or "",
             "start_date": start_date or "",
             "end_date": end_date or "",
             "dry_run": dry_run,
-            "summary_path": str(summary),
             "stop_after_files": stop_after_files or 0,
+            "report_unscheduled": first_of_all,
         }
-        try:
-            execute_notebook(
-                ipynb_path(root / GENERATED_DIR, SECTION, name), output, parameters,
-                env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])}, cwd=root,
-                stream=stream,
-            )
-        except RunError as exc:
-            report.errors.append(str(exc))
-        report.outputs.append(output)
-        if summary.is_file():
-            data = json.loads(summary.read_text(encoding="utf-8"))
-            summary.unlink()
-            report.configs += data.get("configs", [])
-            report.warnings += data.get("warnings", [])
-            report.plans += data.get("plan", []) or []
+        _run_ingestion_group(root, group, parameters, run_id, report)
     return report
+
+
+def _run_ingestion_group(root: Path, group: int, parameters: dict, run_id: str, report) -> None:
+    """Run one execution group's notebook; add its JSON summary (or its failure) to report."""
+    import json
+
+    from ingen_fab.ingestion.compiler import SECTION, group_notebook_name
+    from ingen_fab.local.papermill_runner import execute_notebook
+    from ingen_fab.output import ipynb_path
+
+    dirs = local_dirs()
+    name = group_notebook_name(group)
+    output = dirs["runs"] / SECTION / f"{name}.ipynb"
+    summary = dirs["runs"] / SECTION / f"{name}.{run_id}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    config_id = parameters["config_id"]
+    label = f"config {config_id}" if config_id else f"execution group {group}"
+    print(f"running {name} ({label})", flush=True)
+    try:
+        execute_notebook(
+            ipynb_path(root / GENERATED_DIR, SECTION, name), output,
+            {**parameters, "summary_path": str(summary)},
+            env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])}, cwd=root,
+            stream=report.streamed,
+        )
+    except RunError as exc:
+        report.errors.append(str(exc))
+    report.outputs.append(output)
+    if summary.is_file():
+        data = json.loads(summary.read_text(encoding="utf-8"))
+        summary.unlink()
+        report.configs += data.get("configs", [])
+        report.warnings += data.get("warnings", [])
+        report.plans += data.get("plan", []) or []
+        report.unscheduled += data.get("unscheduled", [])
 
 
 def verify_flat_file_ingestion(config_ids=None):
     """Completeness, duplicate-key and orphan report over the local lakehouse."""
     from ingen_fab.local.papermill_runner import stderr_to
     from ingen_fab.runtime.ingestion import verify_ingestion
-    from ingen_fab.runtime.session import get_spark
+    from ingen_fab.runtime.schema import CONFIG_TABLE
+    from ingen_fab.runtime.session import DEFAULT_SCHEMA, get_spark
 
     dirs = local_dirs()
     with stderr_to(dirs["runs"] / "verify.log", fds=(1, 2)):  # the JVM's chatter
         spark = get_spark(str(dirs["lakehouse"]))
+    config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
+    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
+        raise RunError(
+            f"{dirs['lakehouse']}: table {config_table} does not exist: "
+            "run `ingen_fab ddl run` first to create it"
+        )
     return verify_ingestion(spark, list(config_ids) if config_ids else None)

@@ -1,21 +1,25 @@
 """The project's exceptions: one base, a few subclasses, messages that name the culprit.
 
-Code under runtime/ (it runs inside Fabric notebooks) has its own: RuntimeSetupError (local
-Spark + Delta cannot start) and the ingestion engine's IngestionError, ConfigError among them.
-The CLI maps those to exit 1 as well (cli/main.py RUNTIME_USER_ERRORS).
+Every user-facing error, here and in the runtime, derives from UserError
+(ingen_fab.runtime.errors): the CLI prints its one-line message and exits 1. The runtime's own
+(it runs inside Fabric notebooks and never imports this module) are RuntimeSetupError (local
+Spark + Delta cannot start), DdlScriptError and the ingestion engine's IngestionError, whose
+ConfigError names a config row's config_id and column.
 """
 
+from ingen_fab.runtime.errors import UserError
 
-class IngenFabError(Exception):
-    """A user-facing error: the CLI prints its one-line message and exits 1."""
+
+class IngenFabError(UserError):
+    """A user-facing error raised outside the runtime: the CLI prints its message, exits 1."""
 
 
 class CompileError(IngenFabError):
     """A template, ddl script or environment file cannot be compiled."""
 
 
-class ConfigError(IngenFabError):
-    """A config row or project file is invalid."""
+class ProjectFileError(IngenFabError):
+    """A project file (flat_file_ingestion.toml, a setting of the environment) is invalid."""
 
 
 class RunError(IngenFabError):

@@ -84,7 +84,7 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
         environment,
         stream=sys.stdout.isatty(),
     )
-    for warning in report.warnings:
+    for warning in report.warnings + _unscheduled_warnings(report.unscheduled):
         click.echo(f"warning: {warning}", err=True)
     if report.streamed:
         pass  # the notebooks printed their progress and summary table as they ran
@@ -98,6 +98,18 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
         click.echo(f"error: {error}", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _unscheduled_warnings(unscheduled: list[dict]) -> list[str]:
+    """One line naming the active configs no notebook runs, and the fix."""
+    if not unscheduled:
+        return []
+    named = ", ".join(f"{c['config_id']} (execution_group {c['execution_group']})" for c in unscheduled)
+    fix = (
+        "add the group to execution_groups in flat_file_ingestion.toml, then run "
+        "`ingen_fab package flat-file-ingestion compile`"
+    )
+    return [f"config(s) {named} never run: their execution group has no notebook; {fix}"]
 
 
 def _config_errors(report, dry_run: bool) -> list[str]:

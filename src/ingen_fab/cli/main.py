@@ -8,7 +8,7 @@ import traceback
 
 import click
 
-from ingen_fab.errors import IngenFabError
+from ingen_fab.runtime.errors import UserError
 
 
 class _Root(click.Group):
@@ -21,7 +21,7 @@ class _Root(click.Group):
             sys.stderr.close()
             sys.exit(0)
         except Exception as exc:
-            if _user_error(exc):
+            if isinstance(exc, UserError):  # incl. the runtime's (missing jars, configs)
                 click.echo(f"error: {exc}", err=True)
                 sys.exit(1)
             # a bug: say so, traceback only with --debug
@@ -30,26 +30,6 @@ class _Root(click.Group):
             else:
                 click.echo(f"internal error: {exc.__class__.__name__}: {exc} (re-run with --debug for the traceback)", err=True)
             sys.exit(2)
-
-
-# User errors raised by runtime code, which never imports the rest of ingen_fab: the local
-# Spark + Delta stand-in cannot start (e.g. the Delta jars are missing), and every error the
-# ingestion engine raises on purpose (its ConfigError names config_id and column).
-RUNTIME_USER_ERRORS = (
-    ("ingen_fab.runtime.session", "RuntimeSetupError"),
-    ("ingen_fab.runtime.ingestion.errors", "IngestionError"),
-)
-
-
-def _user_error(exc: Exception) -> bool:
-    """True for errors the CLI prints as one line with exit 1 (False: a bug, exit 2)."""
-    if isinstance(exc, IngenFabError):
-        return True
-    for module_name, class_name in RUNTIME_USER_ERRORS:
-        module = sys.modules.get(module_name)  # not imported: none of its errors was raised
-        if module is not None and isinstance(exc, getattr(module, class_name)):
-            return True
-    return False
 
 
 @click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,6 +16,10 @@ MODES = ("lakehouse", "warehouse")
 SECTION = "ddl"
 _KIND_PREFIX = {"lakehouse": "ddl_lh", "warehouse": "ddl_wh"}
 ALL_ORCHESTRATOR = "ddl_orchestrator"
+_LAKEHOUSE_PARAMETERS = (
+    'rerun_scripts = ""  # comma-separated script ids to run again\n'
+    'summary_path = ""  # local runs: where to write the JSON outcome of each script'
+)
 
 
 def group_notebook_name(target: Target, group: Group) -> str:
@@ -79,7 +83,7 @@ def _lakehouse_group(target: Target, group: Group, env: dict, runtime: str):
                 "a script changed after it ran stops this notebook (see `rerun_scripts`).",
             ],
         ),
-        Cell("parameters", 'rerun_scripts = ""  # comma-separated script ids to run again'),
+        Cell("parameters", _LAKEHOUSE_PARAMETERS),
         Cell("code", runtime),
         Cell("code", render_template("ddl/lakehouse_setup.py.jinja", {}).rstrip("\n")),
     ]

@@ -6,7 +6,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingen_fab.errors import ConfigError
+from ingen_fab.errors import ProjectFileError
 
 PROJECT_FILE = "flat_file_ingestion.toml"
 
@@ -20,20 +20,20 @@ class IngestionProject:
 def load_project(project_root: Path) -> IngestionProject:
     path = Path(project_root) / PROJECT_FILE
     if not path.is_file():
-        raise ConfigError(f"{path}: missing; create it with lakehouse and execution_groups")
+        raise ProjectFileError(f"{path}: missing; create it with lakehouse and execution_groups")
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raise ProjectFileError(f"{path}: invalid TOML: {exc}") from None
     lakehouse = data.get("lakehouse")
     groups = data.get("execution_groups")
     if not isinstance(lakehouse, str) or not lakehouse:
-        raise ConfigError(f"{path}: lakehouse must name a lakehouse of the environment files")
+        raise ProjectFileError(f"{path}: lakehouse must name a lakehouse of the environment files")
     if (
         not isinstance(groups, list)
         or not groups
         or not all(isinstance(g, int) and not isinstance(g, bool) and g > 0 for g in groups)
         or len(set(groups)) != len(groups)
     ):
-        raise ConfigError(f"{path}: execution_groups must be a list of distinct positive integers")
+        raise ProjectFileError(f"{path}: execution_groups must be a list of distinct positive integers")
     return IngestionProject(lakehouse, tuple(sorted(groups)))

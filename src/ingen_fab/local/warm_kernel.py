@@ -1,8 +1,8 @@
 """A warm kernel: one long-lived ipykernel per lakehouse, so Spark stays up between runs.
 
 Fabric keeps a Spark session alive between notebook runs (high-concurrency sessions); this is
-the local stand-in. A small detached daemon (``python -m ingen_fab.local.warm_kernel serve``)
-owns one ipykernel per key (python, kernel name, cwd and the INGEN_FAB_* environment the kernel
+the local stand-in. A small detached daemon (``python -m ingen_fab.local.warm_kernel_daemon``,
+see that module) owns one ipykernel per key (python, kernel name, cwd and the INGEN_FAB_* environment the kernel
 sees, e.g. the lakehouse root). papermill attaches to it through a KernelManager that never
 starts or stops it. Before each notebook the user namespace is reset (``%reset -f``): a
 notebook never sees the previous one's variables, but imported modules and the live
@@ -19,7 +19,6 @@ file), kernel.log (the kernel's stdout/stderr: JVM chatter) and daemon.log.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import functools
@@ -33,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingen_fab.errors import ConfigError, RunError
+from ingen_fab.errors import ProjectFileError, RunError
 
 KERNEL = "python3"
 DEFAULT_IDLE = 900.0
@@ -71,7 +70,7 @@ def idle_seconds() -> float:
     except ValueError:
         seconds = -1.0
     if seconds <= 0:
-        raise ConfigError(f"INGEN_FAB_WARM_KERNEL_IDLE must be a positive number of seconds, not {value!r}")
+        raise ProjectFileError(f"INGEN_FAB_WARM_KERNEL_IDLE must be a positive number of seconds, not {value!r}")
     return seconds
 
 
@@ -120,7 +119,7 @@ def attach(env: dict | None = None, cwd: Path | None = None, keep_on: tuple = ()
                 _discard(state_dir)
                 raise WarmKernelError(f"the warm kernel does not answer; see {state_dir / 'kernel.log'}")
         manager = attached_manager_class()(state_dir / "kernel.json", state["kernel_pid"])
-        _touch(state_dir)
+        mark_used(state_dir)
         try:
             yield Attached(key, state_dir, manager, state_dir / "kernel.log")
         except keep_on:
@@ -130,7 +129,7 @@ def attach(env: dict | None = None, cwd: Path | None = None, keep_on: tuple = ()
             raise
         finally:
             manager.close_clients()
-            _touch(state_dir)
+            mark_used(state_dir)
 
 
 def stop(key: str) -> bool:
@@ -151,7 +150,7 @@ def status() -> list[dict]:
     root = state_root()
     found = []
     for state_dir in sorted(root.iterdir()) if root.is_dir() else []:
-        state = _read_state(state_dir)
+        state = read_state(state_dir)
         if not _live(state):
             continue
         try:
@@ -178,7 +177,7 @@ def _locked(state_dir: Path):
 def _ensure_daemon(state_dir: Path, env: dict, cwd: Path) -> dict:
     """The live daemon's state; a new daemon when there is none or the runtime code changed."""
     stamp = code_stamp()
-    state = _read_state(state_dir)
+    state = read_state(state_dir)
     if _live(state) and state.get("code_stamp") == stamp:
         return state
     _discard(state_dir)
@@ -197,7 +196,7 @@ def _start_daemon(state_dir: Path, env: dict, cwd: Path, stamp: str) -> dict:
     for proc in list(_daemons):
         if proc.poll() is not None:
             _daemons.remove(proc)
-    cmd = [sys.executable, "-m", "ingen_fab.local.warm_kernel", "serve", "--state", str(state_dir),
+    cmd = [sys.executable, "-m", "ingen_fab.local.warm_kernel_daemon", "--state", str(state_dir),
            "--idle", str(idle_seconds()), "--cwd", str(cwd), "--code-stamp", stamp]
     daemon_log = state_dir / "daemon.log"
     try:
@@ -209,7 +208,7 @@ def _start_daemon(state_dir: Path, env: dict, cwd: Path, stamp: str) -> dict:
     _daemons.append(proc)
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        state = _read_state(state_dir)
+        state = read_state(state_dir)
         if state and state.get("daemon_pid") == proc.pid:
             return state
         if proc.poll() is not None:
@@ -239,7 +238,7 @@ def _reset(state_dir: Path, cwd: Path) -> bool:
 
 def _discard(state_dir: Path) -> bool:
     """Stop the daemon (it shuts its kernel down), kill what is left, forget the state."""
-    state = _read_state(state_dir)
+    state = read_state(state_dir)
     if not state:
         return False
     running = _live(state)
@@ -257,11 +256,11 @@ def _discard(state_dir: Path) -> bool:
     return running
 
 
-def _touch(state_dir: Path) -> None:
+def mark_used(state_dir: Path) -> None:
     (state_dir / "last_used").touch()
 
 
-def _read_state(state_dir: Path) -> dict | None:
+def read_state(state_dir: Path) -> dict | None:
     try:
         return json.loads((state_dir / "state.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -349,76 +348,3 @@ def attached_manager_class():
                 self.clients.pop().stop_channels()
 
     return AttachedKernelManager
-
-
-# --- the daemon -------------------------------------------------------------------------------
-
-
-def serve(state_dir: Path, idle: float, cwd: Path, stamp: str = "") -> int:
-    """Start the kernel, publish its state, and watch it until it dies, idles out or SIGTERM."""
-    from jupyter_client import KernelManager
-
-    from ingen_fab.runtime.session import lakehouse_root
-
-    stopping: list[int] = []
-    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
-    manager = KernelManager(kernel_name=KERNEL)
-    manager.connection_file = str(state_dir / "kernel.json")
-    with open(state_dir / "kernel.log", "wb") as log:
-        manager.start_kernel(extra_arguments=KERNEL_ARGS, env=dict(os.environ), cwd=str(cwd),
-                             stdout=log, stderr=log)
-    state = {
-        "daemon_pid": os.getpid(), "kernel_pid": manager.provisioner.pid, "created": time.time(),
-        "lakehouse_root": lakehouse_root(), "cwd": str(cwd), "code_stamp": stamp,
-    }
-    _touch(state_dir)
-    tmp = state_dir / f"state.json.{os.getpid()}"
-    tmp.write_text(json.dumps(state), encoding="utf-8")
-    os.replace(tmp, state_dir / "state.json")
-    print(f"kernel {state['kernel_pid']} started for {state['lakehouse_root']}", flush=True)
-    lock = None
-    try:
-        while not stopping:
-            if not manager.is_alive():
-                print("kernel died; exiting", flush=True)
-                return 0
-            if time.time() - (state_dir / "last_used").stat().st_mtime > idle:
-                lock = _try_lock(state_dir)  # held: no run is in progress, none can start
-                if lock:
-                    print(f"idle for more than {idle:.0f} s; stopping", flush=True)
-                    break
-            time.sleep(POLL)
-        manager.shutdown_kernel(now=False)
-        return 0
-    finally:
-        if (_read_state(state_dir) or {}).get("daemon_pid") == os.getpid():
-            (state_dir / "state.json").unlink(missing_ok=True)
-        manager.cleanup_resources()
-        if lock:
-            lock.close()
-
-
-def _try_lock(state_dir: Path):
-    handle = open(state_dir / "lock", "a+b")  # noqa: SIM115 - closed by the caller
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingen_fab.local.warm_kernel")
-    commands = parser.add_subparsers(dest="command", required=True)
-    serve_parser = commands.add_parser("serve", help="run the daemon of one warm kernel")
-    serve_parser.add_argument("--state", required=True, type=Path)
-    serve_parser.add_argument("--idle", type=float, default=DEFAULT_IDLE)
-    serve_parser.add_argument("--cwd", type=Path, default=Path.cwd())
-    serve_parser.add_argument("--code-stamp", default="")
-    args = parser.parse_args(argv)
-    return serve(args.state, args.idle, args.cwd, args.code_stamp)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -11,6 +11,25 @@ import uuid
 from pathlib import Path
 
 from ingen_fab.errors import CompileError
+from ingen_fab.notebooks.fabric_format import (
+    CELL_MARKERS,
+    CONTENT_FILES,
+    HEADER,
+    ITEM_SUFFIX,
+    LANGUAGE_META,
+    MAGIC,
+    META,
+    NOTEBOOK_METADATA,
+    PLATFORM_FILE,
+    PLATFORM_SCHEMA,
+    PYTHON_JUPYTER_KERNEL,
+    SPARK_SQL_MAGIC,
+    all_marker_lines,
+    comment_prefix,
+    content_file_name,
+    marker_line,
+)
+from ingen_fab.notebooks.fabric_reader import parse_notebook_content_file
 from ingen_fab.notebooks.model import Cell, Notebook
 from ingen_fab.notebooks.writing import write_text_if_changed
 
@@ -23,60 +42,8 @@ __all__ = [
     "write_fabric_item",
 ]
 
-HEADER = "Fabric notebook source"
-BAR = "*" * 20
-NOTEBOOK_METADATA = "METADATA"
-CELL_MARKERS = {"code": "CELL", "markdown": "MARKDOWN", "parameters": "PARAMETERS CELL"}
-MARKER_KINDS = {marker: kind for kind, marker in CELL_MARKERS.items()}
-META = "META"
-MAGIC = "MAGIC"
-SPARK_SQL_MAGIC = "%%sql"
-
-CONTENT_FILES = {"py": "notebook-content.py", "sql": "notebook-content.sql"}
-PLATFORM_FILE = ".platform"
-ITEM_SUFFIX = ".Notebook"
-PLATFORM_SCHEMA = (
-    "https://developer.microsoft.com/json-schemas/fabric/gitIntegration/"
-    "platformProperties/2.0.0/schema.json"
-)
-
 # Fixed for the life of the project: changing it would give every deployed item a new identity.
 LOGICAL_ID_NAMESPACE = uuid.UUID("6f3c2a4e-8b1d-5e7f-9a2c-4d6e8f0a1b3c")
-
-# Fabric's Python (non-Spark) notebooks name a versioned Jupyter kernel (python3.11 or
-# python3.12). The model has no version, so 3.11, the version Runtime 1.3 also runs, is written;
-# reading accepts either.
-PYTHON_JUPYTER_KERNEL = "python3.11"
-
-# model language -> (Fabric cell "language", "language_group"), per notebook kernel
-LANGUAGE_META = {
-    "synapse_pyspark": {
-        "python": ("python", "synapse_pyspark"),
-        "sparksql": ("sparksql", "synapse_pyspark"),
-    },
-    "python": {"python": ("python", "jupyter_python")},
-    "sqldatawarehouse": {"tsql": ("sql", "sqldatawarehouse")},
-}
-
-
-def comment_prefix(kernel: str) -> str:
-    """The line-comment token of the content file: `--` for T-SQL notebooks, else `#`."""
-    return "--" if kernel == "sqldatawarehouse" else "#"
-
-
-def content_file_name(kernel: str) -> str:
-    """`notebook-content.sql` for sqldatawarehouse notebooks, `notebook-content.py` otherwise."""
-    return CONTENT_FILES["sql" if kernel == "sqldatawarehouse" else "py"]
-
-
-def marker_line(comment: str, marker: str) -> str:
-    """A structural line such as `# CELL ********************`."""
-    return f"{comment} {marker} {BAR}"
-
-
-def all_marker_lines(comment: str) -> set[str]:
-    """Every structural line that opens a block in a content file using `comment`."""
-    return {marker_line(comment, m) for m in (NOTEBOOK_METADATA, *CELL_MARKERS.values())}
 
 
 def render_notebook_content(nb: Notebook) -> str:
@@ -144,8 +111,6 @@ def write_fabric_item(nb: Notebook, parent_dir: Path, item_path: str) -> Path:
 
 def read_notebook_content(path: Path) -> Notebook:
     """Parse a `notebook-content.py|.sql` back into a Notebook (see `fabric_reader`)."""
-    from ingen_fab.notebooks.fabric_reader import parse_notebook_content_file
-
     return parse_notebook_content_file(Path(path))
 
 

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from ingen_fab.errors import CompileError
-from ingen_fab.notebooks.fabric import (
+from ingen_fab.notebooks.fabric_format import (
     HEADER,
     ITEM_SUFFIX,
     LANGUAGE_META,

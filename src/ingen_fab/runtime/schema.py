@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .sql import quote_ident
+
 
 @dataclass(frozen=True)
 class Column:
@@ -145,7 +147,7 @@ _SPARK_TYPES = {
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        f"{quote_ident(c.name)} {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
     )
 

@@ -12,7 +12,9 @@ import os
 import re
 import shutil
 
-DEFAULT_SCHEMA = "dbo"
+from .errors import UserError
+from .sql import DEFAULT_SCHEMA, quote_ident, string_literal
+
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
 DELTA_VERSION = "4.2.0"
 DELTA_ARTIFACTS = (
@@ -22,13 +24,7 @@ DELTA_ARTIFACTS = (
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
-def sql_string_literal(value) -> str:
-    """A Spark SQL string literal for value: backslashes and single quotes escaped."""
-    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
-
-
-class RuntimeSetupError(RuntimeError):
+class RuntimeSetupError(UserError):
     """The local Spark + Delta stand-in cannot start."""
 
 
@@ -138,7 +134,7 @@ def _build_local(root: str):
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-        location = sql_string_literal(f"{tables}/{DEFAULT_SCHEMA}")
+        location = string_literal(f"{tables}/{DEFAULT_SCHEMA}")
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION {location}")
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
@@ -196,8 +192,8 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
             continue
         ensure_schema(spark, schema, root)
         spark.sql(
-            f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
-            f"LOCATION {sql_string_literal(table_dir)}"
+            f"CREATE TABLE IF NOT EXISTS {quote_ident(schema)}.{quote_ident(table)} USING DELTA "
+            f"LOCATION {string_literal(table_dir)}"
         )
         registered.append(f"{schema}.{table}")
     return registered
@@ -243,11 +239,11 @@ def clear_uncommitted_table(spark, schema: str, table: str) -> bool:
 def ensure_schema(spark, schema: str, root: str | None = None) -> None:
     """Create a lakehouse schema (locally placed at Tables/<schema>)."""
     if in_fabric():  # pragma: no cover
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
         return
     tables = os.path.join(root, "Tables") if root else session_tables_dir(spark)
-    location = sql_string_literal(os.path.join(tables, schema))
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION {location}")
+    location = string_literal(os.path.join(tables, schema))
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_ident(schema)} LOCATION {location}")
 
 
 def session_tables_dir(spark) -> str:

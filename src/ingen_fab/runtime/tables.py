@@ -5,30 +5,16 @@ from __future__ import annotations
 import datetime as _dt
 
 from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, clear_uncommitted_table, ensure_schema, sql_string_literal
+from .session import clear_uncommitted_table, ensure_schema
+from .sql import DEFAULT_SCHEMA, qualified, quote_ident, string_literal
 
 __all__ = [
     "append_rows",
     "create_table",
     "local_frame",
-    "qualified",
-    "quote_ident",
-    "sql_string_literal",
     "upsert_rows",
     "utc_now",
 ]
-
-
-def quote_ident(name: str) -> str:
-    """A Spark SQL identifier, validated and back-quoted."""
-    if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
-        raise ValueError(f"{name!r} is not a valid identifier: use letters, digits and _")
-    return f"`{name}`"
-
-
-def qualified(table: str, schema: str = DEFAULT_SCHEMA) -> str:
-    """`schema`.`table`, both validated."""
-    return f"{quote_ident(schema)}.{quote_ident(table)}"
 
 
 def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
@@ -40,7 +26,7 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     clear_uncommitted_table(spark, schema, table.name)
     name = qualified(table.name, schema)
     props = ", ".join(
-        f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties
+        f"{string_literal(k)} = {string_literal(v)}" for k, v in table.properties
     )
     extra = f" TBLPROPERTIES ({props})" if props else ""
     spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA{extra}")
@@ -138,7 +124,7 @@ def _sql_literal(value) -> str | None:
     if isinstance(value, float | decimal.Decimal):
         return f"CAST('{value!r}' AS DOUBLE)" if isinstance(value, float) else f"'{value}'"
     if isinstance(value, str):
-        return sql_string_literal(value)
+        return string_literal(value)
     if isinstance(value, _dt.datetime):  # as pyspark stores it: naive means local time
         seconds = (
             calendar.timegm(value.utctimetuple())

@@ -129,14 +129,7 @@ def generate_series(
         holidays=holidays,
     )
     settings = plan.settings
-    try:
-        os.makedirs(plan.root, exist_ok=True)
-        manifest.write_manifest(plan.root, settings)
-    except OSError as exc:
-        raise SyntheticDataError(
-            f"cannot write to output folder {plan.root}: {exc.strerror}; "
-            "choose a writable --output-dir"
-        ) from None
+    _start_output(plan)
     result = SeriesResult(plan, {name: 0 for name in _table_names(dataset)})
     began = time.perf_counter()
     world = RetailWorld(
@@ -170,6 +163,18 @@ def validate(directory: str):
 
 
 # -- helpers ---------------------------------------------------------------------------------
+def _start_output(plan: SeriesPlan) -> None:
+    """Create the output root and pin the run's settings in its manifest."""
+    try:
+        os.makedirs(plan.root, exist_ok=True)
+        manifest.write_manifest(plan.root, plan.settings)
+    except OSError as exc:
+        raise SyntheticDataError(
+            f"cannot write to output folder {plan.root}: {exc.strerror}; "
+            "choose a writable --output-dir"
+        ) from None
+
+
 class _Writers:
     """Writes files on a background thread while the next day is simulated."""
 

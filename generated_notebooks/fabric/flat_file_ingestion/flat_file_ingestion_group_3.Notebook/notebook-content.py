@@ -37,6 +37,7 @@ end_date = ""  # YYYY-MM-DD, overrides date_range_end
 dry_run = False  # list the dates and files each config would load
 summary_path = ""  # local runs: where to write the JSON summary
 stop_after_files = 0  # test hook: abort after N committed files
+report_unscheduled = False  # name active configs of groups with no notebook
 
 # METADATA ********************
 
@@ -55,25 +56,36 @@ import sys as _ingen_fab_sys
 
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, r''''''),
-    'ingen_fab_runtime.ddl_ledger': (False, r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures."""
+    'ingen_fab_runtime.ddl_ledger': (False, r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
+
+With a summary_path (local runs), each script's outcome is also written to a JSON file as it
+happens, {"scripts": [{"script_id", "outcome": ran|skipped|failed, "error"}]}: what
+`ingen_fab ddl run` reports. In Fabric the path is empty and no file is written.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
+import json
+import os
 
+from .errors import UserError
 from .schema import DDL_LEDGER_TABLE
-from .tables import create_table, local_frame, qualified
+from .sql import qualified
+from .tables import create_table, local_frame
 
 
-class DdlScriptError(RuntimeError):
+class DdlScriptError(UserError):
     """A DDL script failed, or changed after it ran."""
 
 
 class DdlLedger:
     """Successful script hashes are read once per notebook; each outcome is appended."""
 
-    def __init__(self, spark, rerun: str = ""):
+    def __init__(self, spark, rerun: str = "", summary_path: str = ""):
         self.spark = spark
+        self.summary_path = summary_path
+        self.outcomes: list[dict] = []  # {"script_id", "outcome", "error"}, in run order
         self.rerun = {s.strip() for s in (rerun or "").split(",") if s.strip()}
         self.table = create_table(spark, DDL_LEDGER_TABLE)
         rows = (
@@ -91,6 +103,15 @@ class DdlLedger:
 
         A different hash (edited, or reverted to an older version) is drift: an error.
         """
+        try:
+            outcome = self._run(script_id, content_hash, action)
+        except DdlScriptError as exc:
+            self._summarise(script_id, "failed", str(exc))
+            raise
+        self._summarise(script_id, outcome, None)
+        return outcome
+
+    def _run(self, script_id: str, content_hash: str, action) -> str:
         latest = self.latest.get(script_id)
         forced = script_id in self.rerun or "*" in self.rerun
         if latest == content_hash and not forced:
@@ -105,13 +126,24 @@ class DdlLedger:
         try:
             action()
         except Exception as exc:
-            message = f"{exc.__class__.__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+            text = str(exc).strip()
+            message = f"{exc.__class__.__name__}: {text.splitlines()[0] if text else ''}"
             self._record(script_id, content_hash, "failed", message[:4000])
             raise DdlScriptError(f"DDL script {script_id} failed: {message}") from exc
         self._record(script_id, content_hash, "success", None)
         self.latest[script_id] = content_hash
         print(f"ran {script_id}")
         return "ran"
+
+    def _summarise(self, script_id: str, outcome: str, error: str | None) -> None:
+        """Append an outcome and rewrite the JSON summary (whole, so a reader never sees half)."""
+        self.outcomes.append({"script_id": script_id, "outcome": outcome, "error": error})
+        if not self.summary_path:
+            return
+        tmp = f"{self.summary_path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump({"scripts": self.outcomes}, handle, indent=1)
+        os.replace(tmp, self.summary_path)
 
     def _record(self, script_id, content_hash, status, error):
         now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
@@ -130,6 +162,44 @@ def run_sql(spark, statements: list[str]) -> None:
 
 __all__ = ["DdlLedger", "DdlScriptError", "qualified", "run_sql"]
 '''),
+    'ingen_fab_runtime.errors': (False, r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
+
+Runtime code (which runs inside Fabric notebooks and never imports the rest of ingen_fab)
+raises subclasses of UserError, and so does the rest of the project (ingen_fab.errors), so the
+CLI tells a user error from a bug (exit 2) by one isinstance check.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A user-facing error: printed as one line, the CLI exits 1 (anything else is a bug)."""
+'''),
+    'ingen_fab_runtime.groups': (False, r'''"""Active configs that no compiled execution group notebook runs (a group missing from
+flat_file_ingestion.toml `execution_groups`): such a config is never loaded, so it is named."""
+
+from __future__ import annotations
+
+from .schema import CONFIG_TABLE
+from .sql import qualified
+
+
+def unscheduled_configs(spark, execution_groups) -> list[dict]:
+    """[{"config_id", "execution_group"}] of the active configs outside execution_groups."""
+    known = {int(g) for g in execution_groups}
+    rows = (
+        spark.table(qualified(CONFIG_TABLE.name))
+        .where("upper(trim(active_yn)) = 'Y'")
+        .select("config_id", "execution_group")
+        .collect()
+    )
+    found = [
+        {"config_id": r.config_id, "execution_group": r.execution_group}
+        for r in rows
+        if r.execution_group not in known
+    ]
+    return sorted(found, key=lambda c: str(c["config_id"]))
+'''),
     'ingen_fab_runtime.ingestion': (True, r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
 
 Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
@@ -138,7 +208,7 @@ Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
 from __future__ import annotations
 
 from .engine import run_ingestion
-from .errors import ConfigError, FileLoadError, IngestionAborted, IngestionError
+from .errors import ConfigError, IngestionAborted, IngestionError
 from .results import ConfigPlan, ConfigResult, IngestionResult
 from .tables_setup import ensure_ingestion_tables
 from .verify import VerifyReport, verify_ingestion
@@ -147,7 +217,6 @@ __all__ = [
     "ConfigError",
     "ConfigPlan",
     "ConfigResult",
-    "FileLoadError",
     "IngestionAborted",
     "IngestionError",
     "IngestionResult",
@@ -157,28 +226,103 @@ __all__ = [
     "verify_ingestion",
 ]
 '''),
+    'ingen_fab_runtime.ingestion.check': (False, r'''"""The check stage: which files of a read batch may be committed, under the error strategy.
+
+A file has an error when it has rejected rows (a corrupt record, invalid bytes, a value not
+of its column's type). Per error_handling_strategy:
+fail -- dates before the first failing date are committed, then the config fails;
+log  -- every date holding a failing file is left out (recorded as failed in the ledger),
+        the other dates load, the config ends completed_with_errors;
+skip -- rejected rows go to the quarantine table and the good rows load; a config that
+        quarantined rows ends completed_with_errors (the run does not fail for it).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from .modes import write_mode
+
+
+@dataclass
+class Decision:
+    """keep: files to commit; failed: display path -> why a file is not committed."""
+
+    keep: list
+    failed: dict = field(default_factory=dict)
+
+    @property
+    def kept(self) -> set:
+        return {f.display_path for f in self.keep}
+
+
+def check_batch(cfg, files, batch) -> Decision:
+    """The decision for files (all pending files of the config) and their read batch."""
+    if batch is not None:
+        write_mode(cfg).check_columns(cfg, batch.columns)
+    return choose(cfg, files, file_errors(cfg, batch))
+
+
+def file_errors(cfg, batch) -> dict:
+    """display path -> error message, for files whose rejected rows are errors here."""
+    if cfg.error_handling_strategy == "skip" or batch is None:
+        return {}
+    errors = {}
+    for path, st in batch.stats.items():
+        if st.rejected:
+            reasons = ", ".join(f"{n} {r}" for r, n in sorted(st.reasons.items()))
+            errors[path] = f"{path}: {st.rejected} bad row(s) ({reasons})"
+    return errors
+
+
+def _date_key(when):
+    return (when is not None, when or _dt.date.min)
+
+
+def choose(cfg, files, errors: dict) -> Decision:
+    """Which files commit under the config's strategy, given each failing file's error."""
+    if not errors:
+        return Decision(list(files))
+    by_path = {f.display_path: f for f in files}
+    bad_dates = {by_path[p].date for p in errors}
+    if cfg.error_handling_strategy == "fail":
+        first = min(bad_dates, key=_date_key)
+        keep = [f for f in files if _date_key(f.date) < _date_key(first)]
+        why = f"not loaded: stopped at the first failing date ({first})"
+    else:
+        keep = [f for f in files if f.date not in bad_dates]
+        why = "not loaded: another file of its date failed"
+    kept = {f.display_path for f in keep}
+    failed = {
+        f.display_path: errors.get(f.display_path) or why
+        for f in files
+        if f.display_path not in kept
+    }
+    return Decision(keep, failed)
+'''),
     'ingen_fab_runtime.ingestion.config': (False, r'''"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
 
 from __future__ import annotations
 
 import codecs
 import datetime as _dt
-import json
-import re
 from dataclasses import dataclass
 
+from . import formats, modes
+from .declared_schema import declared_schema, is_identifier
 from .errors import ConfigError
 
-WRITE_MODES = ("overwrite", "append", "merge")
-IMPORT_PATTERNS = ("single_file", "wildcard_pattern", "date_partitioned")
-STRATEGIES = ("fail", "log", "skip")
-DATE_FORMATS = ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename")
-FORMATS = ("csv", "json", "parquet")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def is_identifier(name) -> bool:
-    return isinstance(name, str) and bool(_IDENT.match(name)) and len(name) <= 128
+# The allowed values of every enumerated config column (formats and write modes: their
+# registries). The DDL's column descriptions and the README's config table are checked
+# against this (tests/test_config_domain.py).
+ENUMERATIONS = {
+    "source_file_format": formats.NAMES,
+    "write_mode": modes.NAMES,
+    "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
+    "error_handling_strategy": ("fail", "log", "skip"),
+    "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
+}
 
 
 @dataclass(frozen=True)
@@ -209,8 +353,9 @@ class IngestionConfig:
     active: bool
 
     @property
-    def target(self) -> str:
-        return f"`{self.target_schema_name}`.`{self.target_table_name}`"
+    def utf8(self) -> bool:
+        """True when the config's files are UTF-8 (their bytes can be checked)."""
+        return self.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
     def error(self, column: str, problem: str) -> ConfigError:
         return ConfigError(self.config_id, column, problem)
@@ -277,12 +422,15 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     Checks what can be checked without reading data; the source folder and merge keys
     present in the data are checked by the engine (they need the file system / the data).
     """
-    _choice(cfg, "write_mode", cfg.write_mode, WRITE_MODES)
-    _choice(cfg, "import_pattern", cfg.import_pattern, IMPORT_PATTERNS)
-    _choice(cfg, "error_handling_strategy", cfg.error_handling_strategy, STRATEGIES)
-    _choice(cfg, "source_file_format", cfg.source_file_format, FORMATS)
+    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format"):
+        _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
     if cfg.date_partition_format is not None:
-        _choice(cfg, "date_partition_format", cfg.date_partition_format, DATE_FORMATS)
+        _choice(
+            cfg,
+            "date_partition_format",
+            cfg.date_partition_format,
+            ENUMERATIONS["date_partition_format"],
+        )
     elif cfg.import_pattern == "date_partitioned":
         raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
     for column in ("target_schema_name", "target_table_name"):
@@ -292,8 +440,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
                 f"{getattr(cfg, column)!r} is not an identifier "
                 "(letters, digits and _, not starting with a digit)",
             )
-    if cfg.write_mode == "merge" and not cfg.merge_keys:
-        raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
+    modes.write_mode(cfg).validate(cfg)
     for key in cfg.merge_keys:
         if not is_identifier(key):
             raise cfg.error("merge_keys", f"{key!r} is not an identifier")
@@ -319,7 +466,29 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     return cfg
 
 
-def declared_schema(cfg: IngestionConfig):
+def date_range(cfg: IngestionConfig, start=None, end=None):
+    """The inclusive (start, end) dates in effect: overrides win over the config."""
+    lo = _date(start) if start else _date(cfg.date_range_start)
+    hi = _date(end) if end else _date(cfg.date_range_end)
+    if lo and hi and lo > hi:
+        raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
+    return lo, hi
+'''),
+    'ingen_fab_runtime.ingestion.declared_schema': (False, r'''"""custom_schema_json: the column types a config declares for its source."""
+
+from __future__ import annotations
+
+import json
+import re
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_identifier(name) -> bool:
+    return isinstance(name, str) and bool(_IDENT.match(name)) and len(name) <= 128
+
+
+def declared_schema(cfg):
     """custom_schema_json as a StructType: Spark's schema JSON, or {"column": "type", ...}."""
     from pyspark.sql.types import StructField, StructType, _parse_datatype_string
 
@@ -334,128 +503,6 @@ def declared_schema(cfg: IngestionConfig):
         if not is_identifier(field.name):
             raise ValueError(f"{field.name!r} is not an identifier")
     return schema
-
-
-def date_range(cfg: IngestionConfig, start=None, end=None):
-    """The inclusive (start, end) dates in effect: overrides win over the config."""
-    lo = _date(start) if start else _date(cfg.date_range_start)
-    hi = _date(end) if end else _date(cfg.date_range_end)
-    if lo and hi and lo > hi:
-        raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
-    return lo, hi
-
-
-def sort_key(cfg: IngestionConfig):
-    return (cfg.execution_group, cfg.import_sequence_order, cfg.config_id)
-'''),
-    'ingen_fab_runtime.ingestion.csv_format': (False, r'''"""The CSV dialect ingestion reads, and what the first bytes of a CSV file tell.
-
-RFC 4180: fields quoted with ``"``, a doubled ``""`` inside a quoted field is one ``"``, and a
-quoted field may hold the delimiter and line breaks. Lines end with LF, CRLF or CR, one kind
-per file (its first line end decides); a UTF-8 byte order mark is not part of the data.
-"""
-
-from __future__ import annotations
-
-import codecs
-import csv
-import io
-import re
-
-
-def header_columns(cfg, source) -> list[str]:
-    """Column names from the first record of a CSV file (or _c0.. without a header)."""
-    return csv_layout(cfg, source)[0]
-
-
-def csv_layout(cfg, source) -> tuple[list[str], str | None]:
-    """(column names, line separator) of a CSV file, from its first bytes.
-
-    The separator is CRLF when the first record ends so (Spark then keeps a quoted CRLF as
-    it is, where it would find CRLF itself but turn a quoted one into LF), else None (Spark
-    finds it: LF, or CR). Either way one kind of line end holds for the whole file.
-    """
-    head = source_head(source, encoding=cfg.encoding)
-    _, raw, fields = next(records(head, cfg.file_delimiter), (0, "", []))
-    return _names(cfg, fields), "\r\n" if raw.endswith("\r\n") else None
-
-
-def records(text: str, delimiter: str):
-    """(first line number, raw text, fields) of each CSV record of text, as Spark reads them
-    (RFC 4180 quoting; a line ends at LF, CRLF or CR; blank lines are no record)."""
-    lines = io.StringIO(text.removeprefix("\ufeff"), newline="")
-    taken: list = []
-
-    def feed():
-        for line in lines:
-            taken.append(line)
-            yield line
-
-    reader = csv.reader(feed(), delimiter=delimiter)
-    start = 1
-    try:
-        for fields in reader:
-            if fields:
-                yield start, "".join(taken), fields
-            taken.clear()
-            start = reader.line_num + 1
-    except csv.Error:  # a field past the csv module's size limit: no line numbers from here
-        return
-
-
-def _names(cfg, fields) -> list[str]:
-    if not cfg.has_header:
-        return [f"_c{i}" for i in range(len(fields))]
-    names, seen = [], set()
-    for i, raw in enumerate(fields):
-        name = re.sub(r"\W", "_", raw.strip()) or f"_c{i}"
-        name = "_" + name if name[0].isdigit() else name
-        name = name if name.lower() not in seen else f"{name}_{i}"
-        seen.add(name.lower())
-        names.append(name)
-    return names
-
-
-HEAD_BYTES = 65536
-
-
-def source_head(source, limit: int = HEAD_BYTES, encoding: str = "utf-8") -> str:
-    from .filesystem import LocalFileSystem
-
-    data = (
-        LocalFileSystem().read_bytes(source.list_path, limit)
-        if "://" not in source.list_path
-        else source_fs(source).read_bytes(source.list_path, limit)
-    )
-    try:
-        codecs.lookup(encoding)
-    except LookupError:  # a name only Java knows: the head is only read for names
-        encoding = "utf-8"
-    return data.decode(encoding, errors="replace")
-
-
-def source_fs(source):  # pragma: no cover - abfss sources only
-    from .filesystem import NotebookUtilsFileSystem
-
-    return NotebookUtilsFileSystem()
-
-
-def csv_reader(reader, cfg, separator: str | None):
-    """reader set to read CSV as RFC 4180 says: fields quoted with ", a doubled "" in a quoted
-    field is one ", quoted fields may hold the delimiter and line breaks (so a record may span
-    lines: multiLine, which reads each file whole, in one task); a backslash is an ordinary
-    character. separator: the file's line end when it must be given (see csv_layout)."""
-    reader = (
-        reader.option("header", cfg.has_header)
-        .option("sep", cfg.file_delimiter)
-        .option("encoding", cfg.encoding)
-        .option("quote", '"')
-        .option("escape", '"')
-        .option("multiLine", "true")
-        .option("mode", "PERMISSIVE")
-        .option("columnNameOfCorruptRecord", "_corrupt_record")
-    )
-    return reader.option("lineSep", separator) if separator else reader
 '''),
     'ingen_fab_runtime.ingestion.discovery': (False, r'''"""Finding source files: the one glob dialect and date-range-pruned folder walks.
 
@@ -665,14 +712,15 @@ import uuid
 from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE
-from ..tables import qualified, utc_now
+from ..sql import qualified
+from ..tables import utc_now
 from . import ledger
-from .config import date_range, from_row, validate
-from .discovery import discover
+from .config import from_row, validate
 from .errors import ConfigError, IngestionAborted, IngestionError
 from .filesystem import SourcePathError, resolve_source
+from .formats.csv import csv_column_pruning
 from .load import load_config
-from .plan import oldest_date_only, plan_entry
+from .plan import plan_config, plan_entry
 from .results import ConfigResult, IngestionResult
 from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
@@ -701,6 +749,8 @@ class RunContext:
             self.progress(message)
 
     def state_of(self, config_id: str) -> dict:
+        if self.states is None and self.dry_run:  # no ledger table yet: nothing loaded
+            return {}
         if self.states is None or config_id not in self.states:
             return ledger.load_state(self.spark, config_id)
         return self.states[config_id]
@@ -745,14 +795,9 @@ def _one_line(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {text}"[:1000]
 
 
-def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
-    """Config rows of the run: one config_id, or the active configs of a group, or all."""
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
-    return select_configs(all_rows, execution_group, config_id)
-
-
 def select_configs(all_rows: list[dict], execution_group=None, config_id=None) -> list[dict]:
-    """The run's rows among all config rows (see load_configs)."""
+    """The run's rows among all config rows: one config_id, or the active configs of a
+    group, or all active configs."""
     if config_id is not None:
         rows = [r for r in all_rows if r.get("config_id") == config_id]
         if not rows:
@@ -830,33 +875,6 @@ def run_ingestion(
     progress=None,
 ) -> IngestionResult:
     """Run the configs of a group, one config, or all active configs in group order."""
-    from .readers import csv_column_pruning
-
-    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
-        return _run_ingestion(
-            spark,
-            execution_group,
-            config_id,
-            start_date,
-            end_date,
-            dry_run,
-            execution_id,
-            stop_after_files,
-            progress,
-        )
-
-
-def _run_ingestion(
-    spark,
-    execution_group,
-    config_id,
-    start_date,
-    end_date,
-    dry_run,
-    execution_id,
-    stop_after_files,
-    progress,
-) -> IngestionResult:
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -868,7 +886,12 @@ def _run_ingestion(
         stop_after_files,
         progress,
     )
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
+        return _run(ctx, execution_group, config_id)
+
+
+def _run(ctx, execution_group, config_id) -> IngestionResult:
+    all_rows = [r.asDict() for r in ctx.spark.table(qualified(CONFIG_TABLE.name)).collect()]
     rows = sorted(
         select_configs(all_rows, execution_group, config_id),
         key=lambda r: (
@@ -877,24 +900,9 @@ def _run_ingestion(
             str(r["config_id"]),
         ),
     )
-    result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
-    earlier = _earlier_configs(execution_group, rows, all_rows)
-    if _ledger_exists(spark):
-        ids = [r["config_id"] for r in rows + earlier]
-        ctx.states = ledger.load_states(spark, ids, logged=not dry_run)
-        result.warnings += _group_warning(execution_group, earlier, ctx.states)
-    if not dry_run:
-        for lost in log_interrupted(spark, ctx.states or {}, [r["config_id"] for r in rows]):
-            ctx.say(
-                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
-                "before its log row was written; logged as failed"
-            )
-    checked = []
-    for row in rows:
-        try:
-            checked.append((row, *_preflight(spark, row), None))
-        except ConfigError as exc:
-            checked.append((row, None, None, exc))
+    result = IngestionResult(ctx.execution_id, plan=[] if ctx.dry_run else None)
+    result.warnings += _read_states(ctx, execution_group, rows, all_rows)
+    checked = [_checked(ctx.spark, row) for row in rows]
     stop_reason = next(
         (
             f"not run: config {r['config_id']} is invalid and its error_handling_strategy is fail"
@@ -904,7 +912,7 @@ def _run_ingestion(
         None,
     )
     for row, cfg, loc, error in checked:
-        if dry_run:
+        if ctx.dry_run:
             result.plan.append(_plan(ctx, row, cfg, loc, error))
             continue
         res = _run_checked(ctx, row, cfg, loc, error, stop_reason)
@@ -915,6 +923,34 @@ def _run_ingestion(
             )
     ctx.flush()
     return result
+
+
+def _read_states(ctx, execution_group, rows, all_rows) -> list[str]:
+    """Read the ledger state of the run's configs (and of the earlier groups it depends
+    on) once; log as failed the executions that died before their log row. Returns the
+    run's warnings."""
+    earlier = _earlier_configs(execution_group, rows, all_rows)
+    warnings = []
+    if _ledger_exists(ctx.spark):
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(ctx.spark, ids, logged=not ctx.dry_run)
+        warnings = _group_warning(execution_group, earlier, ctx.states)
+    if not ctx.dry_run:
+        ids = [r["config_id"] for r in rows]
+        for lost in log_interrupted(ctx.spark, ctx.states or {}, ids):
+            ctx.say(
+                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
+                "before its log row was written; logged as failed"
+            )
+    return warnings
+
+
+def _checked(spark, row) -> tuple:
+    """(row, config, Location, None) for a valid config, else (row, None, None, error)."""
+    try:
+        return (row, *_preflight(spark, row), None)
+    except ConfigError as exc:
+        return (row, None, None, exc)
 
 
 def _strategy(row) -> str:
@@ -957,15 +993,7 @@ def _plan(ctx, row, cfg, loc, error):
     if error is not None:
         return plan_entry(from_row(row), (), _one_line(error))
     try:
-        lo, hi = date_range(cfg, ctx.start, ctx.end)
-        state = ctx.state_of(cfg.config_id) if _ledger_exists(ctx.spark) else {}
-        skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-        files = discover(cfg, loc, lo, hi, skip)
-        if not cfg.skip_existing_dates:
-            files, _ = ledger.pending_files(files, state, None)
-        if not cfg.batch_import_enabled:
-            files = oldest_date_only(files)
-        return plan_entry(cfg, files)
+        return plan_config(ctx, cfg, loc, fingerprint=False).entry()
     except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))
 '''),
@@ -973,8 +1001,10 @@ def _plan(ctx, row, cfg, loc, error):
 
 from __future__ import annotations
 
+from ..errors import UserError
 
-class IngestionError(RuntimeError):
+
+class IngestionError(UserError):
     """Base of every error the ingestion engine raises on purpose."""
 
 
@@ -985,14 +1015,6 @@ class ConfigError(IngestionError):
         self.config_id = config_id
         self.column = column
         super().__init__(f"config {config_id}: column {column}: {problem}")
-
-
-class FileLoadError(IngestionError):
-    """A source file cannot be loaded; the message names the file."""
-
-    def __init__(self, path: str, problem: str):
-        self.path = path
-        super().__init__(f"{path}: {problem}")
 
 
 class IngestionAborted(IngestionError):
@@ -1260,6 +1282,389 @@ def resolve_source(spark, source_path: str) -> Location:
         )
     return Location(local, path if fabric else local, path, fs)
 '''),
+    'ingen_fab_runtime.ingestion.formats': (True, r'''"""The source-format registry: source_file_format -> its SourceFormat.
+
+A format is one module here (reader, reject reason, quarantine line numbers; see base.py)
+plus its line in FORMATS. Nothing else in ingestion branches on source_file_format.
+"""
+
+from __future__ import annotations
+
+from .base import SourceFormat
+from .csv import CsvFormat
+from .json import JsonFormat
+from .parquet import ParquetFormat
+
+FORMATS: dict[str, SourceFormat] = {f.name: f for f in (CsvFormat(), JsonFormat(), ParquetFormat())}
+NAMES = tuple(FORMATS)
+
+
+def source_format(cfg) -> SourceFormat:
+    """The format of a validated config."""
+    return FORMATS[cfg.source_file_format]
+'''),
+    'ingen_fab_runtime.ingestion.formats.base': (False, r'''"""What a source format gives the read stage and quarantine (see formats/__init__.py)."""
+
+from __future__ import annotations
+
+
+class SourceFormat:
+    """One value of source_file_format.
+
+    read(spark, cfg, files, parser_types) -> (frame or None, display path -> its columns):
+    one frame over the files holding the data columns, `_corrupt_record` (string, NULL for a
+    good record), `_file` (`_metadata.file_path`) and `_block` (`_metadata.file_block_start`).
+    parser_types (column -> type) are columns the format's own parser may type, when the
+    format says so (parser_types_for); every other column keeps the type the format reads.
+    """
+
+    name = ""
+    description = ""
+    corrupt_reason = "malformed record"  # the reject reason of a record the parser flags
+
+    def read(self, spark, cfg, files, parser_types=None):
+        raise NotImplementedError
+
+    def head_types(self, cfg, files, columns, per_file) -> dict | None:
+        """Sampled types of columns from the files' first lines without Spark, or None (the
+        read stage then samples with Spark)."""
+        return None
+
+    def parser_types_for(self, inferred: dict) -> dict:
+        """Of the inferred column types, those the format's parser reads as the casts would."""
+        return {}
+
+    def narrow_reads(self, spark):
+        """Context in which a query over rows known to be accepted may parse only the
+        columns it uses."""
+        from contextlib import nullcontext
+
+        return nullcontext()
+
+    def line_numbers(self, cfg, source) -> dict:
+        """raw record text -> its line numbers in source, for quarantine rows ({}: no lines)."""
+        return {}
+
+
+def with_file_columns(frame):
+    """frame with `_file` and `_block` (the file and split each row came from)."""
+    from pyspark.sql import functions as F
+
+    return frame.select(
+        "*",
+        F.col("_metadata.file_path").alias("_file"),
+        F.col("_metadata.file_block_start").alias("_block"),
+    )
+
+
+def union(frames):
+    """One frame over frames by column name (a column missing in one is NULL there)."""
+    if not frames:
+        return None
+    out = frames[0]
+    for frame in frames[1:]:
+        out = out.unionByName(frame, allowMissingColumns=True)
+    return out
+
+
+def with_corrupt_column(frame):
+    from pyspark.sql import functions as F
+
+    if "_corrupt_record" in frame.columns:
+        return frame
+    return frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
+
+
+def record_key(text: str) -> str:
+    """The text a rejected row and its source record are matched by (runs of replacement
+    characters as one, line end dropped)."""
+    import re
+
+    return re.sub("\ufffd+", "\ufffd", text or "").rstrip("\r\n")
+'''),
+    'ingen_fab_runtime.ingestion.formats.csv': (False, r'''"""source_file_format csv: RFC 4180 (see csv_dialect.py), every column read as a string.
+
+Spark's CSV parser flags a record with too many or too few fields as corrupt only when it
+parses every column, so ingestion runs with CSV column pruning off (csv_column_pruning); a
+query over a batch known to hold no rejected row may turn it on to parse fewer columns.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from .. import inference
+from ..filesystem import LocalFileSystem
+from .base import SourceFormat, record_key, union, with_file_columns
+from .csv_dialect import HEAD_BYTES, csv_layout, csv_reader, records, source_head
+
+_PRUNING = "spark.sql.csv.parser.columnPruning.enabled"
+
+
+@contextmanager
+def csv_column_pruning(spark, enabled: bool):
+    """Run the enclosed queries with Spark's CSV column pruning on or off, then restore it."""
+    before = spark.conf.get(_PRUNING, None)
+    spark.conf.set(_PRUNING, "true" if enabled else "false")
+    try:
+        yield
+    finally:
+        if before is None:
+            spark.conf.unset(_PRUNING)
+        else:
+            spark.conf.set(_PRUNING, before)
+
+
+class CsvFormat(SourceFormat):
+    name = "csv"
+    description = (
+        "CSV (RFC 4180): quoted fields may hold the delimiter, doubled quotes and line breaks"
+    )
+    corrupt_reason = "wrong field count"
+
+    def read(self, spark, cfg, files, parser_types=None):
+        """Files grouped by header and line end, each group one CSV read, then unioned."""
+        from pyspark.sql import types as T
+
+        groups: dict = {}
+        for source in files:
+            columns, separator = csv_layout(cfg, source)
+            groups.setdefault((tuple(columns), separator), []).append(source)
+        frames, per_file = [], {}
+        for (columns, separator), members in groups.items():
+            if not columns:
+                continue
+            types = [(c, (parser_types or {}).get(c, "string")) for c in columns]
+            schema = T.StructType(
+                [
+                    T.StructField(c, T._parse_datatype_string(t))
+                    for c, t in [*types, ("_corrupt_record", "string")]
+                ]
+            )
+            reader = csv_reader(spark.read.schema(schema), cfg, separator)
+            frames.append(with_file_columns(reader.csv([s.spark_path for s in members])))
+            per_file.update({s.display_path: list(columns) for s in members})
+        return union(frames), per_file
+
+    def head_types(self, cfg, files, columns, per_file) -> dict | None:
+        """The first lines of the first file of each header, split in Python; None when a
+        line might not parse as Spark parses it (a quote, backslash or lone carriage return,
+        a blank line, another field count, invalid bytes).
+
+        The read stage asks only when every column is typed by inference: then no row of
+        the sample can be rejected for a value, and the lines are rows as Spark reads them.
+        """
+        if not cfg.utf8:
+            return None
+        rows, headers = [], set()
+        for source in files:
+            names = tuple(per_file.get(source.display_path, ()))
+            if not names or names in headers:
+                continue
+            headers.add(names)
+            lines = _plain_lines(cfg, source_head(source))
+            if lines is None:
+                return None
+            position = {n: i for i, n in enumerate(names)}
+            for line in lines[1 if cfg.has_header else 0 :]:
+                fields = line.split(cfg.file_delimiter)
+                if not line or '"' in line or "\\" in line or len(fields) != len(names):
+                    return None
+                rows.append(
+                    [fields[position[c]] or None if c in position else None for c in columns]
+                )
+                if len(rows) >= inference.SAMPLE_ROWS:
+                    break
+            if len(rows) >= inference.SAMPLE_ROWS:
+                break
+        return inference.sample_types(columns, inference.sample_totals(columns, rows))
+
+    def parser_types_for(self, inferred: dict) -> dict:
+        return {c: t for c, t in inferred.items() if t in inference.NATIVE_CSV_TYPES}
+
+    def narrow_reads(self, spark):
+        return csv_column_pruning(spark, True)
+
+    def line_numbers(self, cfg, source) -> dict:
+        """record_key -> line numbers (ascending), for raw records and their joined fields."""
+        if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
+            return {}
+        data = LocalFileSystem().read_bytes(source.list_path)
+        index: dict = {}
+        found = records(data.decode(cfg.encoding, errors="replace"), cfg.file_delimiter)
+        if cfg.has_header:
+            next(found, None)
+        for number, raw, fields in found:
+            for key in {record_key(raw), record_key(cfg.file_delimiter.join(fields))}:
+                index.setdefault(key, []).append(number)
+        return index
+
+
+def _plain_lines(cfg, head: str) -> list | None:
+    """The whole lines of a file's head, line ends dropped; None when they may not be rows
+    as Spark splits them (invalid bytes, a BOM without a header, a lone carriage return)."""
+    if inference.REPLACEMENT_CHAR in head or (head.startswith("\ufeff") and not cfg.has_header):
+        return None
+    lines = head.split("\n")
+    if len(head.encode("utf-8")) >= HEAD_BYTES or lines[-1] == "":
+        lines.pop()  # a line cut short, or the end of the file
+    lines = [line.removesuffix("\r") for line in lines]
+    if any("\r" in line for line in lines):  # Spark ends a line there too
+        return None
+    return lines
+'''),
+    'ingen_fab_runtime.ingestion.formats.csv_dialect': (False, r'''"""The CSV dialect ingestion reads, and what the first bytes of a CSV file tell.
+
+RFC 4180: fields quoted with ``"``, a doubled ``""`` inside a quoted field is one ``"``, and a
+quoted field may hold the delimiter and line breaks. Lines end with LF, CRLF or CR, one kind
+per file (its first line end decides); a UTF-8 byte order mark is not part of the data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+
+
+def header_columns(cfg, source) -> list[str]:
+    """Column names from the first record of a CSV file (or _c0.. without a header)."""
+    return csv_layout(cfg, source)[0]
+
+
+def csv_layout(cfg, source) -> tuple[list[str], str | None]:
+    """(column names, line separator) of a CSV file, from its first bytes.
+
+    The separator is CRLF when the first record ends so (Spark then keeps a quoted CRLF as
+    it is, where it would find CRLF itself but turn a quoted one into LF), else None (Spark
+    finds it: LF, or CR). Either way one kind of line end holds for the whole file.
+    """
+    head = source_head(source, encoding=cfg.encoding)
+    _, raw, fields = next(records(head, cfg.file_delimiter), (0, "", []))
+    return _names(cfg, fields), "\r\n" if raw.endswith("\r\n") else None
+
+
+def records(text: str, delimiter: str):
+    """(first line number, raw text, fields) of each CSV record of text, as Spark reads them
+    (RFC 4180 quoting; a line ends at LF, CRLF or CR; blank lines are no record)."""
+    lines = io.StringIO(text.removeprefix("\ufeff"), newline="")
+    taken: list = []
+
+    def feed():
+        for line in lines:
+            taken.append(line)
+            yield line
+
+    reader = csv.reader(feed(), delimiter=delimiter)
+    start = 1
+    try:
+        for fields in reader:
+            if fields:
+                yield start, "".join(taken), fields
+            taken.clear()
+            start = reader.line_num + 1
+    except csv.Error:  # a field past the csv module's size limit: no line numbers from here
+        return
+
+
+def _names(cfg, fields) -> list[str]:
+    if not cfg.has_header:
+        return [f"_c{i}" for i in range(len(fields))]
+    names, seen = [], set()
+    for i, raw in enumerate(fields):
+        name = re.sub(r"\W", "_", raw.strip()) or f"_c{i}"
+        name = "_" + name if name[0].isdigit() else name
+        name = name if name.lower() not in seen else f"{name}_{i}"
+        seen.add(name.lower())
+        names.append(name)
+    return names
+
+
+HEAD_BYTES = 65536
+
+
+def source_head(source, limit: int = HEAD_BYTES, encoding: str = "utf-8") -> str:
+    from ..filesystem import LocalFileSystem
+
+    data = (
+        LocalFileSystem().read_bytes(source.list_path, limit)
+        if "://" not in source.list_path
+        else source_fs(source).read_bytes(source.list_path, limit)
+    )
+    try:
+        codecs.lookup(encoding)
+    except LookupError:  # a name only Java knows: the head is only read for names
+        encoding = "utf-8"
+    return data.decode(encoding, errors="replace")
+
+
+def source_fs(source):  # pragma: no cover - abfss sources only
+    from ..filesystem import NotebookUtilsFileSystem
+
+    return NotebookUtilsFileSystem()
+
+
+def csv_reader(reader, cfg, separator: str | None):
+    """reader set to read CSV as RFC 4180 says: fields quoted with ", a doubled "" in a quoted
+    field is one ", quoted fields may hold the delimiter and line breaks (so a record may span
+    lines: multiLine, which reads each file whole, in one task); a backslash is an ordinary
+    character. separator: the file's line end when it must be given (see csv_layout)."""
+    reader = (
+        reader.option("header", cfg.has_header)
+        .option("sep", cfg.file_delimiter)
+        .option("encoding", cfg.encoding)
+        .option("quote", '"')
+        .option("escape", '"')
+        .option("multiLine", "true")
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+    )
+    return reader.option("lineSep", separator) if separator else reader
+'''),
+    'ingen_fab_runtime.ingestion.formats.json': (False, r'''"""source_file_format json: JSON Lines (one object per line), or per custom_schema_json."""
+
+from __future__ import annotations
+
+from ..declared_schema import declared_schema
+from .base import SourceFormat, with_corrupt_column, with_file_columns
+
+
+class JsonFormat(SourceFormat):
+    name = "json"
+    description = "JSON Lines: one object per line; a line that does not parse is rejected"
+
+    def read(self, spark, cfg, files, parser_types=None):
+        reader = spark.read
+        if cfg.custom_schema_json:
+            reader = reader.schema(declared_schema(cfg))
+        frame = (
+            reader.option("encoding", cfg.encoding)
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", "_corrupt_record")
+            .json([s.spark_path for s in files])
+        )
+        return with_corrupt_column(with_file_columns(frame)), {}
+'''),
+    'ingen_fab_runtime.ingestion.formats.parquet': (False, r'''"""source_file_format parquet: columns and types from the files (schemas merged)."""
+
+from __future__ import annotations
+
+from ..declared_schema import declared_schema
+from .base import SourceFormat, with_corrupt_column, with_file_columns
+
+
+class ParquetFormat(SourceFormat):
+    name = "parquet"
+    description = "Parquet: types from the files, schemas of several files merged"
+
+    def read(self, spark, cfg, files, parser_types=None):
+        reader = spark.read
+        if cfg.custom_schema_json:
+            reader = reader.schema(declared_schema(cfg))
+        frame = reader.option("mergeSchema", "true").parquet(*[s.spark_path for s in files])
+        return with_corrupt_column(with_file_columns(frame)), {}
+'''),
     'ingen_fab_runtime.ingestion.inference': (False, r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.
 
 Every CSV column is read as a string. Columns whose type is known (custom_schema_json or the
@@ -1278,6 +1683,8 @@ second pass, so the result is always what checking every value against every typ
 
 from __future__ import annotations
 
+from ..sql import quote_name as q
+
 INT_RE = r"^(0|-?[1-9][0-9]*)$"  # not "-0": as an int it would read back as "0"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -1286,10 +1693,6 @@ LEADING_ZEROS_RE = r"^\s*[-+]?0[0-9]"
 NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double")
 REPLACEMENT_CHAR = "\ufffd"
 _CHECKS = ("nn", "int", "bigint", "num", "date", "ts", "bool")
-
-
-def q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def try_cast(name: str, type_name: str):
@@ -1517,11 +1920,162 @@ def choose_types(columns, totals: dict, candidates: dict | None = None) -> tuple
         out[name] = _narrowest(got) if got["nn"] else "string"
     return out, retry
 '''),
+    'ingen_fab_runtime.ingestion.keys': (False, r'''"""Rows of one key, for the keyed write modes: which file wins a key, and one row per key.
+
+Order of rows of one key: latest _source_date_partition, then greatest file path, then the
+last row in file order (ROW_POSITION). `file_order` numbers the files the same way, so a
+narrow pass over the keys and that one number tells which files hold a key's latest row.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..sql import quote_name as q
+from .lineage import ROW_POSITION, by_file, match_files, typed
+
+# Below this many bytes a batch is cheap to move in full: the narrow pass over the keys (an
+# extra Spark job meant to save moving wide rows) would cost more than it saves.
+SMALL_BATCH_BYTES = 64 << 20
+
+
+def file_order(files) -> dict:
+    """display path -> a number ordering the files as dedupe does: by date (undated first),
+    then by path (its rank among the paths, below 2**24)."""
+    ranked = sorted(f.display_path for f in files)
+    rank = {p: i for i, p in enumerate(ranked)}
+    return {
+        f.display_path: ((f.date.toordinal() if f.date else 0) << 24) | rank[f.display_path]
+        for f in files
+    }
+
+
+def latest_answer(per_order, orders: dict) -> tuple[set, int]:
+    """(files holding the latest row of at least one key, most rows any one key has), from
+    (file order, most rows of one key) pairs, one per file order that wins a key."""
+    path_of = {v: p for p, v in orders.items()}
+    winners = {path_of.get(w) for w, _ in per_order}
+    if None in winners:  # a row of no listed file: every file may hold a winner
+        winners = set(orders)
+    return winners, max((n for _, n in per_order), default=0)
+
+
+def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
+    """latest_answer over frame: order is the Column giving each row's file order (orders:
+    display path -> that number). One narrow aggregation over the keys and that number."""
+    from pyspark.sql import functions as F
+
+    per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
+        F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
+    )
+    rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
+    return latest_answer([(r.w, r.n) for r in rows], orders)
+
+
+def dedupe(frame, keys):
+    """One row per key (see the module's order); ROW_POSITION is dropped.
+
+    One hash aggregation (the max of a struct led by the ordering fields) rather than a
+    window, which would sort every row; a window is kept for types max cannot order (maps).
+    """
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    order = [F.col("_source_date_partition"), F.col("_source_file_path"), F.col(ROW_POSITION)]
+    if any("map<" in t or "variant" in t for _, t in frame.dtypes):
+        window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
+            order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
+        )
+        frame = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
+        return frame.drop("_n", ROW_POSITION)
+    key_names = {k.lower() for k in keys}
+    rest = [c for c in frame.columns if c.lower() not in key_names and c != ROW_POSITION]
+    winner = F.struct(
+        order[0].alias("d"),
+        order[1].alias("p"),
+        order[2].alias("r"),
+        F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
+    )
+    best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
+    lookup = {c.lower(): c for c in best.columns}
+    values = {c.lower(): F.col(f"_w.v.v{i}") for i, c in enumerate(rest)}
+    return best.select(
+        *[
+            (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
+            for c in frame.columns
+            if c != ROW_POSITION
+        ]
+    )
+
+
+def one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
+    """Whether a keyed batch may be checked and key-scanned in one job (see one_pass): over
+    several files, every key a column, every unknown column's type sampled."""
+    names = {c.lower() for c in data_cols}
+    return (
+        len(readable) > 1
+        and all(k.lower() in names for k in cfg.merge_keys)
+        and all(candidates.get(c) is not None for c in unknown)
+    )
+
+
+def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
+    """(rows per file URI, latest_answer or None) from one job, or None when some row is
+    rejected or some value does not fit its sampled type (the full checks then run).
+
+    One grouping-sets aggregation does the work of the check pass and of the key pass: per
+    file, the rows and how many of them are bad; per key, the latest file order and the
+    number of rows. known / sampled: column -> type (a sampled type is checked).
+    """
+    from pyspark.sql import functions as F
+
+    from .inference import fits
+
+    bad = F.col("_reject").isNotNull()
+    for name, type_name in sampled.items():
+        if type_name != "string":
+            ok = F.coalesce(fits(name, type_name), F.lit(False))
+            bad = bad | (F.col(q(name)).isNotNull() & ~ok)
+    lookup = {c.lower(): c for c in data_cols}
+    keys = [lookup[k.lower()] for k in cfg.merge_keys]
+    every = {**known, **sampled}
+    orders = file_order(files)
+    pairs = {}
+    for uri, source in match_files(raw.inputFiles(), files).items():
+        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):  # as listed, and as file:/
+            pairs[form] = orders[source.display_path]
+    narrow = raw.select(
+        *[typed(k, every, dict(raw.dtypes)) for k in keys],
+        by_file(pairs).alias("_order"),
+        "_file",
+        F.when(bad, 1).otherwise(0).alias("_bad"),
+    )
+    names = ", ".join(q(k) for k in keys)
+    per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
+        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
+        "grouping(_file) AS _by_key FROM {narrow} "
+        f"GROUP BY GROUPING SETS (({names}), (_file))",
+        narrow=narrow,
+    )
+    by_key = F.col("_by_key") == 1
+    rows = (
+        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
+        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
+        .collect()
+    )
+    per_file = [r for r in rows if r["_by_key"] == 0]
+    if any(r["bad"] for r in per_file):
+        return None
+    counts = {r["_file"]: r["rows"] for r in per_file}
+    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
+        return counts, None
+    return counts, latest_answer([(r["w"], r["n"]) for r in rows if r["_by_key"] == 1], orders)
+'''),
     'ingen_fab_runtime.ingestion.ledger': (False, r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
 
 Append-only: each load or failure of a file adds a row; the latest row per (config, file)
 is the file's state. A file's row is written after its data commit, so a crash in between
-only means the next run loads the file again, which the writers make idempotent.
+only means the next run loads the file again, which every write mode makes idempotent.
 """
 
 from __future__ import annotations
@@ -1529,7 +2083,8 @@ from __future__ import annotations
 import datetime as _dt
 
 from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
-from ..tables import append_rows, qualified, utc_now
+from ..sql import qualified
+from ..tables import append_rows, utc_now
 
 LOADED, FAILED = "loaded", "failed"
 
@@ -1637,346 +2192,19 @@ def record(spark, rows: list[dict]) -> None:
     """Append ledger rows in one commit."""
     append_rows(spark, FILE_LEDGER_TABLE, rows)
 '''),
-    'ingen_fab_runtime.ingestion.load': (False, r'''"""Loading one validated config: pending files -> one read -> one commit -> ledger.
+    'ingen_fab_runtime.ingestion.lineage': (False, r'''"""The columns every loaded row carries, and the per-file values behind them.
 
-Error strategies, per file (a file with rejected rows, or invalid bytes, has an error):
-fail -- dates before the first failing date are committed, then the config fails;
-log  -- every date holding a failing file is left out (recorded as failed in the ledger),
-        the other dates load, the config ends completed_with_errors;
-skip -- rejected rows go to the quarantine table and the good rows load; a config that
-        quarantined rows ends completed_with_errors (the run does not fail for it).
+Each row read from a source names its file (`_file`, Spark's URI for it) and the split of the
+file it came from (`_block`). From those the read stage derives the lineage columns a target
+keeps (LINEAGE) and, for keyed write modes, each row's position in its file (ROW_POSITION).
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-
-from . import ledger
-from .config import date_range
-from .discovery import discover
-from .errors import IngestionAborted
-from .plan import oldest_date_only
-from .quarantine import quarantine_rows, write_quarantine
-from .readers import read_batch, utf8_encoding
-from .writers import target_types, write_batch
-
-
-def _pending(ctx, cfg, loc):
-    """(files to load, display path -> (sha256, valid UTF-8 or None)) for one config."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    lo, hi = date_range(cfg, ctx.start, ctx.end)
-    state = ctx.state_of(cfg.config_id)
-    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-    files = discover(cfg, loc, lo, hi, skip)
-    check = utf8_encoding(cfg)
-    prints: dict = {}
-    if not cfg.skip_existing_dates:
-        files, prints = ledger.pending_files(files, state, loc.fs, check)
-    if not cfg.batch_import_enabled:
-        files = oldest_date_only(files)
-    todo = [s for s in files if s.display_path not in prints]
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
-        prints.update(zip((s.display_path for s in todo), found))
-    return files, prints
-
-
-def _file_errors(cfg, batch) -> dict:
-    """display path -> error message, for files whose rejected rows are errors here."""
-    if cfg.error_handling_strategy == "skip" or batch is None:
-        return {}
-    errors = {}
-    for path, st in batch.stats.items():
-        if st.rejected:
-            reasons = ", ".join(f"{n} {r}" for r, n in sorted(st.reasons.items()))
-            errors[path] = f"{path}: {st.rejected} bad row(s) ({reasons})"
-    return errors
-
-
-def _date_key(when):
-    return (when is not None, when or _dt.date.min)
-
-
-def _choose(cfg, files, errors) -> tuple[list, dict]:
-    """(files to commit, failed file -> message) under the config's strategy."""
-    if not errors:
-        return list(files), {}
-    by_path = {f.display_path: f for f in files}
-    bad_dates = {by_path[p].date for p in errors}
-    if cfg.error_handling_strategy == "fail":
-        first = min(bad_dates, key=_date_key)
-        keep = [f for f in files if _date_key(f.date) < _date_key(first)]
-        why = f"not loaded: stopped at the first failing date ({first})"
-    else:
-        keep = [f for f in files if f.date not in bad_dates]
-        why = "not loaded: another file of its date failed"
-    kept = {f.display_path for f in keep}
-    failed = {
-        f.display_path: errors.get(f.display_path) or why
-        for f in files
-        if f.display_path not in kept
-    }
-    return keep, failed
-
-
-def load_config(ctx, cfg, loc, res) -> None:
-    """Load one config's pending files, filling res (a ConfigResult)."""
-    from pyspark.sql import functions as F
-
-    files, prints = _pending(ctx, cfg, loc)
-    if not files:
-        res.status = "no_new_data"
-        return
-    batch = read_batch(
-        ctx.spark,
-        cfg,
-        files,
-        target_types(ctx.spark, cfg),
-        ctx.execution_id,
-        _dt.datetime.now(_dt.UTC).replace(tzinfo=None),
-        {path: valid for path, (_, valid) in prints.items()},
-    )
-    if batch is not None:
-        names = {c.lower() for c, _ in batch.columns}
-        missing = [k for k in cfg.merge_keys if k.lower() not in names]
-        if cfg.write_mode == "merge" and missing:
-            raise cfg.error(
-                "merge_keys",
-                f"{', '.join(missing)} not in the data "
-                f"(columns: {', '.join(c for c, _ in batch.columns)})",
-            )
-    errors = _file_errors(cfg, batch)
-    keep, failed = _choose(cfg, files, errors)
-    stats = batch.stats if batch is not None else {}
-    kept = {f.display_path for f in keep}
-    outcome = None
-    if keep and batch is not None:
-        good = batch.good
-        if failed:
-            good = good.where(F.col("_source_file_path").isin(sorted(kept)))
-        good_rows = sum(stats[p].rows - stats[p].rejected for p in kept)
-        outcome = write_batch(
-            ctx.spark,
-            cfg,
-            good,
-            batch.columns,
-            keep,
-            good_rows,
-            batch.good_of,
-            None if failed else batch.keys_of,
-            None if failed else batch.latest,
-        )
-    elif keep:  # only zero-byte files: they replace what they (or the target) held
-        outcome = write_batch(ctx.spark, cfg, None, [], keep, 0)
-    ctx.committed += len(keep)
-    if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
-        raise IngestionAborted(
-            f"stop_after_files={ctx.stop_after_files} reached after {cfg.config_id}'s data commit"
-        )
-    if cfg.error_handling_strategy == "skip" and batch is not None and keep:
-        rows = quarantine_rows(cfg, batch, kept, ctx.execution_id, ledger.utc_now())
-        write_quarantine(ctx.spark, cfg, rows, sorted(kept))
-    _record(ctx, cfg, files, prints, stats, kept, failed)
-    _fill(res, cfg, files, stats, kept, failed, outcome, batch)
-
-
-def _record(ctx, cfg, files, prints, stats, kept, failed) -> None:
-    rows = []
-    for f in files:
-        st = stats.get(f.display_path)
-        read, rejected = (st.rows, st.rejected) if st else (0, 0)
-        ok = f.display_path in kept
-        counts = (read, read - rejected if ok else 0, rejected)
-        rows.append(
-            ledger.file_row(
-                cfg.config_id,
-                ctx.execution_id,
-                f,
-                prints.get(f.display_path, (None, None))[0],
-                counts,
-                ledger.LOADED if ok else ledger.FAILED,
-                failed.get(f.display_path),
-            )
-        )
-    ctx.record(rows)
-
-
-def _fill(res, cfg, files, stats, kept, failed, outcome, batch) -> None:
-    res.dates_loaded = sorted(
-        {f.date.isoformat() for f in files if f.display_path in kept and f.date is not None}
-    )
-    res.rows_read = sum(st.rows for st in stats.values())
-    res.rows_rejected = sum(st.rejected for st in stats.values())
-    for st in stats.values():
-        for reason, n in st.reasons.items():
-            res.reject_reasons[reason] = res.reject_reasons.get(reason, 0) + n
-    if outcome is not None:
-        res.rows_inserted, res.rows_updated = outcome.inserted, outcome.updated
-        res.rows_deleted, res.collapsed_duplicates = outcome.deleted, outcome.collapsed
-        res.notes += outcome.notes
-        if outcome.collapsed:
-            res.notes.append(
-                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
-            )
-    if batch is not None:
-        res.notes += batch.notes
-    res.file_errors = dict(failed)
-    real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
-    quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
-    if not failed:
-        res.status = "completed_with_errors" if quarantined else "completed"
-    elif cfg.error_handling_strategy == "log" and kept:
-        res.status = "completed_with_errors"
-    else:
-        res.status = "failed"
-    if real:
-        first = min(real.items())[1]
-        more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
-        res.error_message = f"config {cfg.config_id}: {first}{more}"
-    elif quarantined and res.status == "completed_with_errors":
-        reasons = ", ".join(f"{n} {r}" for r, n in sorted(res.reject_reasons.items()))
-        res.error_message = (
-            f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
-        )
-'''),
-    'ingen_fab_runtime.ingestion.plan': (False, r'''"""The dry-run plan: per config, the dates and files a run would load. Reads no data."""
-
-from __future__ import annotations
-
-from .results import ConfigPlan, PlannedFile
-
-
-def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
-    dates = sorted({f.date.isoformat() for f in files if f.date is not None})
-    return ConfigPlan(
-        config_id=cfg.config_id,
-        target=f"{cfg.target_schema_name}.{cfg.target_table_name}",
-        write_mode=cfg.write_mode,
-        dates=dates,
-        files=[
-            PlannedFile(f.display_path, f.date.isoformat() if f.date else None, f.size)
-            for f in files
-        ],
-        error_message=error,
-    )
-
-
-def oldest_date_only(files: list) -> list:
-    """batch_import_enabled FALSE: only the files of the oldest pending date (undated first)."""
-    if not files:
-        return []
-    key = min((f.date is not None, f.date) for f in files)
-    return [f for f in files if (f.date is not None, f.date) == key]
-'''),
-    'ingen_fab_runtime.ingestion.quarantine': (False, r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
-
-Spark decides which rows are rejected and why; line numbers are found afterwards by
-re-scanning only the files that had rejects, record by record on the driver (a quoted field
-may hold line breaks, so a record may span lines: its number is the line it starts on), and
-matching each rejected row to the first unused record with the same raw text (or the same
-parsed fields).
-The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
-never duplicate them.
-"""
-
-from __future__ import annotations
-
-import re
-
-from ..schema import QUARANTINE_TABLE
-from ..tables import local_frame, qualified, sql_string_literal
-from .csv_format import records
-from .filesystem import LocalFileSystem
-
-_RUNS = re.compile("\ufffd+")
-
-
-def _key(text: str) -> str:
-    return _RUNS.sub("\ufffd", text or "").rstrip("\r\n")
-
-
-def _line_index(cfg, source) -> dict:
-    """key -> line numbers (ascending), for raw records and for their joined parsed fields."""
-    if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
-        return {}
-    text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
-    index: dict = {}
-    found = records(text, cfg.file_delimiter)
-    if cfg.has_header:
-        next(found, None)
-    for number, raw, fields in found:
-        for key in {_key(raw), _key(cfg.file_delimiter.join(fields))}:
-            index.setdefault(key, []).append(number)
-    return index
-
-
-def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
-    """Quarantine rows for the rejected rows of the committed files."""
-    from pyspark.sql import functions as F
-
-    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
-    if not uris:
-        return []
-    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
-    by_file: dict = {}
-    for row in rejected:
-        by_file.setdefault(row["_file"], []).append(row)
-    out = []
-    for uri, rows in sorted(by_file.items()):
-        source = batch.mapping[uri]
-        index = _line_index(cfg, source) if cfg.source_file_format == "csv" else {}
-        used: set = set()
-        for row in rows:
-            line = next((n for n in index.get(_key(row["_raw"]), []) if n not in used), None)
-            used.add(line)
-            out.append(
-                {
-                    "config_id": cfg.config_id,
-                    "execution_id": execution_id,
-                    "source_file_path": source.display_path,
-                    "date_partition": source.date,
-                    "line_number": line,
-                    "reason": row["_reject"],
-                    "raw_record": (row["_raw"] or "")[:8000],
-                    "quarantined_at": now,
-                }
-            )
-    return sorted(out, key=lambda r: (r["source_file_path"], r["line_number"] or 0))
-
-
-def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
-    """Replace the quarantine rows of these files of this config by rows, in one commit."""
-    if not files:
-        return
-    name = qualified(QUARANTINE_TABLE.name)
-    from ..schema import spark_schema
-
-    data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
-    frame = local_frame(spark, spark_schema(QUARANTINE_TABLE), data)
-    paths = ", ".join(sql_string_literal(p) for p in files)
-    where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
-    frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
-'''),
-    'ingen_fab_runtime.ingestion.readers': (False, r'''"""One Spark read over all pending files of a config: csv / json / parquet.
-
-The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
-the rejected rows with their reasons, and per-file counts. The counts, reject reasons and
-types come from one aggregation over the files; writing the batch reads them again (cheaper
-than caching millions of string rows). Zero-byte files are not read (0 rows); header-only files read as 0 rows.
-"""
-
-from __future__ import annotations
-
-import re
 import zlib
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from urllib.parse import unquote
 
-from . import inference
-from .config import declared_schema
-from .csv_format import HEAD_BYTES, csv_layout, csv_reader, source_head
+from ..sql import quote_name
 
 LINEAGE = (
     "_ingestion_timestamp",
@@ -1984,125 +2212,7 @@ LINEAGE = (
     "_source_file_path",
     "_source_date_partition",
 )
-_HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
-
-
-@dataclass
-class FileStats:
-    rows: int = 0
-    rejected: int = 0
-    reasons: dict = field(default_factory=dict)
-
-
-@dataclass
-class Batch:
-    good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a merge)
-    rejects: object  # DataFrame: _file, _reject, _raw
-    stats: dict  # display_path -> FileStats
-    columns: list  # [(name, type simpleString)] of the data columns
-    notes: list
-    mapping: dict  # Spark file URI -> SourceFile
-    reader: object = None  # display paths -> good rows of those files only (read again)
-    keyer: object = None  # (key columns, file orders) -> frame of the keys and _order, or None
-    latest: tuple | None = None  # latest_files' answer for the merge keys, found while reading
-
-    def good_of(self, paths):
-        """The accepted rows of the files in paths, reading only those files."""
-        return self.reader(set(paths))
-
-    def keys_of(self, keys, orders: dict):
-        """The keys (final types) and `_order` (orders: display path -> number) of every
-        row, parsing only the key columns; None when some row was rejected (telling the
-        accepted rows apart needs every column)."""
-        return self.keyer(list(keys), orders) if self.keyer is not None else None
-
-
-def _read_csv(spark, cfg, files, native: dict | None = None):
-    """(one frame over the files, display path -> its columns); every column a string but
-    those in native (column -> type), which Spark's CSV parser gives that type."""
-    from pyspark.sql import functions as F
-    from pyspark.sql import types as T
-
-    groups: dict = {}
-    for source in files:
-        columns, separator = csv_layout(cfg, source)
-        groups.setdefault((tuple(columns), separator), []).append(source)
-    frames, per_file = [], {}
-    for (columns, separator), members in groups.items():
-        if not columns:
-            continue
-        types = [(c, (native or {}).get(c, "string")) for c in columns]
-        schema = T.StructType(
-            [
-                T.StructField(c, T._parse_datatype_string(t))
-                for c, t in [*types, ("_corrupt_record", "string")]
-            ]
-        )
-        reader = csv_reader(spark.read.schema(schema), cfg, separator)
-        frame = reader.csv([s.spark_path for s in members]).select(
-            "*",
-            F.col("_metadata.file_path").alias("_file"),
-            F.col("_metadata.file_block_start").alias("_block"),
-        )
-        frames.append(frame)
-        per_file.update({s.display_path: list(columns) for s in members})
-    return _union(frames), per_file
-
-
-def _read_other(spark, cfg, files):
-    from pyspark.sql import functions as F
-
-    paths = [s.spark_path for s in files]
-    reader = spark.read
-    if cfg.custom_schema_json:
-        reader = reader.schema(declared_schema(cfg))
-    if cfg.source_file_format == "json":
-        frame = (
-            reader.option("encoding", cfg.encoding)
-            .option("mode", "PERMISSIVE")
-            .option("columnNameOfCorruptRecord", "_corrupt_record")
-            .json(paths)
-        )
-    else:
-        frame = reader.option("mergeSchema", "true").parquet(*paths)
-    frame = frame.select(
-        "*",
-        F.col("_metadata.file_path").alias("_file"),
-        F.col("_metadata.file_block_start").alias("_block"),
-    )
-    if "_corrupt_record" not in frame.columns:
-        frame = frame.withColumn("_corrupt_record", F.lit(None).cast("string"))
-    return frame, {}
-
-
-def _union(frames):
-    if not frames:
-        return None
-    out = frames[0]
-    for frame in frames[1:]:
-        out = out.unionByName(frame, allowMissingColumns=True)
-    return out
-
-
-@contextmanager
-def csv_column_pruning(spark, enabled: bool):
-    """Run the enclosed queries with Spark's CSV column pruning on or off, then restore it.
-
-    Spark parses only the CSV columns a query uses, and flags a row with too many or too few
-    fields as corrupt only when it parses every column. Ingestion queries therefore run with
-    pruning off, so each one tells accepted rows apart the same way; a query over a batch
-    known to hold no rejected row may turn it back on to parse only the columns it needs.
-    """
-    key = "spark.sql.csv.parser.columnPruning.enabled"
-    before = spark.conf.get(key, None)
-    spark.conf.set(key, "true" if enabled else "false")
-    try:
-        yield
-    finally:
-        if before is None:
-            spark.conf.unset(key)
-        else:
-            spark.conf.set(key, before)
+ROW_POSITION = "_row_position"
 
 
 def by_file(values: dict):
@@ -2141,297 +2251,6 @@ def match_files(uris, files) -> dict:
     return out
 
 
-def utf8_encoding(cfg) -> bool:
-    """True when the config's files are UTF-8 (their bytes can be checked)."""
-    return cfg.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
-
-
-def read_batch(
-    spark, cfg, files, known: dict, execution_id: str, now, utf8_valid: dict | None = None
-) -> Batch | None:
-    """Read files (all of one config run); None when there is nothing to read.
-
-    utf8_valid: display path -> True when the file's bytes were found to be valid UTF-8 (the
-    per-row invalid-bytes check is then left out, which only a file with bad bytes needs).
-    """
-    from pyspark.sql import functions as F
-
-    readable = [s for s in files if s.size > 0]
-    if not readable:
-        return None
-    if cfg.source_file_format == "csv":
-        raw, per_file = _read_csv(spark, cfg, readable)
-    else:
-        raw, per_file = _read_other(spark, cfg, readable)
-    if raw is None:
-        return None
-    keep_zeros = set(known)
-    if cfg.custom_schema_json:
-        declared = {f.name: f.dataType.simpleString() for f in declared_schema(cfg)}
-        known = {**known, **declared}
-        keep_zeros -= set(declared)
-    data_cols = [c for c in raw.columns if c not in _HELPERS]
-    source_types = dict(raw.dtypes)
-    valid = utf8_valid or {}
-    check_enc = utf8_encoding(cfg) and any(valid.get(s.display_path) is not True for s in readable)
-    corrupt = "wrong field count" if cfg.source_file_format == "csv" else "malformed record"
-
-    def with_reject(frame):
-        return frame.withColumn(
-            "_reject",
-            inference.reject_expr(
-                data_cols, dict(frame.dtypes), known, check_enc, corrupt, keep_zeros
-            ),
-        )
-
-    raw = with_reject(raw)
-    unknown = [c for c in data_cols if c not in known and source_types[c] == "string"]
-    # a data column keeps Spark from reading only the corrupt-record column
-    one_column = (F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)).alias(
-        "_nn0"
-    )
-    candidates = None
-    if unknown and len(unknown) == len(data_cols):  # no row is rejected for a column's type
-        candidates = _head_sample(cfg, readable, unknown, per_file)
-    if unknown and candidates is None:
-        sample = raw.limit(inference.SAMPLE_ROWS).agg(
-            one_column, *inference.inference_aggs(unknown)
-        )
-        candidates = inference.sample_types(unknown, sample.collect()[0].asDict())
-    candidates = candidates or {}
-    found = None
-    if _one_pass_fits(cfg, readable, data_cols, unknown, candidates):
-        found = _one_pass(raw, cfg, files, data_cols, source_types, known, candidates)
-    if found is not None:  # every row accepted and every sampled type holds
-        counts, latest = found
-        rows = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
-    else:
-        latest = None
-        rows = (
-            raw.groupBy("_file", "_reject")
-            .agg(
-                F.count(F.lit(1)).alias("_rows"),
-                one_column,
-                *inference.inference_aggs(unknown, candidates),
-            )
-            .collect()
-        )
-        rows = [r.asDict() for r in rows]
-    mapping = match_files({r["_file"] for r in rows}, readable)
-    stats = {s.display_path: FileStats() for s in files}
-    totals: dict = {}
-    for row in rows:
-        st = stats[mapping[row["_file"]].display_path]
-        st.rows += row["_rows"]
-        if row["_reject"] is not None:
-            st.rejected += row["_rows"]
-            st.reasons[row["_reject"]] = st.reasons.get(row["_reject"], 0) + row["_rows"]
-        for key, value in row.items():
-            if key.startswith("_i"):
-                totals[key] = totals.get(key, 0) + (value or 0)
-    if found is not None:  # every sampled type held: it is the column's type
-        inferred, retry = {c: candidates[c] for c in unknown}, []
-    else:
-        inferred, retry = inference.choose_types(unknown, totals, candidates)
-    if retry:
-        again = raw.agg(one_column, *inference.inference_aggs(retry)).collect()[0].asDict()
-        inferred.update(inference.choose_types(retry, again)[0])
-    final = [(c, known.get(c) or inferred.get(c) or source_types[c]) for c in data_cols]
-    # with no rejected row, the re-reads need not evaluate the reject checks again
-    clean = not any(st.rejected for st in stats.values())
-    # ... and Spark's CSV parser may type the inferred columns: all of their values are the
-    # type's own text, which it reads as the casts would
-    native = {}
-    if clean and cfg.source_file_format == "csv":
-        native = {c: t for c, t in inferred.items() if t in inference.NATIVE_CSV_TYPES}
-
-    def reread(part):
-        if cfg.source_file_format == "csv":
-            return _read_csv(spark, cfg, part, native)[0]
-        return _read_other(spark, cfg, part)[0]
-
-    finish = {"clean": clean, "position": cfg.write_mode == "merge"}
-    first = with_reject(reread(readable)) if native else raw
-    good = _finish(first, final, mapping, execution_id, now, **finish)
-
-    def reader(paths):
-        frame = reread([f for f in readable if f.display_path in paths])
-        absent = [c for c in data_cols if c not in frame.columns]
-        frame = frame.select("*", *[F.lit(None).cast(source_types[c]).alias(c) for c in absent])
-        return _finish(with_reject(frame), final, mapping, execution_id, now, **finish)
-
-    def keyer(keys, orders):
-        if not clean:
-            return None
-        lookup = {c.lower(): c for c in data_cols}
-        types = dict(final)
-        cols = [_typed(lookup[k.lower()], types, source_types) for k in keys]
-        order = by_file(
-            {u: orders[s.display_path] for u, s in mapping.items() if s.display_path in orders},
-        )
-        return raw.select(*cols, order.alias("_order"))
-
-    rejects = raw.where(F.col("_reject").isNotNull()).select(
-        "_file", "_reject", _raw_text(cfg, data_cols).alias("_raw")
-    )
-    notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, reader, keyer, latest)
-
-
-def _head_sample(cfg, files, columns, per_file: dict) -> dict | None:
-    """The sampled type of each of columns from the first lines of the files, read without
-    Spark (the first file of each header; per_file: display path -> its columns, as
-    _read_csv found them); None when those lines might not parse as Spark
-    parses them (a quote, backslash or lone carriage return, a blank line, another field
-    count, invalid bytes).
-
-    Only for a batch whose every column is typed by inference: then no row of the sample
-    can be rejected for a value, and the lines are rows of the columns as Spark reads them.
-    """
-    if cfg.source_file_format != "csv" or not utf8_encoding(cfg):
-        return None
-    rows, headers = [], set()
-    for source in files:
-        names = tuple(per_file.get(source.display_path, ()))
-        if not names or names in headers:
-            continue
-        headers.add(names)
-        head = source_head(source)
-        if inference.REPLACEMENT_CHAR in head or (head.startswith("\ufeff") and not cfg.has_header):
-            return None
-        lines = head.split("\n")
-        if len(head.encode("utf-8")) >= HEAD_BYTES or lines[-1] == "":
-            lines.pop()  # a line cut short, or the end of the file
-        lines = [line.removesuffix("\r") for line in lines]
-        if any("\r" in line for line in lines):  # Spark ends a line there too
-            return None
-        position = {n: i for i, n in enumerate(names)}
-        for line in lines[1 if cfg.has_header else 0 :]:
-            fields = line.split(cfg.file_delimiter)
-            if not line or '"' in line or "\\" in line or len(fields) != len(names):
-                return None
-            rows.append([fields[position[c]] or None if c in position else None for c in columns])
-            if len(rows) >= inference.SAMPLE_ROWS:
-                break
-        if len(rows) >= inference.SAMPLE_ROWS:
-            break
-    return inference.sample_types(columns, inference.sample_totals(columns, rows))
-
-
-def _one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
-    """Whether a merge batch may be checked and key-scanned in one job (see _one_pass):
-    over several files, every key a column, every unknown column's type sampled."""
-    names = {c.lower() for c in data_cols}
-    return (
-        cfg.write_mode == "merge"
-        and len(readable) > 1
-        and all(k.lower() in names for k in cfg.merge_keys)
-        and all(candidates.get(c) is not None for c in unknown)
-    )
-
-
-def _one_pass(raw, cfg, files, data_cols, source_types, known, candidates):
-    """(rows per file URI, latest_files' answer or None) from one job, or None when some row
-    is rejected or some value does not fit its sampled type (the full checks then run).
-
-    One grouping-sets aggregation does the work of the check pass and of the merge's key
-    pass: per file, the rows and how many of them are bad; per key, the latest file order
-    and the number of rows. A row is bad when rejected, or when a value does not fit the
-    type sampled for its column (candidates: column -> sampled type).
-    """
-    from pyspark.sql import functions as F
-
-    from .writers import file_order, latest_answer
-
-    bad = F.col("_reject").isNotNull()
-    for name, type_name in candidates.items():
-        if type_name != "string":
-            fits = F.coalesce(inference.fits(name, type_name), F.lit(False))
-            bad = bad | (F.col(inference.q(name)).isNotNull() & ~fits)
-    types = {**known, **candidates}
-    lookup = {c.lower(): c for c in data_cols}
-    keys = [lookup[k.lower()] for k in cfg.merge_keys]
-    key_cols = [_typed(k, types, source_types) for k in keys]
-    orders = file_order(files)
-    listed = match_files(raw.inputFiles(), files)
-    pairs = {}
-    for uri, source in listed.items():  # the URI as listed, and as file:/ (how rows name it)
-        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):
-            pairs[form] = orders[source.display_path]
-    narrow = raw.select(
-        *key_cols,
-        by_file(pairs).alias("_order"),
-        "_file",
-        F.when(bad, 1).otherwise(0).alias("_bad"),
-    )
-    names = ", ".join(inference.q(k) for k in keys)
-    per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
-        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
-        "grouping(_file) AS _by_key FROM {narrow} "
-        f"GROUP BY GROUPING SETS (({names}), (_file))",
-        narrow=narrow,
-    )
-    by_key = F.col("_by_key") == 1
-    rows = (
-        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
-        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
-        .collect()
-    )
-    per_file = [r for r in rows if r["_by_key"] == 0]
-    if any(r["bad"] for r in per_file):
-        return None
-    counts = {r["_file"]: r["rows"] for r in per_file}
-    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
-        return counts, None
-    per_order = [(r["w"], r["n"]) for r in rows if r["_by_key"] == 1]
-    return counts, latest_answer(per_order, orders)
-
-
-def _raw_text(cfg, data_cols):
-    from pyspark.sql import functions as F
-
-    joined = F.concat_ws(
-        cfg.file_delimiter,
-        *[F.coalesce(F.col(inference.q(c)).cast("string"), F.lit("")) for c in data_cols],
-    )
-    return F.coalesce(F.col("_corrupt_record"), joined)
-
-
-def _typed(name, types: dict, source_types: dict):
-    """Column name with its type in types (cast from its source type when they differ; a
-    column absent from types keeps its source type)."""
-    from pyspark.sql import functions as F
-
-    type_name = types.get(name, source_types[name])
-    if type_name == source_types[name]:
-        return F.col(inference.q(name)).alias(name)
-    return inference.try_cast(name, type_name).alias(name)
-
-
-def _finish(raw, final, mapping, execution_id, now, clean=False, position=False):
-    """The accepted rows of raw with final types and lineage (clean: raw has no rejected
-    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
-    from pyspark.sql import functions as F
-
-    source_types, types = dict(raw.dtypes), dict(final)
-    cols = [_typed(name, types, source_types) for name, _ in final]
-    path_col = by_file({u: s.display_path for u, s in mapping.items()})
-    date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
-    accepted = raw if clean else raw.where(F.col("_reject").isNull())
-    extra = [row_position().alias(ROW_POSITION)] if position else []
-    return accepted.select(
-        *cols,
-        F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
-        F.lit(execution_id).alias("_ingestion_execution_id"),
-        path_col.cast("string").alias("_source_file_path"),
-        F.to_date(date_col.cast("string")).alias("_source_date_partition"),
-        *extra,
-    )
-
-
-ROW_POSITION = "_row_position"
-
-
 def row_position():
     """A Column ordering the rows of one file as they stand in it (first row lowest).
 
@@ -2447,6 +2266,734 @@ def row_position():
     return F.struct(F.col("_block").alias("b"), F.monotonically_increasing_id().alias("i"))
 
 
+def typed(name, types: dict, source_types: dict):
+    """Column name with its type in types (cast from its source type when they differ; a
+    column absent from types keeps its source type)."""
+    from pyspark.sql import functions as F
+
+    from .inference import try_cast
+
+    type_name = types.get(name, source_types[name])
+    if type_name == source_types[name]:
+        return F.col(quote_name(name)).alias(name)
+    return try_cast(name, type_name).alias(name)
+
+
+def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=False):
+    """The accepted rows of raw with final types and lineage (clean: raw has no rejected
+    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
+    from pyspark.sql import functions as F
+
+    source_types, types = dict(raw.dtypes), dict(final)
+    cols = [typed(name, types, source_types) for name, _ in final]
+    path_col = by_file({u: s.display_path for u, s in mapping.items()})
+    date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
+    accepted = raw if clean else raw.where(F.col("_reject").isNull())
+    extra = [row_position().alias(ROW_POSITION)] if position else []
+    return accepted.select(
+        *cols,
+        F.lit(now).cast("timestamp").alias("_ingestion_timestamp"),
+        F.lit(execution_id).alias("_ingestion_execution_id"),
+        path_col.cast("string").alias("_source_file_path"),
+        F.to_date(date_col.cast("string")).alias("_source_date_partition"),
+        *extra,
+    )
+'''),
+    'ingen_fab_runtime.ingestion.load': (False, r'''"""One validated config's load: plan -> read -> check -> write -> quarantine -> record.
+
+Each stage is a module (plan.py, read.py, check.py, write.py, quarantine.py, record.py);
+this one passes their results along. The ledger rows wait for the run's next flush, after
+the data commit, so a crash between the two only makes the next run load the files again.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict
+
+from . import ledger
+from .check import check_batch
+from .errors import IngestionAborted
+from .plan import plan_config
+from .quarantine import quarantine_rows, write_quarantine
+from .read import read_batch
+from .record import fill_result, ledger_rows
+from .target import target_types
+from .write import Rows, write_rows
+
+
+def load_config(ctx, cfg, loc, res) -> None:
+    """Load one config's pending files, filling res (a ConfigResult)."""
+    plan = plan_config(ctx, cfg, loc)
+    if not plan.files:
+        res.status = "no_new_data"
+        return
+    stamp = (ctx.execution_id, _dt.datetime.now(_dt.UTC).replace(tzinfo=None))
+    valid = {path: ok for path, (_, ok) in plan.prints.items()}
+    known = target_types(ctx.spark, cfg)
+    batch = read_batch(ctx.spark, cfg, plan.files, known, stamp, valid, plan.routes)
+    decision = check_batch(cfg, plan.files, batch)
+    stats = batch.stats if batch is not None else {}
+    outcome = None
+    if decision.keep:
+        rows = _rows_to_write(batch, stats, decision)
+        outcome = write_rows(ctx.spark, cfg, rows, plan.routes)
+    ctx.committed += len(decision.keep)
+    if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
+        raise IngestionAborted(
+            f"stop_after_files={ctx.stop_after_files} reached after {cfg.config_id}'s data commit"
+        )
+    if cfg.error_handling_strategy == "skip" and batch is not None and decision.keep:
+        found = quarantine_rows(cfg, batch, decision.kept, ctx.execution_id, ledger.utc_now())
+        write_quarantine(ctx.spark, cfg, found, sorted(decision.kept))
+    ctx.record(ledger_rows(ctx, cfg, plan, stats, decision))
+    fill_result(res, cfg, plan, stats, decision, outcome, batch)
+    res.routes = asdict(plan.routes)
+
+
+def _rows_to_write(batch, stats, decision) -> Rows:
+    """The accepted rows of the kept files (None frame: only zero-byte files were kept)."""
+    if batch is None:
+        return Rows(None, [], decision.keep, 0)
+    kept = decision.kept
+    good = batch.good
+    if decision.failed:
+        good = good.where(good["_source_file_path"].isin(sorted(kept)))
+    count = sum(stats[p].rows - stats[p].rejected for p in kept)
+    return Rows(good, batch.columns, decision.keep, count, batch, whole=not decision.failed)
+'''),
+    'ingen_fab_runtime.ingestion.modes': (True, r'''"""The write-mode registry: write_mode -> its WriteMode.
+
+A mode is one module here (validation, dedupe rule, commit, verify invariants; see base.py)
+plus its line in MODES. Nothing else in ingestion branches on write_mode.
+"""
+
+from __future__ import annotations
+
+from .append import AppendMode
+from .base import WriteMode
+from .merge import MergeMode
+from .overwrite import OverwriteMode
+
+MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode())}
+NAMES = tuple(MODES)
+
+
+def write_mode(cfg) -> WriteMode:
+    """The write mode of a validated config."""
+    return MODES[cfg.write_mode]
+'''),
+    'ingen_fab_runtime.ingestion.modes.append': (False, r'''"""write_mode append: the rows of each file loaded, replacing what that file loaded before.
+
+One commit with replaceWhere `_source_file_path IN (files of the batch)`: loading a file
+again replaces its earlier rows, so a re-run never duplicates them.
+"""
+
+from __future__ import annotations
+
+from ...sql import string_list
+from ..target import last_commit_metrics, table_name
+from .base import WriteMode
+
+
+class AppendMode(WriteMode):
+    name = "append"
+    description = "rows added; a file loaded again replaces the rows it loaded before"
+
+    def commit(self, spark, cfg, frame, files, outcome) -> int:
+        where = f"_source_file_path IN ({string_list(f.display_path for f in files)})"
+        frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
+            table_name(cfg)
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numOutputRows", 0)
+        outcome.deleted = metrics.get("numDeletedRows", 0)
+        return outcome.inserted
+'''),
+    'ingen_fab_runtime.ingestion.modes.base': (False, r'''"""What a write mode gives validation, the write stage and verify (see modes/__init__.py)."""
+
+from __future__ import annotations
+
+
+class WriteMode:
+    """One value of write_mode.
+
+    keyed: rows of one merge key collapse to one (the batch's rows carry their position in
+    their file, merge_keys are required and must be columns of the data).
+    commits_empty: a batch whose files hold no row still commits (it replaces what they, or
+    the target, held before).
+    """
+
+    name = ""
+    description = ""
+    keyed = False
+    commits_empty = True
+
+    def validate(self, cfg) -> None:
+        """Raise cfg.error(column, problem) for a config the mode cannot load."""
+
+    def check_columns(self, cfg, columns) -> None:
+        """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
+
+    def prepare(self, spark, cfg, rows, routes):
+        """The frame to commit from rows (write.Rows); routes records the choices made."""
+        return rows.frame
+
+    def commit(self, spark, cfg, frame, files, outcome) -> int:
+        """Commit frame (the target's columns) to the existing target in one Delta commit,
+        idempotent on re-run; fill outcome's counts; return the source rows it took (None:
+        unknown)."""
+        raise NotImplementedError
+
+    def verify(self, spark, cfg, report) -> None:
+        """Add report.problems for a target this mode wrote that breaks its invariants."""
+'''),
+    'ingen_fab_runtime.ingestion.modes.merge': (False, r'''"""write_mode merge: one row per merge key, upserted; an older date never overwrites a newer.
+
+The batch is deduplicated on the keys (see keys.py for which row wins), then MERGEd
+null-safely; a matched row is only updated when the source date is not older than the
+target row's. For a batch that is not small, a narrow pass over the keys first finds the
+files that win at least one key (only those are read again) and whether any key has more
+than one row (otherwise no deduplication is needed).
+"""
+
+from __future__ import annotations
+
+from ...sql import quote_name as q
+from .. import keys
+from ..keys import dedupe, file_order, latest_files
+from ..lineage import ROW_POSITION
+from ..target import last_commit_metrics, table_name
+from .base import WriteMode
+
+
+class MergeMode(WriteMode):
+    name = "merge"
+    description = "upsert on merge_keys; the latest date wins, an older file never overwrites"
+    keyed = True
+    commits_empty = False
+
+    def validate(self, cfg) -> None:
+        if not cfg.merge_keys:
+            raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
+
+    def check_columns(self, cfg, columns) -> None:
+        names = {c.lower() for c, _ in columns}
+        missing = [k for k in cfg.merge_keys if k.lower() not in names]
+        if missing:
+            raise cfg.error(
+                "merge_keys",
+                f"{', '.join(missing)} not in the data "
+                f"(columns: {', '.join(c for c, _ in columns)})",
+            )
+
+    def prepare(self, spark, cfg, rows, routes):
+        """The batch with one row per key. A small batch, or one of one file, is deduplicated
+        in one aggregation; otherwise the key pass decides which files to read again and
+        whether any key repeats (for daily full snapshots only the last file is read)."""
+        paths = {f.display_path for f in rows.files}
+        small = sum(f.size for f in rows.files) < keys.SMALL_BATCH_BYTES
+        latest = rows.batch.latest if rows.whole else None
+        if len(paths) < 2 or (small and latest is None):
+            routes.deduplicated = True
+            return dedupe(rows.frame, cfg.merge_keys)
+        winners, most = _key_pass(spark, cfg, rows, routes, latest)
+        frame = rows.frame
+        if winners and len(winners) < len(paths):
+            routes.reread = sorted(winners)
+            frame = rows.batch.good_of(winners)
+        routes.deduplicated = most > 1
+        return dedupe(frame, cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
+
+    def commit(self, spark, cfg, frame, files, outcome) -> int:
+        from delta.tables import DeltaTable
+
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        newer = (
+            "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
+            "coalesce(t._source_date_partition, DATE'0001-01-01')"
+        )
+        values = {q(c): f"s.{q(c)}" for c in frame.columns}
+        (
+            DeltaTable.forName(spark, table_name(cfg))
+            .alias("t")
+            .merge(frame.alias("s"), cond)
+            .whenMatchedUpdate(condition=newer, set=values)
+            .whenNotMatchedInsert(values=values)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return metrics.get("numSourceRows")
+
+    def verify(self, spark, cfg, report) -> None:
+        """One row per merge key (null-safe)."""
+        from pyspark.sql import functions as F
+
+        key_cols = [F.col(q(k)) for k in cfg.merge_keys]
+        found = (
+            spark.table(table_name(cfg))
+            .groupBy(*key_cols)
+            .count()
+            .where(F.col("count") > 1)
+            .agg(
+                F.count(F.lit(1)).alias("_dupes"),
+                F.slice(F.sort_array(F.collect_list(F.struct(*key_cols))), 1, 3).alias("_some"),
+            )
+            .first()
+        )
+        if found and found["_dupes"]:
+            examples = "; ".join(
+                ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key))
+                for key in found["_some"]
+            )
+            report.problems.append(
+                f"{cfg.config_id}: {found['_dupes']} duplicate merge key(s) in "
+                f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+                f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
+            )
+
+
+def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
+    """(files winning a key, most rows of one key): found while reading ("read"), from the
+    key columns alone when every row was accepted ("narrow"), else from the rows ("full")."""
+    from pyspark.sql import functions as F
+
+    orders = file_order(rows.files)
+    narrow = rows.batch.keys_of(cfg.merge_keys, orders) if latest is None and rows.whole else None
+    if latest is not None:
+        routes.key_pass, (winners, most) = "read", latest
+    elif narrow is not None:
+        routes.key_pass = "narrow"
+        with rows.batch.narrow_reads(spark):
+            winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
+    else:
+        routes.key_pass = "full"
+        lookup = F.create_map(*[x for p, v in sorted(orders.items()) for x in (F.lit(p), F.lit(v))])
+        order = lookup[F.col("_source_file_path")]
+        winners, most = latest_files(rows.frame, cfg.merge_keys, order, orders)
+    routes.key_winners, routes.most_rows_per_key = sorted(winners), most
+    return winners, most
+'''),
+    'ingen_fab_runtime.ingestion.modes.overwrite': (False, r'''"""write_mode overwrite: the target is replaced by the batch, in one commit."""
+
+from __future__ import annotations
+
+from ..target import last_commit_metrics, table_name
+from .base import WriteMode
+
+
+class OverwriteMode(WriteMode):
+    name = "overwrite"
+    description = "the table is replaced by the files of the run"
+
+    def commit(self, spark, cfg, frame, files, outcome) -> int:
+        frame.write.format("delta").mode("overwrite").saveAsTable(table_name(cfg))
+        outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
+        return outcome.inserted
+'''),
+    'ingen_fab_runtime.ingestion.plan': (False, r'''"""The plan stage: per config, the pending files of a run. Reads no data.
+
+One Plan serves the dry run (rendered as a ConfigPlan) and the load, which records the
+routes it takes (results.Routes) on it.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import ledger
+from .config import date_range
+from .discovery import discover
+from .results import ConfigPlan, PlannedFile, Routes
+
+
+@dataclass
+class Plan:
+    cfg: object
+    files: list  # pending SourceFiles, in discovery order
+    prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
+    routes: Routes = field(default_factory=Routes)
+
+    def entry(self) -> ConfigPlan:
+        return plan_entry(self.cfg, self.files)
+
+
+def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
+    """The files in the run's date range that the ledger does not hold as loaded (or, for
+    skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
+    (the load records the hashes; a dry run leaves them out)."""
+    lo, hi = date_range(cfg, ctx.start, ctx.end)
+    state = ctx.state_of(cfg.config_id)
+    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+    files = discover(cfg, loc, lo, hi, skip)
+    check = cfg.utf8
+    prints: dict = {}
+    if not cfg.skip_existing_dates:
+        files, prints = ledger.pending_files(files, state, loc.fs if fingerprint else None, check)
+    if not cfg.batch_import_enabled:
+        files = oldest_date_only(files)
+    if fingerprint:
+        todo = [s for s in files if s.display_path not in prints]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
+            prints.update(zip((s.display_path for s in todo), found))
+    return Plan(cfg, files, prints)
+
+
+def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
+    dates = sorted({f.date.isoformat() for f in files if f.date is not None})
+    return ConfigPlan(
+        config_id=cfg.config_id,
+        target=f"{cfg.target_schema_name}.{cfg.target_table_name}",
+        write_mode=cfg.write_mode,
+        dates=dates,
+        files=[
+            PlannedFile(f.display_path, f.date.isoformat() if f.date else None, f.size)
+            for f in files
+        ],
+        error_message=error,
+    )
+
+
+def oldest_date_only(files: list) -> list:
+    """batch_import_enabled FALSE: only the files of the oldest pending date (undated first)."""
+    if not files:
+        return []
+    key = min((f.date is not None, f.date) for f in files)
+    return [f for f in files if (f.date is not None, f.date) == key]
+'''),
+    'ingen_fab_runtime.ingestion.quarantine': (False, r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
+
+Spark decides which rows are rejected and why; line numbers are found afterwards by
+re-scanning only the files that had rejects, record by record on the driver (a quoted field
+may hold line breaks, so a record may span lines: its number is the line it starts on), and
+matching each rejected row to the first unused record with the same raw text (or the same
+parsed fields).
+The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
+never duplicate them.
+"""
+
+from __future__ import annotations
+
+from ..schema import QUARANTINE_TABLE
+from ..sql import qualified, string_list, string_literal
+from ..tables import local_frame
+from .formats import source_format
+from .formats.base import record_key
+
+
+def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
+    """Quarantine rows for the rejected rows of the committed files."""
+    from pyspark.sql import functions as F
+
+    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
+    if not uris:
+        return []
+    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
+    by_file: dict = {}
+    for row in rejected:
+        by_file.setdefault(row["_file"], []).append(row)
+    out = []
+    for uri, rows in sorted(by_file.items()):
+        source = batch.mapping[uri]
+        index = source_format(cfg).line_numbers(cfg, source)
+        used: set = set()
+        for row in rows:
+            line = next((n for n in index.get(record_key(row["_raw"]), []) if n not in used), None)
+            used.add(line)
+            out.append(
+                {
+                    "config_id": cfg.config_id,
+                    "execution_id": execution_id,
+                    "source_file_path": source.display_path,
+                    "date_partition": source.date,
+                    "line_number": line,
+                    "reason": row["_reject"],
+                    "raw_record": (row["_raw"] or "")[:8000],
+                    "quarantined_at": now,
+                }
+            )
+    return sorted(out, key=lambda r: (r["source_file_path"], r["line_number"] or 0))
+
+
+def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
+    """Replace the quarantine rows of these files of this config by rows, in one commit."""
+    if not files:
+        return
+    name = qualified(QUARANTINE_TABLE.name)
+    from ..schema import spark_schema
+
+    data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
+    frame = local_frame(spark, spark_schema(QUARANTINE_TABLE), data)
+    where = f"config_id = {string_literal(cfg.config_id)} AND source_file_path IN ({string_list(files)})"
+    frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
+'''),
+    'ingen_fab_runtime.ingestion.read': (False, r'''"""The read stage: one Spark read over the pending files of a config, checked and typed.
+
+The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
+the rejected rows with their reasons, and per-file counts. Counts, reject reasons and types
+come from one aggregation over the files; writing the batch reads the files again (cheaper
+than caching millions of string rows). Zero-byte files are not read (0 rows); header-only
+files read as 0 rows. The choices made (how types were sampled, which checks ran) are
+recorded in the plan's Routes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from . import inference
+from .declared_schema import declared_schema
+from .formats import source_format
+from .keys import one_pass, one_pass_fits
+from .lineage import by_file, match_files, typed, with_lineage
+from .modes import write_mode
+
+_HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
+
+
+@dataclass
+class FileStats:
+    rows: int = 0
+    rejected: int = 0
+    reasons: dict = field(default_factory=dict)
+
+
+@dataclass
+class RejectRule:
+    """Why a row is rejected: a corrupt record, invalid bytes, a value not of its type."""
+
+    data_cols: list
+    known: dict  # column -> type it must have (custom_schema_json, existing target)
+    check_encoding: bool
+    corrupt_reason: str
+    keep_zeros: set  # columns typed by the target, whose values must keep leading zeros
+
+    def apply(self, frame):
+        reason = inference.reject_expr(
+            self.data_cols,
+            dict(frame.dtypes),
+            self.known,
+            self.check_encoding,
+            self.corrupt_reason,
+            self.keep_zeros,
+        )
+        return frame.withColumn("_reject", reason)
+
+
+@dataclass
+class BatchSource:
+    """How to read the batch's files again: every column, or a subset of the files."""
+
+    spark: object
+    cfg: object
+    files: list  # the readable (non-empty) files
+    rule: RejectRule
+    source_types: dict
+    final: list  # [(column, final type)]
+    mapping: dict  # Spark file URI -> SourceFile
+    stamp: tuple  # (execution_id, ingestion timestamp)
+    clean: bool  # no row of the batch was rejected
+    parser_types: dict = field(default_factory=dict)
+
+    def frame(self, files):
+        return source_format(self.cfg).read(self.spark, self.cfg, files, self.parser_types)[0]
+
+    def good(self, files, raw=None):
+        """Accepted rows of files with final types and lineage (raw: their first read)."""
+        from pyspark.sql import functions as F
+
+        if raw is None:
+            raw = self.frame(files)
+            absent = [c for c in self.rule.data_cols if c not in raw.columns]
+            raw = raw.select(
+                "*", *[F.lit(None).cast(self.source_types[c]).alias(c) for c in absent]
+            )
+            raw = self.rule.apply(raw)
+        position = write_mode(self.cfg).keyed
+        return with_lineage(raw, self.final, self.mapping, *self.stamp, self.clean, position)
+
+
+@dataclass
+class Batch:
+    good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a keyed mode)
+    rejects: object  # DataFrame: _file, _reject, _raw
+    stats: dict  # display_path -> FileStats
+    columns: list  # [(name, type simpleString)] of the data columns
+    notes: list
+    mapping: dict  # Spark file URI -> SourceFile
+    source: BatchSource
+    raw: object  # the first read, with _reject
+    latest: tuple | None = None  # keys.latest_answer for the merge keys, found while reading
+
+    def good_of(self, paths):
+        """The accepted rows of the files in paths, reading only those files."""
+        return self.source.good([f for f in self.source.files if f.display_path in set(paths)])
+
+    def keys_of(self, keys, orders: dict):
+        """The keys (final types) and `_order` (orders: display path -> number) of every
+        row, parsing only the key columns; None when some row was rejected (telling the
+        accepted rows apart needs every column)."""
+        if not self.source.clean:
+            return None
+        lookup = {c.lower(): c for c in self.source.rule.data_cols}
+        types = dict(self.source.final)
+        cols = [typed(lookup[k.lower()], types, self.source.source_types) for k in keys]
+        order = by_file(
+            {u: orders[s.display_path] for u, s in self.mapping.items() if s.display_path in orders}
+        )
+        return self.raw.select(*cols, order.alias("_order"))
+
+    def narrow_reads(self, spark):
+        """Context in which a query over the batch may parse only the columns it uses."""
+        return source_format(self.source.cfg).narrow_reads(spark)
+
+
+def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, routes):
+    """Read files (all of one config run); None when there is nothing to read.
+
+    known: column -> type of the existing target. stamp: (execution_id, timestamp) for the
+    lineage columns. utf8_valid: display path -> True when the file's bytes were found to be
+    valid UTF-8 (the per-row check for invalid bytes is then left out).
+    """
+    readable = [s for s in files if s.size > 0]
+    if not readable:
+        return None
+    fmt = source_format(cfg)
+    raw, per_file = fmt.read(spark, cfg, readable)
+    if raw is None:
+        return None
+    rule = _reject_rule(cfg, raw, known, readable, utf8_valid)
+    raw = rule.apply(raw)
+    source_types = dict(raw.dtypes)
+    unknown = [c for c in rule.data_cols if c not in rule.known and source_types[c] == "string"]
+    sampled = _sampled_types(cfg, raw, readable, unknown, rule.data_cols, per_file, routes)
+    found = None
+    if write_mode(cfg).keyed and one_pass_fits(cfg, readable, rule.data_cols, unknown, sampled):
+        routes.checks.append("one_pass")
+        found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled)
+    if found is not None:  # every row accepted and every sampled type holds
+        counts, latest = found
+        totals: dict = {}
+        grouped = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
+    else:
+        routes.checks.append("full")
+        latest, grouped = None, _grouped_counts(raw, rule.data_cols, unknown, sampled)
+    mapping = match_files({r["_file"] for r in grouped}, readable)
+    stats, totals = _file_stats(grouped, mapping, files)
+    final = _final_types(raw, rule, unknown, sampled, totals, found is not None, routes)
+    clean = not any(st.rejected for st in stats.values())
+    source = BatchSource(spark, cfg, readable, rule, source_types, final, mapping, stamp, clean)
+    if clean:  # the parser may type what the casts would (all values are the types' text)
+        inferred = {c: t for c, t in final if c in unknown}
+        source.parser_types = routes.parser_types = fmt.parser_types_for(inferred)
+    good = source.good(readable) if source.parser_types else source.good(readable, raw)
+    rejects = raw.where("_reject IS NOT NULL").select(
+        "_file", "_reject", _raw_text(cfg, rule.data_cols).alias("_raw")
+    )
+    notes = _missing_notes(per_file, [c for c, _ in final])
+    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest)
+
+
+def _reject_rule(cfg, raw, known, readable, utf8_valid) -> RejectRule:
+    keep_zeros = set(known)
+    if cfg.custom_schema_json:
+        declared = {f.name: f.dataType.simpleString() for f in declared_schema(cfg)}
+        known = {**known, **declared}
+        keep_zeros -= set(declared)
+    valid = utf8_valid or {}
+    check = cfg.utf8 and any(valid.get(s.display_path) is not True for s in readable)
+    data_cols = [c for c in raw.columns if c not in _HELPERS]
+    return RejectRule(data_cols, known, check, source_format(cfg).corrupt_reason, keep_zeros)
+
+
+def _one_column(data_cols):
+    """A count over a data column: keeps Spark from reading only the corrupt-record column."""
+    from pyspark.sql import functions as F
+
+    count = F.count(F.col(inference.q(data_cols[0]))) if data_cols else F.lit(0)
+    return count.alias("_nn0")
+
+
+def _sampled_types(cfg, raw, readable, unknown, data_cols, per_file, routes) -> dict:
+    """column -> the type a sample of its values proposes (None: no value in the sample)."""
+    if not unknown:
+        return {}
+    sampled = None
+    if len(unknown) == len(data_cols):  # no row is rejected for a column's type
+        sampled = source_format(cfg).head_types(cfg, readable, unknown, per_file)
+        routes.type_sample = "head" if sampled is not None else None
+    if sampled is None:
+        routes.type_sample = "spark"
+        sample = raw.limit(inference.SAMPLE_ROWS).agg(
+            _one_column(data_cols), *inference.inference_aggs(unknown)
+        )
+        sampled = inference.sample_types(unknown, sample.collect()[0].asDict())
+    routes.sampled_types = dict(sampled or {})
+    return sampled or {}
+
+
+def _grouped_counts(raw, data_cols, unknown, sampled) -> list:
+    """Per file and reject reason: rows, and the type checks' sums for the unknown columns."""
+    from pyspark.sql import functions as F
+
+    return [
+        r.asDict()
+        for r in raw.groupBy("_file", "_reject")
+        .agg(
+            F.count(F.lit(1)).alias("_rows"),
+            _one_column(data_cols),
+            *inference.inference_aggs(unknown, sampled),
+        )
+        .collect()
+    ]
+
+
+def _file_stats(grouped, mapping, files) -> tuple[dict, dict]:
+    """(display path -> FileStats of every file, summed type-check totals)."""
+    stats = {s.display_path: FileStats() for s in files}
+    totals: dict = {}
+    for row in grouped:
+        st = stats[mapping[row["_file"]].display_path]
+        st.rows += row["_rows"]
+        if row["_reject"] is not None:
+            st.rejected += row["_rows"]
+            st.reasons[row["_reject"]] = st.reasons.get(row["_reject"], 0) + row["_rows"]
+        for key, value in row.items():
+            if key.startswith("_i"):
+                totals[key] = totals.get(key, 0) + (value or 0)
+    return stats, totals
+
+
+def _final_types(raw, rule, unknown, sampled, totals, verified, routes) -> list:
+    """[(column, type)]: known types, then inferred ones (verified: every sampled type held
+    in the one pass), re-checking in one more pass the columns a value broke."""
+    if verified:
+        inferred, retry = {c: sampled[c] for c in unknown}, []
+    else:
+        inferred, retry = inference.choose_types(unknown, totals, sampled)
+    if retry:
+        routes.checks.append("retry")
+        again = raw.agg(_one_column(rule.data_cols), *inference.inference_aggs(retry))
+        inferred.update(inference.choose_types(retry, again.collect()[0].asDict())[0])
+    source_types = dict(raw.dtypes)
+    return [(c, rule.known.get(c) or inferred.get(c) or source_types[c]) for c in rule.data_cols]
+
+
+def _raw_text(cfg, data_cols):
+    from pyspark.sql import functions as F
+
+    joined = F.concat_ws(
+        cfg.file_delimiter,
+        *[F.coalesce(F.col(inference.q(c)).cast("string"), F.lit("")) for c in data_cols],
+    )
+    return F.coalesce(F.col("_corrupt_record"), joined)
+
+
 def _missing_notes(per_file: dict, columns: list) -> list:
     missing: dict = {}
     for path, present in per_file.items():
@@ -2459,12 +3006,111 @@ def _missing_notes(per_file: dict, columns: list) -> list:
         for name, paths in sorted(missing.items())
     ]
 '''),
+    'ingen_fab_runtime.ingestion.record': (False, r'''"""The record stage: ledger rows per file, and the config's result (its log row's content)."""
+
+from __future__ import annotations
+
+from . import ledger
+
+
+def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
+    """One ledger row per pending file: loaded (with its counts) or failed (with why)."""
+    rows = []
+    for f in plan.files:
+        st = stats.get(f.display_path)
+        read, rejected = (st.rows, st.rejected) if st else (0, 0)
+        ok = f.display_path in decision.kept
+        rows.append(
+            ledger.file_row(
+                cfg.config_id,
+                ctx.execution_id,
+                f,
+                plan.prints.get(f.display_path, (None, None))[0],
+                (read, read - rejected if ok else 0, rejected),
+                ledger.LOADED if ok else ledger.FAILED,
+                decision.failed.get(f.display_path),
+            )
+        )
+    return rows
+
+
+def fill_result(res, cfg, plan, stats, decision, outcome, batch) -> None:
+    """Counts, notes, status and error message of res (a ConfigResult)."""
+    kept = decision.kept
+    res.dates_loaded = sorted(
+        {f.date.isoformat() for f in plan.files if f.display_path in kept and f.date is not None}
+    )
+    res.rows_read = sum(st.rows for st in stats.values())
+    res.rows_rejected = sum(st.rejected for st in stats.values())
+    for st in stats.values():
+        for reason, n in st.reasons.items():
+            res.reject_reasons[reason] = res.reject_reasons.get(reason, 0) + n
+    if outcome is not None:
+        res.rows_inserted, res.rows_updated = outcome.inserted, outcome.updated
+        res.rows_deleted, res.collapsed_duplicates = outcome.deleted, outcome.collapsed
+        res.notes += outcome.notes
+        if outcome.collapsed:
+            res.notes.append(
+                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+            )
+    if batch is not None:
+        res.notes += batch.notes
+    res.file_errors = dict(decision.failed)
+    _status(res, cfg, decision)
+
+
+def _status(res, cfg, decision) -> None:
+    failed = decision.failed
+    real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
+    quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
+    if not failed:
+        res.status = "completed_with_errors" if quarantined else "completed"
+    elif cfg.error_handling_strategy == "log" and decision.keep:
+        res.status = "completed_with_errors"
+    else:
+        res.status = "failed"
+    if real:
+        first = min(real.items())[1]
+        more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
+        res.error_message = f"config {cfg.config_id}: {first}{more}"
+    elif quarantined and res.status == "completed_with_errors":
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(res.reject_reasons.items()))
+        res.error_message = (
+            f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
+        )
+'''),
     'ingen_fab_runtime.ingestion.results': (False, r'''"""What a run returns: per-config results, warnings, the dry-run plan; JSON and a text table."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Routes:
+    """The choices a load made, as data (tests and --debug read them; nothing depends on them).
+
+    type_sample: how inferred columns got their proposed types -- "head" (the first lines,
+    read without Spark), "spark" (the first rows of the read), None (no column to infer).
+    sampled_types: those proposals. checks: the passes over every row, in order -- "one_pass"
+    (checks and key pass in one job), "full" (per file and reject reason), "retry" (the
+    columns a value past the sample broke). parser_types: inferred columns the format's
+    parser typed on the re-read. key_pass (keyed modes): None (small or one-file batch,
+    deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
+    key_winners / most_rows_per_key: its answer. reread: files read again for the commit
+    (the key winners). deduplicated: some key had several rows, so one row per key was kept.
+    """
+
+    type_sample: str | None = None
+    sampled_types: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+    parser_types: dict = field(default_factory=dict)
+    key_pass: str | None = None
+    key_winners: list | None = None
+    most_rows_per_key: int | None = None
+    reread: list = field(default_factory=list)
+    deduplicated: bool = False
 
 
 @dataclass
@@ -2484,6 +3130,7 @@ class ConfigResult:
     reject_reasons: dict = field(default_factory=dict)
     collapsed_duplicates: int = 0
     strategy: str = "fail"
+    routes: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:
@@ -2722,16 +3369,80 @@ def ensure_ingestion_tables(spark) -> None:
         if not spark.catalog.tableExists(f"dbo.{table.name}"):
             create_table(spark, table)
 '''),
+    'ingen_fab_runtime.ingestion.target': (False, r'''"""The Delta target of a config: its name, columns, schema evolution and commit metrics."""
+
+from __future__ import annotations
+
+from ..sql import quote_name as q
+from .lineage import LINEAGE
+
+
+def table_name(cfg) -> str:
+    return f"{q(cfg.target_schema_name)}.{q(cfg.target_table_name)}"
+
+
+def target_exists(spark, cfg) -> bool:
+    return spark.catalog.tableExists(f"{cfg.target_schema_name}.{cfg.target_table_name}")
+
+
+def target_types(spark, cfg) -> dict:
+    """Data column -> type of the existing target ({} when it does not exist yet)."""
+    if not target_exists(spark, cfg):
+        return {}
+    fields = spark.table(table_name(cfg)).schema.fields
+    return {f.name: f.dataType.simpleString() for f in fields if f.name not in LINEAGE}
+
+
+def last_commit_metrics(spark, cfg) -> dict:
+    """The operation metrics of the target's latest commit (numbers only)."""
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forName(spark, table_name(cfg)).history(1).collect()[0]
+    return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
+
+
+def aligned(spark, cfg, frame, columns, notes: list):
+    """frame with the target's columns in its order: new batch columns are added to the
+    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted."""
+    from pyspark.sql import functions as F
+
+    current = spark.table(table_name(cfg)).schema
+    have = {f.name.lower(): f for f in current.fields}
+    new = [(c, t) for c, t in columns if c.lower() not in have]
+    if new:
+        spec = ", ".join(f"{q(c)} {t}" for c, t in new)
+        spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
+        notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
+    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    gone = [f for f in current.fields if f.name.lower() not in batch]
+    if gone:
+        notes.append(
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+        )
+    frame = frame.select(
+        *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
+    )
+    order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
+    lookup = {c.lower(): c for c in frame.columns}
+    return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
+
+
+def no_rows(spark, cfg):
+    """(empty frame with the target's schema, its data columns) for a batch of empty files."""
+    schema = spark.table(table_name(cfg)).schema
+    columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
+    return spark.createDataFrame([], schema), columns
+'''),
     'ingen_fab_runtime.ingestion.verify': (False, r'''"""verify_ingestion: date coverage, duplicate merge keys, quarantined rows and orphans.
 
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
-- Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Each write mode's invariants (modes/): a merge target holds one row per merge key.
 - Quarantine: rows of a config in quarantine_flat_file_ingestion (error_handling_strategy
   skip set them aside) are a problem until its files load clean (loading a file again
   replaces its quarantine rows).
 - Orphans: inside a table_relationship_group, a config owns a key column K when it is
-  merged on exactly K, or (any write mode) when its table has the column named by
+  keyed (merged) on exactly K, or (any write mode) when its table has the column named by
   convention singular(table) + "_id", singular = the table name less one trailing "s"
   (orders owns order_id, order_items owns order_item_id). Any other target of the group
   with a column K must only hold values found in the owner (NULLs are not orphans).
@@ -2743,11 +3454,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE, QUARANTINE_TABLE
-from ..tables import qualified
+from ..sql import DEFAULT_SCHEMA, qualified
+from ..sql import quote_name as q
 from . import ledger
 from .config import from_row
-from .inference import q
-from .writers import table_name, target_exists
+from .modes import write_mode
+from .target import table_name, target_exists
 
 
 @dataclass
@@ -2793,40 +3505,13 @@ def _coverage(spark, cfg, report) -> None:
         report.problems.append(f"{cfg.config_id}: {len(missing)} date(s) missing: {shown}{more}")
 
 
-def _duplicates(spark, cfg, report) -> None:
-    from pyspark.sql import functions as F
-
-    keys = [F.col(q(k)) for k in cfg.merge_keys]
-    found = (
-        spark.table(table_name(cfg))
-        .groupBy(*keys)
-        .count()
-        .where(F.col("count") > 1)
-        .agg(
-            F.count(F.lit(1)).alias("_dupes"),
-            F.slice(F.sort_array(F.collect_list(F.struct(*keys))), 1, 3).alias("_some"),
-        )
-        .first()
-    )
-    dupes = found["_dupes"] if found else 0
-    if dupes:
-        examples = "; ".join(
-            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key)) for key in found["_some"]
-        )
-        report.problems.append(
-            f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
-            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
-        )
-
-
 def _quarantined(spark, configs, report) -> None:
     """One line per config with quarantined rows: their number, files and first reasons."""
     from pyspark.sql import functions as F
 
     name = qualified(QUARANTINE_TABLE.name)
     ids = [c.config_id for c in configs]
-    if not ids or not spark.catalog.tableExists(name.replace("`", "")):
+    if not ids or not spark.catalog.tableExists(f"{DEFAULT_SCHEMA}.{QUARANTINE_TABLE.name}"):
         return
     found = (
         spark.table(name)
@@ -2856,7 +3541,7 @@ def _owners(members, columns) -> dict:
     owners = {
         c.merge_keys[0].lower(): c
         for c in members
-        if c.write_mode == "merge" and len(c.merge_keys) == 1
+        if write_mode(c).keyed and len(c.merge_keys) == 1
     }
     for c in members:
         own = own_id_column(c.target_table_name)
@@ -2922,27 +3607,16 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
         configs.append(cfg)
         if cfg.import_pattern == "date_partitioned":
             _coverage(spark, cfg, report)
-        if cfg.write_mode == "merge" and cfg.merge_keys:
-            _duplicates(spark, cfg, report)
+        write_mode(cfg).verify(spark, cfg, report)
     _quarantined(spark, configs, report)
     _orphans(spark, configs, report)
     return report
 '''),
-    'ingen_fab_runtime.ingestion.writers': (False, r'''"""Writing a batch to its Delta target: overwrite, append (idempotent per file) or merge.
+    'ingen_fab_runtime.ingestion.write': (False, r'''"""The write stage: one Delta commit of the accepted rows of the files kept, by write mode.
 
-- append: one commit with replaceWhere ``_source_file_path IN (files of the batch)``, so
-  loading a file again replaces the rows it loaded before and can never duplicate them.
-- merge: the batch is deduplicated on the keys (latest _source_date_partition wins; ties by
-  file path, then within one file the last row in file order), then MERGEd null-safely; a
-  matched row is only updated when the source date is not older than the target row's date.
-  For a batch that is not small, a narrow pass over the keys first finds the files that win
-  at least one key (only those are read again) and whether any key has more than one row.
-- overwrite: the target is replaced by the batch.
-A batch without rows (every file empty or header-only) still commits for append and
-overwrite: the rows its files loaded before (append), or the whole target (overwrite), are
-replaced by nothing, in one commit.
-New columns are added with ALTER TABLE (logged); target columns absent from the batch are
-written as NULL (logged). Counts come from the commit's Delta operation metrics.
+A table's first load creates it from the batch (whatever the mode); later loads align the
+batch with the table (new columns added, missing ones NULL; both noted) and commit as the
+config's write mode does (modes/). Counts come from the commit's Delta operation metrics.
 """
 
 from __future__ import annotations
@@ -2950,13 +3624,26 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..session import clear_uncommitted_table, ensure_schema
-from ..tables import sql_string_literal
-from .inference import q
-from .readers import LINEAGE, ROW_POSITION, csv_column_pruning
+from .modes import write_mode
+from .target import aligned, last_commit_metrics, no_rows, table_name, target_exists
 
-# Below this many bytes a batch is cheap to move in full: the merge's narrow pass over the
-# keys (an extra Spark job meant to save moving wide rows) would cost more than it saves.
-SMALL_BATCH_BYTES = 64 << 20
+
+@dataclass
+class Rows:
+    """What the write stage commits.
+
+    frame: the accepted rows (final columns + lineage, + ROW_POSITION for a keyed mode) of
+    files, or None when those files hold no row; count: how many rows that is. batch: the
+    read.Batch they came from (it can read a subset of the files again); whole: every file
+    of the batch is kept, so the batch's answers about all its rows hold for these rows.
+    """
+
+    frame: object
+    columns: list
+    files: list
+    count: int
+    batch: object = None
+    whole: bool = False
 
 
 @dataclass
@@ -2968,243 +3655,37 @@ class WriteOutcome:
     notes: list = field(default_factory=list)
 
 
-def table_name(cfg) -> str:
-    return f"{q(cfg.target_schema_name)}.{q(cfg.target_table_name)}"
-
-
-def target_exists(spark, cfg) -> bool:
-    return spark.catalog.tableExists(f"{cfg.target_schema_name}.{cfg.target_table_name}")
-
-
-def target_types(spark, cfg) -> dict:
-    """Data column -> type of the existing target ({} when it does not exist yet)."""
-    if not target_exists(spark, cfg):
-        return {}
-    fields = spark.table(table_name(cfg)).schema.fields
-    return {f.name: f.dataType.simpleString() for f in fields if f.name not in LINEAGE}
-
-
-def _metrics(spark, cfg) -> dict:
-    from delta.tables import DeltaTable
-
-    row = DeltaTable.forName(spark, table_name(cfg)).history(1).collect()[0]
-    return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
-
-
-def _align(spark, cfg, frame, columns, outcome) -> object:
-    """Evolve the target for new columns and give the frame the target's columns."""
-    from pyspark.sql import functions as F
-
-    current = spark.table(table_name(cfg)).schema
-    have = {f.name.lower(): f for f in current.fields}
-    new = [(c, t) for c, t in columns if c.lower() not in have]
-    if new:
-        spec = ", ".join(f"{q(c)} {t}" for c, t in new)
-        spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
-        outcome.notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
-    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
-    gone = [f for f in current.fields if f.name.lower() not in batch]
-    if gone:
-        outcome.notes.append(
-            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
-        )
-    frame = frame.select(
-        *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
-    )
-    order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
-    lookup = {c.lower(): c for c in frame.columns}
-    return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
-
-
-def dedupe(frame, keys):
-    """One row per key: latest date, then greatest file path, then the last row in file
-    order (the frame's ROW_POSITION column, see readers.row_position; dropped here).
-
-    One hash aggregation (the max of a struct led by the ordering fields) rather than a
-    window, which would sort every row; a window is kept for types max cannot order (maps).
-    """
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    order = [
-        F.col("_source_date_partition"),
-        F.col("_source_file_path"),
-        F.col(ROW_POSITION),
-    ]
-    if any("map<" in t or "variant" in t for _, t in frame.dtypes):
-        window = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy(
-            order[0].desc_nulls_last(), order[1].desc(), order[2].desc()
-        )
-        frame = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
-        return frame.drop("_n", ROW_POSITION)
-    key_names = {k.lower() for k in keys}
-    rest = [c for c in frame.columns if c.lower() not in key_names and c != ROW_POSITION]
-    winner = F.struct(
-        order[0].alias("d"),
-        order[1].alias("p"),
-        order[2].alias("r"),
-        F.struct(*[F.col(q(c)).alias(f"v{i}") for i, c in enumerate(rest)]).alias("v"),
-    )
-    best = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(F.max(winner).alias("_w"))
-    lookup = {c.lower(): c for c in best.columns}
-    values = {c.lower(): F.col(f"_w.v.v{i}") for i, c in enumerate(rest)}
-    return best.select(
-        *[
-            (values[c.lower()] if c.lower() in values else F.col(q(lookup[c.lower()]))).alias(c)
-            for c in frame.columns
-            if c != ROW_POSITION
-        ]
-    )
-
-
-def _no_rows(spark, cfg):
-    """(empty frame with the target's schema, its data columns) for an empty batch."""
-    schema = spark.table(table_name(cfg)).schema
-    columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
-    return spark.createDataFrame([], schema), columns
-
-
-def file_order(files) -> dict:
-    """display path -> a number ordering the files as dedupe does: by date (undated first),
-    then by path (its rank among the paths, below 2**24)."""
-    ranked = sorted(f.display_path for f in files)
-    rank = {p: i for i, p in enumerate(ranked)}
-    return {
-        f.display_path: ((f.date.toordinal() if f.date else 0) << 24) | rank[f.display_path]
-        for f in files
-    }
-
-
-def latest_files(frame, keys, order, orders: dict) -> tuple[set, int]:
-    """(files holding the latest row of at least one key, most rows any one key has).
-
-    order: the Column giving each row's file order (orders: display path -> that number,
-    see file_order). One narrow aggregation over the keys and that one number: when every
-    key has one row the batch needs no deduplication, and only the files that win a key
-    need to be read for the MERGE (for daily full snapshots: the last day's file).
-    """
-    from pyspark.sql import functions as F
-
-    per_key = frame.groupBy(*[F.col(q(k)) for k in keys]).agg(
-        F.max(order).alias("_w"), F.count(F.lit(1)).alias("_n")
-    )
-    rows = per_key.groupBy(F.col("_w").alias("w")).agg(F.max("_n").alias("n")).collect()
-    return latest_answer([(r.w, r.n) for r in rows], orders)
-
-
-def latest_answer(per_order, orders: dict) -> tuple[set, int]:
-    """latest_files' answer from (file order, most rows of one key) pairs, one per file
-    order that wins a key."""
-    path_of = {v: p for p, v in orders.items()}
-    winners = {path_of.get(w) for w, _ in per_order}
-    if None in winners:  # a row of no listed file: every file may hold a winner
-        winners = set(orders)
-    return winners, max((n for _, n in per_order), default=0)
-
-
-def _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of=None, latest=None):
-    """The batch with one row per merge key.
-
-    latest: the answer of latest_files, when the read found it. Otherwise, when the batch
-    is not small and spans several files, the narrow pass of latest_files comes first:
-    moving only the keys costs less than moving every row, a batch whose keys never repeat
-    (daily fact files keyed by date) then needs no deduplication at all, and for daily full
-    snapshots only the last day's file is left to read. A small batch is deduplicated in
-    one aggregation.
-    """
-    from pyspark.sql import functions as F
-
-    paths = {f.display_path for f in files}
-    small = sum(f.size for f in files) < SMALL_BATCH_BYTES
-    if good_of is None or len(paths) < 2 or (small and latest is None):
-        return dedupe(frame.drop("_file"), cfg.merge_keys)
-    orders = file_order(files)
-    narrow = None
-    if latest is None and keys_of is not None:
-        narrow = keys_of(cfg.merge_keys, orders)
-    if latest is not None:  # found while reading the batch
-        winners, most = latest
-    elif narrow is not None:  # no rejected row: only the key columns need parsing
-        with csv_column_pruning(spark, True):
-            winners, most = latest_files(narrow, cfg.merge_keys, F.col("_order"), orders)
-    else:
-        lookup = F.create_map(*[x for p, v in sorted(orders.items()) for x in (F.lit(p), F.lit(v))])
-        order = lookup[F.col("_source_file_path")]
-        winners, most = latest_files(frame, cfg.merge_keys, order, orders)
-    if winners and len(winners) < len(paths):
-        frame = good_of(winners)
-    return dedupe(frame.drop("_file"), cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
-
-
-def write_batch(
-    spark, cfg, frame, columns, files, good_rows, good_of=None, keys_of=None, latest=None
-) -> WriteOutcome:
-    """Commit frame (accepted rows of files) to the target; returns the commit's counts.
-
-    frame None: the files hold no rows (nothing was read). good_of(paths): the accepted rows
-    of those files only, so a merge reads again only the files that win a key. keys_of(keys,
-    orders): the keys and file order (`_order`) of every row of the batch, all of them
-    accepted and committed (None when it cannot tell accepted rows apart). latest: the
-    answer of latest_files for the merge keys over files, when the read found it.
-    """
+def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
+    """Commit rows to the config's target; returns the commit's counts."""
+    mode = write_mode(cfg)
     outcome = WriteOutcome()
-    if frame is None:
-        if cfg.write_mode == "merge" or not target_exists(spark, cfg):
+    exists = target_exists(spark, cfg)
+    if rows.frame is None:
+        if not mode.commits_empty or not exists:
             return outcome
-        frame, columns = _no_rows(spark, cfg)
-    if cfg.write_mode == "merge":
-        frame = _deduplicated(spark, cfg, frame, columns, files, good_of, keys_of, latest)
-    frame = frame.drop("_file")
-    name = table_name(cfg)
-    source_rows = good_rows
-    if not target_exists(spark, cfg):
-        if good_rows == 0:
+        frame, columns = no_rows(spark, cfg)
+        rows = Rows(frame, columns, rows.files, 0)
+    frame = mode.prepare(spark, cfg, rows, routes)
+    if not exists:
+        if rows.count == 0:
             return outcome
-        ensure_schema(spark, cfg.target_schema_name)
-        if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
-            outcome.notes.append("cleared the files of a first load that never committed")
-        frame.write.format("delta").saveAsTable(name)
-        outcome.inserted = source_rows = _metrics(spark, cfg).get("numOutputRows", 0)
-    elif cfg.write_mode == "merge":
-        frame = _align(spark, cfg, frame, columns, outcome)
-        _merge(spark, cfg, frame)
-        m = _metrics(spark, cfg)
-        outcome.inserted = m.get("numTargetRowsInserted", 0)
-        outcome.updated = m.get("numTargetRowsUpdated", 0)
-        outcome.deleted = m.get("numTargetRowsDeleted", 0)
-        source_rows = m.get("numSourceRows", good_rows)
+        outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
     else:
-        frame = _align(spark, cfg, frame, columns, outcome)
-        writer = frame.write.format("delta").mode("overwrite")
-        if cfg.write_mode == "append":
-            paths = ", ".join(sql_string_literal(f.display_path) for f in files)
-            writer = writer.option("replaceWhere", f"_source_file_path IN ({paths})")
-        writer.saveAsTable(name)
-        m = _metrics(spark, cfg)
-        outcome.inserted = m.get("numOutputRows", 0)
-        outcome.deleted = m.get("numDeletedRows", 0) if cfg.write_mode == "append" else 0
-    if cfg.write_mode == "merge":
-        outcome.collapsed = max(good_rows - source_rows, 0)
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
+        taken = mode.commit(spark, cfg, frame, rows.files, outcome)
+    if mode.keyed:
+        outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome
 
 
-def _merge(spark, cfg, frame) -> None:
-    from delta.tables import DeltaTable
-
-    cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
-    newer = (
-        "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
-        "coalesce(t._source_date_partition, DATE'0001-01-01')"
-    )
-    values = {q(c): f"s.{q(c)}" for c in frame.columns}
-    (
-        DeltaTable.forName(spark, table_name(cfg))
-        .alias("t")
-        .merge(frame.alias("s"), cond)
-        .whenMatchedUpdate(condition=newer, set=values)
-        .whenNotMatchedInsert(values=values)
-        .execute()
-    )
+def _first_load(spark, cfg, frame, notes: list) -> int:
+    """Create the target from frame (clearing the files of a first load that never
+    committed); returns the rows written."""
+    ensure_schema(spark, cfg.target_schema_name)
+    if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+        notes.append("cleared the files of a first load that never committed")
+    frame.write.format("delta").saveAsTable(table_name(cfg))
+    return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 '''),
     'ingen_fab_runtime.schema': (False, r'''"""Columns of the config and log tables, declared once.
 
@@ -3216,6 +3697,8 @@ string, int, bigint, bool, date, timestamp, double.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from .sql import quote_ident
 
 
 @dataclass(frozen=True)
@@ -3353,7 +3836,7 @@ _SPARK_TYPES = {
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"`{c.name}` {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        f"{quote_ident(c.name)} {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
     )
 
@@ -3428,7 +3911,9 @@ import os
 import re
 import shutil
 
-DEFAULT_SCHEMA = "dbo"
+from .errors import UserError
+from .sql import DEFAULT_SCHEMA, quote_ident, string_literal
+
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
 DELTA_VERSION = "4.2.0"
 DELTA_ARTIFACTS = (
@@ -3438,13 +3923,7 @@ DELTA_ARTIFACTS = (
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
-def sql_string_literal(value) -> str:
-    """A Spark SQL string literal for value: backslashes and single quotes escaped."""
-    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
-    return f"'{escaped}'"
-
-
-class RuntimeSetupError(RuntimeError):
+class RuntimeSetupError(UserError):
     """The local Spark + Delta stand-in cannot start."""
 
 
@@ -3554,7 +4033,7 @@ def _build_local(root: str):
     try:
         spark = builder.getOrCreate()
         spark.sparkContext.setLogLevel("ERROR")
-        location = sql_string_literal(f"{tables}/{DEFAULT_SCHEMA}")
+        location = string_literal(f"{tables}/{DEFAULT_SCHEMA}")
         spark.sql(f"CREATE DATABASE IF NOT EXISTS {DEFAULT_SCHEMA} LOCATION {location}")
         spark.catalog.setCurrentDatabase(DEFAULT_SCHEMA)
     except Exception as exc:  # the JVM or the Delta classes could not be loaded
@@ -3612,8 +4091,8 @@ def register_tables(spark, root: str, only_new: bool = False) -> list[str]:
             continue
         ensure_schema(spark, schema, root)
         spark.sql(
-            f"CREATE TABLE IF NOT EXISTS `{schema}`.`{table}` USING DELTA "
-            f"LOCATION {sql_string_literal(table_dir)}"
+            f"CREATE TABLE IF NOT EXISTS {quote_ident(schema)}.{quote_ident(table)} USING DELTA "
+            f"LOCATION {string_literal(table_dir)}"
         )
         registered.append(f"{schema}.{table}")
     return registered
@@ -3659,11 +4138,11 @@ def clear_uncommitted_table(spark, schema: str, table: str) -> bool:
 def ensure_schema(spark, schema: str, root: str | None = None) -> None:
     """Create a lakehouse schema (locally placed at Tables/<schema>)."""
     if in_fabric():  # pragma: no cover
-        spark.sql(f"CREATE SCHEMA IF NOT EXISTS `{schema}`")
+        spark.sql(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
         return
     tables = os.path.join(root, "Tables") if root else session_tables_dir(spark)
-    location = sql_string_literal(os.path.join(tables, schema))
-    spark.sql(f"CREATE DATABASE IF NOT EXISTS `{schema}` LOCATION {location}")
+    location = string_literal(os.path.join(tables, schema))
+    spark.sql(f"CREATE DATABASE IF NOT EXISTS {quote_ident(schema)} LOCATION {location}")
 
 
 def session_tables_dir(spark) -> str:
@@ -3676,25 +4155,16 @@ def session_root(spark) -> str:
     """The local lakehouse root the session was built on."""
     return os.path.dirname(session_tables_dir(spark).rstrip("/"))
 '''),
-    'ingen_fab_runtime.tables': (False, r'''"""Lakehouse tables from the column declarations: create, and upsert rows by key."""
+    'ingen_fab_runtime.sql': (False, r'''"""Spark SQL text: every identifier and string literal the runtime writes is quoted here."""
 
 from __future__ import annotations
 
-import datetime as _dt
+DEFAULT_SCHEMA = "dbo"
 
-from .schema import Table, spark_ddl, spark_schema
-from .session import DEFAULT_SCHEMA, clear_uncommitted_table, ensure_schema, sql_string_literal
 
-__all__ = [
-    "append_rows",
-    "create_table",
-    "local_frame",
-    "qualified",
-    "quote_ident",
-    "sql_string_literal",
-    "upsert_rows",
-    "utc_now",
-]
+def quote_name(name: str) -> str:
+    """Any column name back-quoted (back-quotes inside it doubled)."""
+    return "`" + str(name).replace("`", "``") + "`"
 
 
 def quote_ident(name: str) -> str:
@@ -3709,6 +4179,35 @@ def qualified(table: str, schema: str = DEFAULT_SCHEMA) -> str:
     return f"{quote_ident(schema)}.{quote_ident(table)}"
 
 
+def string_literal(value) -> str:
+    """A Spark SQL string literal for value: backslashes and single quotes escaped."""
+    escaped = str(value).replace("\\", "\\\\").replace("'", "\\'")
+    return f"'{escaped}'"
+
+
+def string_list(values) -> str:
+    """`'a', 'b'` for an IN (...) list."""
+    return ", ".join(string_literal(v) for v in values)
+'''),
+    'ingen_fab_runtime.tables': (False, r'''"""Lakehouse tables from the column declarations: create, and upsert rows by key."""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+from .schema import Table, spark_ddl, spark_schema
+from .session import clear_uncommitted_table, ensure_schema
+from .sql import DEFAULT_SCHEMA, qualified, quote_ident, string_literal
+
+__all__ = [
+    "append_rows",
+    "create_table",
+    "local_frame",
+    "upsert_rows",
+    "utc_now",
+]
+
+
 def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     """Create the declared table as Delta if it does not exist; returns its qualified name.
 
@@ -3718,7 +4217,7 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     clear_uncommitted_table(spark, schema, table.name)
     name = qualified(table.name, schema)
     props = ", ".join(
-        f"{sql_string_literal(k)} = {sql_string_literal(v)}" for k, v in table.properties
+        f"{string_literal(k)} = {string_literal(v)}" for k, v in table.properties
     )
     extra = f" TBLPROPERTIES ({props})" if props else ""
     spark.sql(f"CREATE TABLE IF NOT EXISTS {name} ({spark_ddl(table)}) USING DELTA{extra}")
@@ -3816,7 +4315,7 @@ def _sql_literal(value) -> str | None:
     if isinstance(value, float | decimal.Decimal):
         return f"CAST('{value!r}' AS DOUBLE)" if isinstance(value, float) else f"'{value}'"
     if isinstance(value, str):
-        return sql_string_literal(value)
+        return string_literal(value)
     if isinstance(value, _dt.datetime):  # as pyspark stores it: naive means local time
         seconds = (
             calendar.timegm(value.utctimetuple())
@@ -3871,6 +4370,7 @@ _ingen_fab_sys.meta_path.insert(0, _IngenFabRuntimeImporter())
 
 import json
 
+from ingen_fab_runtime.groups import unscheduled_configs
 from ingen_fab_runtime.ingestion import run_ingestion
 from ingen_fab_runtime.session import get_spark
 
@@ -3888,9 +4388,13 @@ result = run_ingestion(
 for warning in result.warnings:
     print(f"WARNING: {warning}")
 print(result.render_table())
+# active configs of an execution group that has no notebook: no run ever loads them
+unscheduled = unscheduled_configs(spark, [1, 2, 3]) if report_unscheduled else []
+for config in unscheduled:
+    print(f"WARNING: config {config['config_id']}: execution_group {config['execution_group']} has no notebook")
 if summary_path:
     with open(summary_path, "w", encoding="utf-8") as summary:
-        summary.write(result.to_json())
+        summary.write(json.dumps({**json.loads(result.to_json()), "unscheduled": unscheduled}))
 if result.failed:
     failed = ", ".join(result.failed_config_ids)
     raise RuntimeError(f"flat-file ingestion failed for: {failed} (see log_flat_file_ingestion)")

@@ -6,7 +6,7 @@ Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
 from __future__ import annotations
 
 from .engine import run_ingestion
-from .errors import ConfigError, FileLoadError, IngestionAborted, IngestionError
+from .errors import ConfigError, IngestionAborted, IngestionError
 from .results import ConfigPlan, ConfigResult, IngestionResult
 from .tables_setup import ensure_ingestion_tables
 from .verify import VerifyReport, verify_ingestion
@@ -15,7 +15,6 @@ __all__ = [
     "ConfigError",
     "ConfigPlan",
     "ConfigResult",
-    "FileLoadError",
     "IngestionAborted",
     "IngestionError",
     "IngestionResult",

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 import codecs
 import datetime as _dt
-import json
-import re
 from dataclasses import dataclass
 
+from . import formats, modes
+from .declared_schema import declared_schema, is_identifier
 from .errors import ConfigError
 
-WRITE_MODES = ("overwrite", "append", "merge")
-IMPORT_PATTERNS = ("single_file", "wildcard_pattern", "date_partitioned")
-STRATEGIES = ("fail", "log", "skip")
-DATE_FORMATS = ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename")
-FORMATS = ("csv", "json", "parquet")
-_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def is_identifier(name) -> bool:
-    return isinstance(name, str) and bool(_IDENT.match(name)) and len(name) <= 128
+# The allowed values of every enumerated config column (formats and write modes: their
+# registries). The DDL's column descriptions and the README's config table are checked
+# against this (tests/test_config_domain.py).
+ENUMERATIONS = {
+    "source_file_format": formats.NAMES,
+    "write_mode": modes.NAMES,
+    "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
+    "error_handling_strategy": ("fail", "log", "skip"),
+    "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
+}
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,9 @@ class IngestionConfig:
     active: bool
 
     @property
-    def target(self) -> str:
-        return f"`{self.target_schema_name}`.`{self.target_table_name}`"
+    def utf8(self) -> bool:
+        """True when the config's files are UTF-8 (their bytes can be checked)."""
+        return self.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
 
     def error(self, column: str, problem: str) -> ConfigError:
         return ConfigError(self.config_id, column, problem)
@@ -118,12 +119,15 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     Checks what can be checked without reading data; the source folder and merge keys
     present in the data are checked by the engine (they need the file system / the data).
     """
-    _choice(cfg, "write_mode", cfg.write_mode, WRITE_MODES)
-    _choice(cfg, "import_pattern", cfg.import_pattern, IMPORT_PATTERNS)
-    _choice(cfg, "error_handling_strategy", cfg.error_handling_strategy, STRATEGIES)
-    _choice(cfg, "source_file_format", cfg.source_file_format, FORMATS)
+    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format"):
+        _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
     if cfg.date_partition_format is not None:
-        _choice(cfg, "date_partition_format", cfg.date_partition_format, DATE_FORMATS)
+        _choice(
+            cfg,
+            "date_partition_format",
+            cfg.date_partition_format,
+            ENUMERATIONS["date_partition_format"],
+        )
     elif cfg.import_pattern == "date_partitioned":
         raise cfg.error("date_partition_format", "required when import_pattern is date_partitioned")
     for column in ("target_schema_name", "target_table_name"):
@@ -133,8 +137,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
                 f"{getattr(cfg, column)!r} is not an identifier "
                 "(letters, digits and _, not starting with a digit)",
             )
-    if cfg.write_mode == "merge" and not cfg.merge_keys:
-        raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
+    modes.write_mode(cfg).validate(cfg)
     for key in cfg.merge_keys:
         if not is_identifier(key):
             raise cfg.error("merge_keys", f"{key!r} is not an identifier")
@@ -160,23 +163,6 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     return cfg
 
 
-def declared_schema(cfg: IngestionConfig):
-    """custom_schema_json as a StructType: Spark's schema JSON, or {"column": "type", ...}."""
-    from pyspark.sql.types import StructField, StructType, _parse_datatype_string
-
-    data = json.loads(cfg.custom_schema_json)
-    if isinstance(data, dict) and data.get("type") == "struct":
-        schema = StructType.fromJson(data)
-    elif isinstance(data, dict):
-        schema = StructType([StructField(k, _parse_datatype_string(v)) for k, v in data.items()])
-    else:
-        raise ValueError("expected a JSON object")
-    for field in schema.fields:
-        if not is_identifier(field.name):
-            raise ValueError(f"{field.name!r} is not an identifier")
-    return schema
-
-
 def date_range(cfg: IngestionConfig, start=None, end=None):
     """The inclusive (start, end) dates in effect: overrides win over the config."""
     lo = _date(start) if start else _date(cfg.date_range_start)
@@ -184,7 +170,3 @@ def date_range(cfg: IngestionConfig, start=None, end=None):
     if lo and hi and lo > hi:
         raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
     return lo, hi
-
-
-def sort_key(cfg: IngestionConfig):
-    return (cfg.execution_group, cfg.import_sequence_order, cfg.config_id)

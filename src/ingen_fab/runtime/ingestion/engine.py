@@ -14,14 +14,15 @@ import uuid
 from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE
-from ..tables import qualified, utc_now
+from ..sql import qualified
+from ..tables import utc_now
 from . import ledger
-from .config import date_range, from_row, validate
-from .discovery import discover
+from .config import from_row, validate
 from .errors import ConfigError, IngestionAborted, IngestionError
 from .filesystem import SourcePathError, resolve_source
+from .formats.csv import csv_column_pruning
 from .load import load_config
-from .plan import oldest_date_only, plan_entry
+from .plan import plan_config, plan_entry
 from .results import ConfigResult, IngestionResult
 from .runlog import log_interrupted, log_row, write_log
 from .tables_setup import ensure_ingestion_tables
@@ -50,6 +51,8 @@ class RunContext:
             self.progress(message)
 
     def state_of(self, config_id: str) -> dict:
+        if self.states is None and self.dry_run:  # no ledger table yet: nothing loaded
+            return {}
         if self.states is None or config_id not in self.states:
             return ledger.load_state(self.spark, config_id)
         return self.states[config_id]
@@ -94,14 +97,9 @@ def _one_line(exc: Exception) -> str:
     return f"{exc.__class__.__name__}: {text}"[:1000]
 
 
-def load_configs(spark, execution_group=None, config_id=None) -> list[dict]:
-    """Config rows of the run: one config_id, or the active configs of a group, or all."""
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
-    return select_configs(all_rows, execution_group, config_id)
-
-
 def select_configs(all_rows: list[dict], execution_group=None, config_id=None) -> list[dict]:
-    """The run's rows among all config rows (see load_configs)."""
+    """The run's rows among all config rows: one config_id, or the active configs of a
+    group, or all active configs."""
     if config_id is not None:
         rows = [r for r in all_rows if r.get("config_id") == config_id]
         if not rows:
@@ -179,33 +177,6 @@ def run_ingestion(
     progress=None,
 ) -> IngestionResult:
     """Run the configs of a group, one config, or all active configs in group order."""
-    from .readers import csv_column_pruning
-
-    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
-        return _run_ingestion(
-            spark,
-            execution_group,
-            config_id,
-            start_date,
-            end_date,
-            dry_run,
-            execution_id,
-            stop_after_files,
-            progress,
-        )
-
-
-def _run_ingestion(
-    spark,
-    execution_group,
-    config_id,
-    start_date,
-    end_date,
-    dry_run,
-    execution_id,
-    stop_after_files,
-    progress,
-) -> IngestionResult:
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -217,7 +188,12 @@ def _run_ingestion(
         stop_after_files,
         progress,
     )
-    all_rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
+        return _run(ctx, execution_group, config_id)
+
+
+def _run(ctx, execution_group, config_id) -> IngestionResult:
+    all_rows = [r.asDict() for r in ctx.spark.table(qualified(CONFIG_TABLE.name)).collect()]
     rows = sorted(
         select_configs(all_rows, execution_group, config_id),
         key=lambda r: (
@@ -226,24 +202,9 @@ def _run_ingestion(
             str(r["config_id"]),
         ),
     )
-    result = IngestionResult(ctx.execution_id, plan=[] if dry_run else None)
-    earlier = _earlier_configs(execution_group, rows, all_rows)
-    if _ledger_exists(spark):
-        ids = [r["config_id"] for r in rows + earlier]
-        ctx.states = ledger.load_states(spark, ids, logged=not dry_run)
-        result.warnings += _group_warning(execution_group, earlier, ctx.states)
-    if not dry_run:
-        for lost in log_interrupted(spark, ctx.states or {}, [r["config_id"] for r in rows]):
-            ctx.say(
-                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
-                "before its log row was written; logged as failed"
-            )
-    checked = []
-    for row in rows:
-        try:
-            checked.append((row, *_preflight(spark, row), None))
-        except ConfigError as exc:
-            checked.append((row, None, None, exc))
+    result = IngestionResult(ctx.execution_id, plan=[] if ctx.dry_run else None)
+    result.warnings += _read_states(ctx, execution_group, rows, all_rows)
+    checked = [_checked(ctx.spark, row) for row in rows]
     stop_reason = next(
         (
             f"not run: config {r['config_id']} is invalid and its error_handling_strategy is fail"
@@ -253,7 +214,7 @@ def _run_ingestion(
         None,
     )
     for row, cfg, loc, error in checked:
-        if dry_run:
+        if ctx.dry_run:
             result.plan.append(_plan(ctx, row, cfg, loc, error))
             continue
         res = _run_checked(ctx, row, cfg, loc, error, stop_reason)
@@ -264,6 +225,34 @@ def _run_ingestion(
             )
     ctx.flush()
     return result
+
+
+def _read_states(ctx, execution_group, rows, all_rows) -> list[str]:
+    """Read the ledger state of the run's configs (and of the earlier groups it depends
+    on) once; log as failed the executions that died before their log row. Returns the
+    run's warnings."""
+    earlier = _earlier_configs(execution_group, rows, all_rows)
+    warnings = []
+    if _ledger_exists(ctx.spark):
+        ids = [r["config_id"] for r in rows + earlier]
+        ctx.states = ledger.load_states(ctx.spark, ids, logged=not ctx.dry_run)
+        warnings = _group_warning(execution_group, earlier, ctx.states)
+    if not ctx.dry_run:
+        ids = [r["config_id"] for r in rows]
+        for lost in log_interrupted(ctx.spark, ctx.states or {}, ids):
+            ctx.say(
+                f"{lost['config_id']}: execution {lost['execution_id']} was interrupted "
+                "before its log row was written; logged as failed"
+            )
+    return warnings
+
+
+def _checked(spark, row) -> tuple:
+    """(row, config, Location, None) for a valid config, else (row, None, None, error)."""
+    try:
+        return (row, *_preflight(spark, row), None)
+    except ConfigError as exc:
+        return (row, None, None, exc)
 
 
 def _strategy(row) -> str:
@@ -306,14 +295,6 @@ def _plan(ctx, row, cfg, loc, error):
     if error is not None:
         return plan_entry(from_row(row), (), _one_line(error))
     try:
-        lo, hi = date_range(cfg, ctx.start, ctx.end)
-        state = ctx.state_of(cfg.config_id) if _ledger_exists(ctx.spark) else {}
-        skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-        files = discover(cfg, loc, lo, hi, skip)
-        if not cfg.skip_existing_dates:
-            files, _ = ledger.pending_files(files, state, None)
-        if not cfg.batch_import_enabled:
-            files = oldest_date_only(files)
-        return plan_entry(cfg, files)
+        return plan_config(ctx, cfg, loc, fingerprint=False).entry()
     except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))

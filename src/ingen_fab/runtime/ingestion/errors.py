@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from ..errors import UserError
 
-class IngestionError(RuntimeError):
+
+class IngestionError(UserError):
     """Base of every error the ingestion engine raises on purpose."""
 
 
@@ -14,14 +16,6 @@ class ConfigError(IngestionError):
         self.config_id = config_id
         self.column = column
         super().__init__(f"config {config_id}: column {column}: {problem}")
-
-
-class FileLoadError(IngestionError):
-    """A source file cannot be loaded; the message names the file."""
-
-    def __init__(self, path: str, problem: str):
-        self.path = path
-        super().__init__(f"{path}: {problem}")
 
 
 class IngestionAborted(IngestionError):

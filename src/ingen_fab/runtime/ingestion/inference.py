@@ -16,6 +16,8 @@ second pass, so the result is always what checking every value against every typ
 
 from __future__ import annotations
 
+from ..sql import quote_name as q
+
 INT_RE = r"^(0|-?[1-9][0-9]*)$"  # not "-0": as an int it would read back as "0"
 NUM_RE = r"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$"
 DATE_RE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -24,10 +26,6 @@ LEADING_ZEROS_RE = r"^\s*[-+]?0[0-9]"
 NUMERIC_TYPES = ("tinyint", "smallint", "int", "bigint", "float", "double")
 REPLACEMENT_CHAR = "\ufffd"
 _CHECKS = ("nn", "int", "bigint", "num", "date", "ts", "bool")
-
-
-def q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def try_cast(name: str, type_name: str):

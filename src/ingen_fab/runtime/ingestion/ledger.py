@@ -2,7 +2,7 @@
 
 Append-only: each load or failure of a file adds a row; the latest row per (config, file)
 is the file's state. A file's row is written after its data commit, so a crash in between
-only means the next run loads the file again, which the writers make idempotent.
+only means the next run loads the file again, which every write mode makes idempotent.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 
 from ..schema import FILE_LEDGER_TABLE, LOG_TABLE
-from ..tables import append_rows, qualified, utc_now
+from ..sql import qualified
+from ..tables import append_rows, utc_now
 
 LOADED, FAILED = "loaded", "failed"
 

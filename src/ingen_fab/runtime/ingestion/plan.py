@@ -1,8 +1,51 @@
-"""The dry-run plan: per config, the dates and files a run would load. Reads no data."""
+"""The plan stage: per config, the pending files of a run. Reads no data.
+
+One Plan serves the dry run (rendered as a ConfigPlan) and the load, which records the
+routes it takes (results.Routes) on it.
+"""
 
 from __future__ import annotations
 
-from .results import ConfigPlan, PlannedFile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from . import ledger
+from .config import date_range
+from .discovery import discover
+from .results import ConfigPlan, PlannedFile, Routes
+
+
+@dataclass
+class Plan:
+    cfg: object
+    files: list  # pending SourceFiles, in discovery order
+    prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
+    routes: Routes = field(default_factory=Routes)
+
+    def entry(self) -> ConfigPlan:
+        return plan_entry(self.cfg, self.files)
+
+
+def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
+    """The files in the run's date range that the ledger does not hold as loaded (or, for
+    skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
+    (the load records the hashes; a dry run leaves them out)."""
+    lo, hi = date_range(cfg, ctx.start, ctx.end)
+    state = ctx.state_of(cfg.config_id)
+    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+    files = discover(cfg, loc, lo, hi, skip)
+    check = cfg.utf8
+    prints: dict = {}
+    if not cfg.skip_existing_dates:
+        files, prints = ledger.pending_files(files, state, loc.fs if fingerprint else None, check)
+    if not cfg.batch_import_enabled:
+        files = oldest_date_only(files)
+    if fingerprint:
+        todo = [s for s in files if s.display_path not in prints]
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
+            prints.update(zip((s.display_path for s in todo), found))
+    return Plan(cfg, files, prints)
 
 
 def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:

@@ -11,33 +11,11 @@ never duplicate them.
 
 from __future__ import annotations
 
-import re
-
 from ..schema import QUARANTINE_TABLE
-from ..tables import local_frame, qualified, sql_string_literal
-from .csv_format import records
-from .filesystem import LocalFileSystem
-
-_RUNS = re.compile("\ufffd+")
-
-
-def _key(text: str) -> str:
-    return _RUNS.sub("\ufffd", text or "").rstrip("\r\n")
-
-
-def _line_index(cfg, source) -> dict:
-    """key -> line numbers (ascending), for raw records and for their joined parsed fields."""
-    if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
-        return {}
-    text = LocalFileSystem().read_bytes(source.list_path).decode(cfg.encoding, errors="replace")
-    index: dict = {}
-    found = records(text, cfg.file_delimiter)
-    if cfg.has_header:
-        next(found, None)
-    for number, raw, fields in found:
-        for key in {_key(raw), _key(cfg.file_delimiter.join(fields))}:
-            index.setdefault(key, []).append(number)
-    return index
+from ..sql import qualified, string_list, string_literal
+from ..tables import local_frame
+from .formats import source_format
+from .formats.base import record_key
 
 
 def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
@@ -54,10 +32,10 @@ def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[
     out = []
     for uri, rows in sorted(by_file.items()):
         source = batch.mapping[uri]
-        index = _line_index(cfg, source) if cfg.source_file_format == "csv" else {}
+        index = source_format(cfg).line_numbers(cfg, source)
         used: set = set()
         for row in rows:
-            line = next((n for n in index.get(_key(row["_raw"]), []) if n not in used), None)
+            line = next((n for n in index.get(record_key(row["_raw"]), []) if n not in used), None)
             used.add(line)
             out.append(
                 {
@@ -83,6 +61,5 @@ def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
 
     data = [tuple(r.get(c) for c in QUARANTINE_TABLE.column_names) for r in rows]
     frame = local_frame(spark, spark_schema(QUARANTINE_TABLE), data)
-    paths = ", ".join(sql_string_literal(p) for p in files)
-    where = f"config_id = {sql_string_literal(cfg.config_id)} AND source_file_path IN ({paths})"
+    where = f"config_id = {string_literal(cfg.config_id)} AND source_file_path IN ({string_list(files)})"
     frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)

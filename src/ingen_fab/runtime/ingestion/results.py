@@ -7,6 +7,32 @@ from dataclasses import asdict, dataclass, field
 
 
 @dataclass
+class Routes:
+    """The choices a load made, as data (tests and --debug read them; nothing depends on them).
+
+    type_sample: how inferred columns got their proposed types -- "head" (the first lines,
+    read without Spark), "spark" (the first rows of the read), None (no column to infer).
+    sampled_types: those proposals. checks: the passes over every row, in order -- "one_pass"
+    (checks and key pass in one job), "full" (per file and reject reason), "retry" (the
+    columns a value past the sample broke). parser_types: inferred columns the format's
+    parser typed on the re-read. key_pass (keyed modes): None (small or one-file batch,
+    deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
+    key_winners / most_rows_per_key: its answer. reread: files read again for the commit
+    (the key winners). deduplicated: some key had several rows, so one row per key was kept.
+    """
+
+    type_sample: str | None = None
+    sampled_types: dict = field(default_factory=dict)
+    checks: list = field(default_factory=list)
+    parser_types: dict = field(default_factory=dict)
+    key_pass: str | None = None
+    key_winners: list | None = None
+    most_rows_per_key: int | None = None
+    reread: list = field(default_factory=list)
+    deduplicated: bool = False
+
+
+@dataclass
 class ConfigResult:
     config_id: str
     status: str = "no_new_data"
@@ -23,6 +49,7 @@ class ConfigResult:
     reject_reasons: dict = field(default_factory=dict)
     collapsed_duplicates: int = 0
     strategy: str = "fail"
+    routes: dict = field(default_factory=dict)
 
     @property
     def failed(self) -> bool:

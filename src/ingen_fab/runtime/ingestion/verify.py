@@ -2,12 +2,12 @@
 
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
-- Duplicate keys: a merge target must hold one row per merge key (null-safe).
+- Each write mode's invariants (modes/): a merge target holds one row per merge key.
 - Quarantine: rows of a config in quarantine_flat_file_ingestion (error_handling_strategy
   skip set them aside) are a problem until its files load clean (loading a file again
   replaces its quarantine rows).
 - Orphans: inside a table_relationship_group, a config owns a key column K when it is
-  merged on exactly K, or (any write mode) when its table has the column named by
+  keyed (merged) on exactly K, or (any write mode) when its table has the column named by
   convention singular(table) + "_id", singular = the table name less one trailing "s"
   (orders owns order_id, order_items owns order_item_id). Any other target of the group
   with a column K must only hold values found in the owner (NULLs are not orphans).
@@ -19,11 +19,12 @@ import datetime as _dt
 from dataclasses import dataclass, field
 
 from ..schema import CONFIG_TABLE, QUARANTINE_TABLE
-from ..tables import qualified
+from ..sql import DEFAULT_SCHEMA, qualified
+from ..sql import quote_name as q
 from . import ledger
 from .config import from_row
-from .inference import q
-from .writers import table_name, target_exists
+from .modes import write_mode
+from .target import table_name, target_exists
 
 
 @dataclass
@@ -69,40 +70,13 @@ def _coverage(spark, cfg, report) -> None:
         report.problems.append(f"{cfg.config_id}: {len(missing)} date(s) missing: {shown}{more}")
 
 
-def _duplicates(spark, cfg, report) -> None:
-    from pyspark.sql import functions as F
-
-    keys = [F.col(q(k)) for k in cfg.merge_keys]
-    found = (
-        spark.table(table_name(cfg))
-        .groupBy(*keys)
-        .count()
-        .where(F.col("count") > 1)
-        .agg(
-            F.count(F.lit(1)).alias("_dupes"),
-            F.slice(F.sort_array(F.collect_list(F.struct(*keys))), 1, 3).alias("_some"),
-        )
-        .first()
-    )
-    dupes = found["_dupes"] if found else 0
-    if dupes:
-        examples = "; ".join(
-            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key)) for key in found["_some"]
-        )
-        report.problems.append(
-            f"{cfg.config_id}: {dupes} duplicate merge key(s) in "
-            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
-        )
-
-
 def _quarantined(spark, configs, report) -> None:
     """One line per config with quarantined rows: their number, files and first reasons."""
     from pyspark.sql import functions as F
 
     name = qualified(QUARANTINE_TABLE.name)
     ids = [c.config_id for c in configs]
-    if not ids or not spark.catalog.tableExists(name.replace("`", "")):
+    if not ids or not spark.catalog.tableExists(f"{DEFAULT_SCHEMA}.{QUARANTINE_TABLE.name}"):
         return
     found = (
         spark.table(name)
@@ -132,7 +106,7 @@ def _owners(members, columns) -> dict:
     owners = {
         c.merge_keys[0].lower(): c
         for c in members
-        if c.write_mode == "merge" and len(c.merge_keys) == 1
+        if write_mode(c).keyed and len(c.merge_keys) == 1
     }
     for c in members:
         own = own_id_column(c.target_table_name)
@@ -198,8 +172,7 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
         configs.append(cfg)
         if cfg.import_pattern == "date_partitioned":
             _coverage(spark, cfg, report)
-        if cfg.write_mode == "merge" and cfg.merge_keys:
-            _duplicates(spark, cfg, report)
+        write_mode(cfg).verify(spark, cfg, report)
     _quarantined(spark, configs, report)
     _orphans(spark, configs, report)
     return report

@@ -70,7 +70,7 @@ HEAD_BYTES = 65536
 
 
 def source_head(source, limit: int = HEAD_BYTES, encoding: str = "utf-8") -> str:
-    from .filesystem import LocalFileSystem
+    from ..filesystem import LocalFileSystem
 
     data = (
         LocalFileSystem().read_bytes(source.list_path, limit)
@@ -85,7 +85,7 @@ def source_head(source, limit: int = HEAD_BYTES, encoding: str = "utf-8") -> str
 
 
 def source_fs(source):  # pragma: no cover - abfss sources only
-    from .filesystem import NotebookUtilsFileSystem
+    from ..filesystem import NotebookUtilsFileSystem
 
     return NotebookUtilsFileSystem()
 

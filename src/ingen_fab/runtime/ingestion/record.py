@@ -1,0 +1,72 @@
+"""The record stage: ledger rows per file, and the config's result (its log row's content)."""
+
+from __future__ import annotations
+
+from . import ledger
+
+
+def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
+    """One ledger row per pending file: loaded (with its counts) or failed (with why)."""
+    rows = []
+    for f in plan.files:
+        st = stats.get(f.display_path)
+        read, rejected = (st.rows, st.rejected) if st else (0, 0)
+        ok = f.display_path in decision.kept
+        rows.append(
+            ledger.file_row(
+                cfg.config_id,
+                ctx.execution_id,
+                f,
+                plan.prints.get(f.display_path, (None, None))[0],
+                (read, read - rejected if ok else 0, rejected),
+                ledger.LOADED if ok else ledger.FAILED,
+                decision.failed.get(f.display_path),
+            )
+        )
+    return rows
+
+
+def fill_result(res, cfg, plan, stats, decision, outcome, batch) -> None:
+    """Counts, notes, status and error message of res (a ConfigResult)."""
+    kept = decision.kept
+    res.dates_loaded = sorted(
+        {f.date.isoformat() for f in plan.files if f.display_path in kept and f.date is not None}
+    )
+    res.rows_read = sum(st.rows for st in stats.values())
+    res.rows_rejected = sum(st.rejected for st in stats.values())
+    for st in stats.values():
+        for reason, n in st.reasons.items():
+            res.reject_reasons[reason] = res.reject_reasons.get(reason, 0) + n
+    if outcome is not None:
+        res.rows_inserted, res.rows_updated = outcome.inserted, outcome.updated
+        res.rows_deleted, res.collapsed_duplicates = outcome.deleted, outcome.collapsed
+        res.notes += outcome.notes
+        if outcome.collapsed:
+            res.notes.append(
+                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+            )
+    if batch is not None:
+        res.notes += batch.notes
+    res.file_errors = dict(decision.failed)
+    _status(res, cfg, decision)
+
+
+def _status(res, cfg, decision) -> None:
+    failed = decision.failed
+    real = {p: m for p, m in failed.items() if not m.startswith("not loaded:")}
+    quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
+    if not failed:
+        res.status = "completed_with_errors" if quarantined else "completed"
+    elif cfg.error_handling_strategy == "log" and decision.keep:
+        res.status = "completed_with_errors"
+    else:
+        res.status = "failed"
+    if real:
+        first = min(real.items())[1]
+        more = f" (+{len(real) - 1} more file(s))" if len(real) > 1 else ""
+        res.error_message = f"config {cfg.config_id}: {first}{more}"
+    elif quarantined and res.status == "completed_with_errors":
+        reasons = ", ".join(f"{n} {r}" for r, n in sorted(res.reject_reasons.items()))
+        res.error_message = (
+            f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
+        )

@@ -1,0 +1,63 @@
+"""The Delta target of a config: its name, columns, schema evolution and commit metrics."""
+
+from __future__ import annotations
+
+from ..sql import quote_name as q
+from .lineage import LINEAGE
+
+
+def table_name(cfg) -> str:
+    return f"{q(cfg.target_schema_name)}.{q(cfg.target_table_name)}"
+
+
+def target_exists(spark, cfg) -> bool:
+    return spark.catalog.tableExists(f"{cfg.target_schema_name}.{cfg.target_table_name}")
+
+
+def target_types(spark, cfg) -> dict:
+    """Data column -> type of the existing target ({} when it does not exist yet)."""
+    if not target_exists(spark, cfg):
+        return {}
+    fields = spark.table(table_name(cfg)).schema.fields
+    return {f.name: f.dataType.simpleString() for f in fields if f.name not in LINEAGE}
+
+
+def last_commit_metrics(spark, cfg) -> dict:
+    """The operation metrics of the target's latest commit (numbers only)."""
+    from delta.tables import DeltaTable
+
+    row = DeltaTable.forName(spark, table_name(cfg)).history(1).collect()[0]
+    return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
+
+
+def aligned(spark, cfg, frame, columns, notes: list):
+    """frame with the target's columns in its order: new batch columns are added to the
+    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted."""
+    from pyspark.sql import functions as F
+
+    current = spark.table(table_name(cfg)).schema
+    have = {f.name.lower(): f for f in current.fields}
+    new = [(c, t) for c, t in columns if c.lower() not in have]
+    if new:
+        spec = ", ".join(f"{q(c)} {t}" for c, t in new)
+        spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
+        notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
+    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    gone = [f for f in current.fields if f.name.lower() not in batch]
+    if gone:
+        notes.append(
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+        )
+    frame = frame.select(
+        *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
+    )
+    order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
+    lookup = {c.lower(): c for c in frame.columns}
+    return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
+
+
+def no_rows(spark, cfg):
+    """(empty frame with the target's schema, its data columns) for a batch of empty files."""
+    schema = spark.table(table_name(cfg)).schema
+    columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
+    return spark.createDataFrame([], schema), columns

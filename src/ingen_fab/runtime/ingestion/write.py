@@ -1,0 +1,74 @@
+"""The write stage: one Delta commit of the accepted rows of the files kept, by write mode.
+
+A table's first load creates it from the batch (whatever the mode); later loads align the
+batch with the table (new columns added, missing ones NULL; both noted) and commit as the
+config's write mode does (modes/). Counts come from the commit's Delta operation metrics.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..session import clear_uncommitted_table, ensure_schema
+from .modes import write_mode
+from .target import aligned, last_commit_metrics, no_rows, table_name, target_exists
+
+
+@dataclass
+class Rows:
+    """What the write stage commits.
+
+    frame: the accepted rows (final columns + lineage, + ROW_POSITION for a keyed mode) of
+    files, or None when those files hold no row; count: how many rows that is. batch: the
+    read.Batch they came from (it can read a subset of the files again); whole: every file
+    of the batch is kept, so the batch's answers about all its rows hold for these rows.
+    """
+
+    frame: object
+    columns: list
+    files: list
+    count: int
+    batch: object = None
+    whole: bool = False
+
+
+@dataclass
+class WriteOutcome:
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    collapsed: int = 0
+    notes: list = field(default_factory=list)
+
+
+def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
+    """Commit rows to the config's target; returns the commit's counts."""
+    mode = write_mode(cfg)
+    outcome = WriteOutcome()
+    exists = target_exists(spark, cfg)
+    if rows.frame is None:
+        if not mode.commits_empty or not exists:
+            return outcome
+        frame, columns = no_rows(spark, cfg)
+        rows = Rows(frame, columns, rows.files, 0)
+    frame = mode.prepare(spark, cfg, rows, routes)
+    if not exists:
+        if rows.count == 0:
+            return outcome
+        outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
+    else:
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
+        taken = mode.commit(spark, cfg, frame, rows.files, outcome)
+    if mode.keyed:
+        outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
+    return outcome
+
+
+def _first_load(spark, cfg, frame, notes: list) -> int:
+    """Create the target from frame (clearing the files of a first load that never
+    committed); returns the rows written."""
+    ensure_schema(spark, cfg.target_schema_name)
+    if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+        notes.append("cleared the files of a first load that never committed")
+    frame.write.format("delta").saveAsTable(table_name(cfg))
+    return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
