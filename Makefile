@@ -19,12 +19,13 @@ $(STAMP): pyproject.toml
 jars:
 	@bash scripts/fetch_jars.sh
 
+# Two workers, one test file each at a time (a module's fixtures are built once).
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile --durations=15
 
 # Every test that needs no JVM and no kernel (the tier to iterate with).
 test-fast: install
-	$(BIN)/pytest -m "not spark and not papermill"
+	$(BIN)/pytest -m "not spark and not papermill" --durations=15
 
 lint: install
 	$(BIN)/ruff check src tests bench

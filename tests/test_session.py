@@ -23,21 +23,36 @@ def test_local_session_settings(spark, lakehouse_root):
     assert spark.catalog.currentDatabase() == "dbo"
 
 
-def test_tables_written_here_are_visible_by_name_in_a_new_process(spark, lakehouse_root):
+def test_tables_written_here_are_visible_by_name_in_a_new_process_and_root_is_honoured(
+    spark, lakehouse_root, tmp_path
+):
+    """A new process sees the tables by name; get_spark(root) on another lakehouse switches
+    the process's session to that lakehouse (same JVM), and back again."""
     session.ensure_schema(spark, "visible")
     spark.range(3).write.format("delta").saveAsTable("visible.numbers")
     spark.range(2).write.format("delta").saveAsTable("plain_numbers")
     assert (lakehouse_root / "Tables/visible/numbers/_delta_log").is_dir()
     assert (lakehouse_root / "Tables/dbo/plain_numbers/_delta_log").is_dir()
+    other = tmp_path / "other"
     code = (
-        "from ingen_fab.runtime.session import get_spark\n"
+        "from ingen_fab.runtime.session import get_spark, session_root\n"
         f"s = get_spark({str(lakehouse_root)!r})\n"
         "print(s.sql('SELECT COUNT(*) FROM visible.numbers').first()[0],"
         " s.sql('SELECT COUNT(*) FROM plain_numbers').first()[0])\n"
+        "jvm = id(s.sparkContext._gateway)\n"
+        f"o = get_spark({str(other)!r})\n"
+        "o.range(5).write.format('delta').saveAsTable('only_here')\n"
+        "print(session_root(o), o.catalog.tableExists('plain_numbers'), id(o.sparkContext._gateway) == jvm)\n"
+        f"b = get_spark({str(lakehouse_root)!r})\n"
+        "print(b.catalog.tableExists('only_here'), b.sql('SELECT COUNT(*) FROM plain_numbers').first()[0])\n"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.split()[-2:] == ["3", "2"]
+    lines = result.stdout.strip().splitlines()[-3:]
+    assert lines[0].split() == ["3", "2"]
+    assert lines[1].split() == [str(other), "False", "True"]
+    assert lines[2].split() == ["False", "2"]
+    assert (other / "Tables/dbo/only_here/_delta_log").is_dir()
 
 
 def test_delta_jars_come_from_the_install_cache():

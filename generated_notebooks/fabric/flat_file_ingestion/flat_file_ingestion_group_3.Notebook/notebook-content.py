@@ -3963,15 +3963,31 @@ def delta_jars() -> list[str]:
 
 
 def get_spark(root: str | None = None):
-    """The active Spark session, building the local Spark + Delta one when there is none."""
+    """The active Spark session, building the local Spark + Delta one when there is none.
+
+    Locally, root (a lakehouse folder) is honoured: when the active session was built here
+    on another lakehouse, it is stopped and a session on root is built in the same JVM (its
+    loaded classes stay warm). Without root the active session is kept, caught up with disk.
+    """
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
+    if active is not None and in_fabric():
+        return active
     if active is not None:
-        return active if in_fabric() else _caught_up(active)
+        wanted = lakehouse_root(root) if root is not None else None
+        built_here = active.conf.get(_IDENTITY_KEY, None) is not None
+        if wanted is None or not built_here or _same_folder(session_root(active), wanted):
+            return _caught_up(active)
+        active.stop()
+        return _build_local(wanted)
     if in_fabric():  # pragma: no cover - Fabric always has an active session
         return SparkSession.builder.getOrCreate()
     return _build_local(lakehouse_root(root))
+
+
+def _same_folder(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 _QUIET_LOG4J = """rootLogger.level = error
