@@ -21,6 +21,20 @@ os.environ.setdefault("INGEN_FAB_WARM_KERNEL_IDLE", "120")
 os.environ.setdefault("INGEN_FAB_STATE_DIR", tempfile.mkdtemp(prefix="ingen_fab-test-kernels-"))
 
 SLOW_MARKS = ("spark", "papermill")
+# The longest test files run first: `make test` runs files on two workers, and a long file
+# started last would leave one worker idle at the end.
+LONGEST_FIRST = (
+    "test_e2e_spec.py",
+    "test_crash_first_load.py",
+    "test_cli_contract.py",
+    "test_warm_kernel.py",
+    "test_ddl_run.py",
+)
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 def _heavy_children() -> set[int]:

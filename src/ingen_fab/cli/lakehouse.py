@@ -52,9 +52,9 @@ def warehouse_sql_command(name: str, query: str | None, file) -> None:
 
 def format_table(columns, rows) -> str:
     """An aligned text table with a row count."""
-    text = [[str(c) for c in columns]] + [["NULL" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(len(row[i]) for row in text) for i in range(len(columns))]
-    lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in text]
-    lines.insert(1, "  ".join("-" * w for w in widths))
+    from ingen_fab.runtime.text import aligned_table
+
+    body = [["NULL" if v is None else str(v) for v in r] for r in rows]
+    lines = aligned_table([str(c) for c in columns], body)
     lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
     return "\n".join(lines)

@@ -3086,6 +3086,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..text import aligned_table
+
 
 @dataclass
 class Routes:
@@ -3239,11 +3241,7 @@ class IngestionResult:
                 )
                 for c in self.configs
             ]
-        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        lines = [
-            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *body]
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = aligned_table(head, body)
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
@@ -4347,6 +4345,20 @@ def _sql_literal(value) -> str | None:
 def utc_now() -> _dt.datetime:
     """Naive UTC now, the form the log tables store."""
     return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
+'''),
+    'ingen_fab_runtime.text': (False, r'''"""Plain-text tables: the one renderer of every summary the runtime and the CLI print."""
+
+from __future__ import annotations
+
+
+def aligned_table(head, body) -> list[str]:
+    """Lines of an aligned table: the head, a rule of dashes, then one line per body row
+    (every value already text)."""
+    rows = [list(head), *[list(r) for r in body]]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
 '''),
 }
 

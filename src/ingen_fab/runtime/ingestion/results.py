@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 
+from ..text import aligned_table
+
 
 @dataclass
 class Routes:
@@ -158,11 +160,7 @@ class IngestionResult:
                 )
                 for c in self.configs
             ]
-        widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
-        lines = [
-            "  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in [head, *body]
-        ]
-        lines.insert(1, "  ".join("-" * w for w in widths))
+        lines = aligned_table(head, body)
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
