@@ -1346,6 +1346,14 @@ class SourceFormat:
         return {}
 
 
+def declared_reader(spark, cfg):
+    """spark.read, given the config's custom_schema_json when it declares one."""
+    from ..declared_schema import declared_schema
+
+    reader = spark.read
+    return reader.schema(declared_schema(cfg)) if cfg.custom_schema_json else reader
+
+
 def with_file_columns(frame):
     """frame with `_file` and `_block` (the file and split each row came from)."""
     from pyspark.sql import functions as F
@@ -1626,8 +1634,7 @@ def csv_reader(reader, cfg, separator: str | None):
 
 from __future__ import annotations
 
-from ..declared_schema import declared_schema
-from .base import SourceFormat, with_corrupt_column, with_file_columns
+from .base import SourceFormat, declared_reader, with_corrupt_column, with_file_columns
 
 
 class JsonFormat(SourceFormat):
@@ -1635,11 +1642,9 @@ class JsonFormat(SourceFormat):
     description = "JSON Lines: one object per line; a line that does not parse is rejected"
 
     def read(self, spark, cfg, files, parser_types=None):
-        reader = spark.read
-        if cfg.custom_schema_json:
-            reader = reader.schema(declared_schema(cfg))
         frame = (
-            reader.option("encoding", cfg.encoding)
+            declared_reader(spark, cfg)
+            .option("encoding", cfg.encoding)
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", "_corrupt_record")
             .json([s.spark_path for s in files])
@@ -1650,8 +1655,7 @@ class JsonFormat(SourceFormat):
 
 from __future__ import annotations
 
-from ..declared_schema import declared_schema
-from .base import SourceFormat, with_corrupt_column, with_file_columns
+from .base import SourceFormat, declared_reader, with_corrupt_column, with_file_columns
 
 
 class ParquetFormat(SourceFormat):
@@ -1659,10 +1663,8 @@ class ParquetFormat(SourceFormat):
     description = "Parquet: types from the files, schemas of several files merged"
 
     def read(self, spark, cfg, files, parser_types=None):
-        reader = spark.read
-        if cfg.custom_schema_json:
-            reader = reader.schema(declared_schema(cfg))
-        frame = reader.option("mergeSchema", "true").parquet(*[s.spark_path for s in files])
+        reader = declared_reader(spark, cfg).option("mergeSchema", "true")
+        frame = reader.parquet(*[s.spark_path for s in files])
         return with_corrupt_column(with_file_columns(frame)), {}
 '''),
     'ingen_fab_runtime.ingestion.inference': (False, r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.

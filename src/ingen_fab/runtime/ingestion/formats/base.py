@@ -41,6 +41,14 @@ class SourceFormat:
         return {}
 
 
+def declared_reader(spark, cfg):
+    """spark.read, given the config's custom_schema_json when it declares one."""
+    from ..declared_schema import declared_schema
+
+    reader = spark.read
+    return reader.schema(declared_schema(cfg)) if cfg.custom_schema_json else reader
+
+
 def with_file_columns(frame):
     """frame with `_file` and `_block` (the file and split each row came from)."""
     from pyspark.sql import functions as F
