@@ -2880,7 +2880,6 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
         found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled)
     if found is not None:  # every row accepted and every sampled type holds
         counts, latest = found
-        totals: dict = {}
         grouped = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
     else:
         routes.checks.append("full")
