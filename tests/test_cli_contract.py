@@ -264,6 +264,20 @@ def test_the_readme_config_how_to_loads_the_new_config(world):
 
 @pytest.mark.spark
 @pytest.mark.papermill
+def test_verify_runs_on_the_warm_kernel_and_reports_as_a_one_shot_run_does(world):
+    args = ("package", "flat-file-ingestion", "verify", "--config-id", "my_sales")
+    jvm_log = world["lakehouse"] / ".ingen_fab" / "runs" / "verify.log"  # one-shot runs only
+    jvm_log.unlink(missing_ok=True)
+    warm = _cli(world["project"], world["env"], *args)
+    assert not jvm_log.exists()
+    one_shot = _cli(world["project"], {**world["env"], "INGEN_FAB_WARM_KERNEL": "0"}, *args)
+    assert jvm_log.exists()
+    assert (warm.returncode, warm.stdout) == (one_shot.returncode, one_shot.stdout)
+    assert warm.stdout.startswith("my_sales: ") and warm.returncode in (0, 1), warm.stderr
+
+
+@pytest.mark.spark
+@pytest.mark.papermill
 def test_a_run_of_every_group_names_active_configs_whose_group_has_no_notebook(world):
     def move(group):
         moved = _cli(world["project"], world["env"], "lakehouse", "sql",

@@ -306,19 +306,12 @@ def _run_ingestion_group(root: Path, group: int, parameters: dict, run_id: str, 
 
 
 def verify_flat_file_ingestion(config_ids=None):
-    """Completeness, duplicate-key and orphan report over the local lakehouse."""
-    from ingen_fab.local.papermill_runner import stderr_to
-    from ingen_fab.runtime.ingestion import verify_ingestion
-    from ingen_fab.runtime.schema import CONFIG_TABLE
-    from ingen_fab.runtime.session import DEFAULT_SCHEMA, get_spark
+    """Completeness, duplicate-key and orphan report over the local lakehouse (run on its
+    warm kernel when warm kernels are on)."""
+    from ingen_fab.local.lakehouse_query import on_lakehouse, verify_display
+    from ingen_fab.runtime.ingestion import VerifyReport
 
     dirs = local_dirs()
-    with stderr_to(dirs["runs"] / "verify.log", fds=(1, 2)):  # the JVM's chatter
-        spark = get_spark(str(dirs["lakehouse"]))
-    config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
-    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
-        raise RunError(
-            f"{dirs['lakehouse']}: table {config_table} does not exist: "
-            "run `ingen_fab ddl run` first to create it"
-        )
-    return verify_ingestion(spark, list(config_ids) if config_ids else None)
+    outcome = on_lakehouse(dirs["lakehouse"], project_root(), dirs["runs"] / "verify.log",
+                           verify_display, str(dirs["lakehouse"]), list(config_ids or ()))
+    return VerifyReport(lines=outcome["lines"], problems=outcome["problems"])

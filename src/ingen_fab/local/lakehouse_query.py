@@ -1,9 +1,9 @@
-"""`ingen_fab lakehouse sql`: one Spark SQL query on the local lakehouse.
+"""`ingen_fab lakehouse sql` and `verify`: work on the local lakehouse that needs Spark.
 
-With warm kernels on, the query runs in the lakehouse's warm kernel (the one `ddl run` and
+With warm kernels on, the work runs in the lakehouse's warm kernel (the one `ddl run` and
 ingestion runs use, started when none is up), so only the first call pays the JVM start;
 INGEN_FAB_WARM_KERNEL=0 runs it in this process on a new Spark session. Either way the same
-function, collect_display, runs the query, so the result prints the same.
+self-contained function (collect_display, verify_display) runs, so the result is the same.
 """
 
 from __future__ import annotations
@@ -52,37 +52,64 @@ def collect_display(root: str, query: str) -> dict:
     return {"columns": list(frame.columns), "rows": shown}
 
 
+def verify_display(root: str, config_ids: list) -> dict:
+    """verify_ingestion on the local lakehouse root: {"lines", "problems"}, or {"error": one
+    line}. Self-contained: its source runs in a kernel."""
+    from ingen_fab.runtime.ingestion import verify_ingestion
+    from ingen_fab.runtime.schema import CONFIG_TABLE
+    from ingen_fab.runtime.session import DEFAULT_SCHEMA, RuntimeSetupError, get_spark
+
+    try:
+        spark = get_spark(root)
+    except RuntimeSetupError as exc:
+        return {"error": str(exc)}
+    config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
+    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
+        return {"error": f"{root}: table {config_table} does not exist: "
+                         "run `ingen_fab ddl run` first to create it"}
+    report = verify_ingestion(spark, list(config_ids) or None)
+    return {"lines": list(report.lines), "problems": list(report.problems)}
+
+
 def query_lakehouse(root: Path, query: str, cwd: Path, log_path: Path) -> tuple[list[str], list[tuple]]:
     """(column names, rows of display strings) of query on the lakehouse at root.
 
     Run in this process, what the JVM prints goes to log_path, not the terminal.
     """
+    outcome = on_lakehouse(root, cwd, log_path, collect_display, str(root), query)
+    return outcome["columns"], [tuple(row) for row in outcome["rows"]]
+
+
+def on_lakehouse(root: Path, cwd: Path, log_path: Path, func, *args) -> dict:
+    """func(*args) (self-contained, JSON in and out) on the lakehouse's warm kernel, else in
+    this process with what the JVM prints sent to log_path; its {"error"} raised as RunError."""
     outcome = None
     if warm_kernel.enabled():
         env = {"INGEN_FAB_LAKEHOUSE_ROOT": str(root)}
         try:
             with warm_kernel.attach(env, cwd) as attached:
-                outcome = _in_kernel(attached, str(root), query)
+                outcome = _in_kernel(attached, func, args)
         except warm_kernel.WarmKernelError as exc:
             print(f"warning: {exc}; running in this process", file=sys.stderr, flush=True)
     if outcome is None:
         from ingen_fab.local.papermill_runner import stderr_to
 
         with stderr_to(log_path, fds=(1, 2)):
-            outcome = collect_display(str(root), query)
+            outcome = func(*args)
     if "error" in outcome:
         raise RunError(outcome["error"])
-    return outcome["columns"], [tuple(row) for row in outcome["rows"]]
+    return outcome
 
 
-def _in_kernel(attached, root: str, query: str) -> dict:
-    """collect_display run in the attached warm kernel; its result read from the kernel's stdout."""
+def _in_kernel(attached, func, args: tuple) -> dict:
+    """func(*args) run in the attached warm kernel; its result read from the kernel's stdout."""
     from jupyter_client import BlockingKernelClient
 
+    call = f"{func.__name__}(*__import__('json').loads({json.dumps(list(args))!r}))"
     code = (
         DROP_STALE_IMPORTER
-        + inspect.getsource(collect_display)
-        + f"print({RESULT_MARK!r} + __import__('json').dumps(collect_display({root!r}, {query!r})))\n"
+        + inspect.getsource(func)
+        + f"print({RESULT_MARK!r} + __import__('json').dumps({call}))\n"
     )
     printed: list[str] = []
 
@@ -102,10 +129,10 @@ def _in_kernel(attached, root: str, query: str) -> dict:
     content = reply["content"]
     if content.get("status") != "ok":
         raise RunError(
-            f"the warm kernel could not run the query: {content.get('ename')}: "
+            f"the warm kernel could not run {func.__name__}: {content.get('ename')}: "
             f"{content.get('evalue')}; its log: {attached.log_path}"
         )
     for line in "".join(printed).splitlines():
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK):])
-    raise RunError(f"the warm kernel returned no query result; its log: {attached.log_path}")
+    raise RunError(f"the warm kernel returned no result of {func.__name__}; its log: {attached.log_path}")

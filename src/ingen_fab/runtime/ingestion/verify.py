@@ -43,8 +43,7 @@ class VerifyReport:
         return "\n".join(out)
 
 
-def _loaded_dates(spark, config_id) -> set:
-    state = ledger.load_state(spark, config_id)
+def _loaded_dates(state: dict) -> set:
     return {
         r.date_partition
         for r in state.values()
@@ -52,8 +51,8 @@ def _loaded_dates(spark, config_id) -> set:
     }
 
 
-def _coverage(spark, cfg, report) -> None:
-    loaded = _loaded_dates(spark, cfg.config_id)
+def _coverage(cfg, state: dict, report) -> None:
+    loaded = _loaded_dates(state)
     lo = cfg.date_range_start or (min(loaded) if loaded else None)
     hi = cfg.date_range_end or (max(loaded) if loaded else None)
     if lo is None or hi is None:
@@ -161,8 +160,10 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
     else:
         rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
     configs = []
-    for row in sorted(rows, key=lambda r: str(r["config_id"])):
-        cfg = from_row(row)
+    parsed = [from_row(row) for row in sorted(rows, key=lambda r: str(r["config_id"]))]
+    dated = [c.config_id for c in parsed if c.import_pattern == "date_partitioned"]
+    states = ledger.load_states(spark, dated)  # one ledger scan for every config
+    for cfg in parsed:
         if not target_exists(spark, cfg):
             report.problems.append(
                 f"{cfg.config_id}: target {cfg.target_schema_name}."
@@ -171,7 +172,7 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
             continue
         configs.append(cfg)
         if cfg.import_pattern == "date_partitioned":
-            _coverage(spark, cfg, report)
+            _coverage(cfg, states.get(cfg.config_id, {}), report)
         write_mode(cfg).verify(spark, cfg, report)
     _quarantined(spark, configs, report)
     _orphans(spark, configs, report)
