@@ -4,6 +4,7 @@ the lakehouse's warm kernel."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -260,6 +261,34 @@ def test_the_readme_config_how_to_loads_the_new_config(world):
     rows = _cli(world["project"], world["env"], "lakehouse", "sql",
                 "SELECT sale_id FROM bronze.sales ORDER BY sale_id")
     assert rows.stdout.splitlines()[2:] == ["001", "002", "(2 rows)"], rows.stdout
+
+
+@pytest.mark.spark
+@pytest.mark.papermill
+def test_a_group_notebook_reads_parameters_passed_as_text_as_a_pipeline_passes_them(world):
+    """A Fabric pipeline passes "False" and "0": the first would be True under bool()."""
+    from ingen_fab.local.papermill_runner import execute_notebook
+
+    day = world["lakehouse"] / "Files" / "my_sales" / "2024" / "01" / "02"
+    day.mkdir(parents=True, exist_ok=True)
+    (day / "sales.csv").write_text("sale_id,amount\n003,1.00\n", encoding="utf-8")
+    notebook = world["project"] / "generated_notebooks/ipynb/flat_file_ingestion/flat_file_ingestion_group_1.ipynb"
+    runs = world["root"] / "text-params"
+    text = {"execution_group": "1", "config_id": "my_sales", "start_date": "", "end_date": "",
+            "stop_after_files": "0", "report_unscheduled": "False"}
+
+    def run(dry_run: str) -> dict:
+        summary = runs / f"summary-{dry_run}.json"
+        execute_notebook(notebook, runs / f"run-{dry_run}.ipynb",
+                         {**text, "dry_run": dry_run, "summary_path": str(summary)},
+                         env={"INGEN_FAB_LAKEHOUSE_ROOT": str(world["lakehouse"])}, cwd=world["project"])
+        return json.loads(summary.read_text(encoding="utf-8"))
+
+    planned = run("True")
+    assert [p["config_id"] for p in planned["plan"]] == ["my_sales"] and not planned["configs"]
+    loaded = run("False")
+    [config] = loaded["configs"]
+    assert config["config_id"] == "my_sales" and "2024-01-02" in config["dates_loaded"], config
 
 
 @pytest.mark.spark

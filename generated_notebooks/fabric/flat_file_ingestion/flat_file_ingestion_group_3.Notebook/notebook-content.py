@@ -3687,6 +3687,73 @@ def _first_load(spark, cfg, frame, notes: list) -> int:
     frame.write.format("delta").saveAsTable(table_name(cfg))
     return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 '''),
+    'ingen_fab_runtime.params': (False, r'''"""Notebook parameters as they arrive: Python values from papermill and `notebookutils.notebook.run`,
+strings from a Fabric Data Pipeline's notebook activity ("False", "0", "").
+
+A pipeline passes every parameter as text, so `bool("False")` would be True; these read a value
+the same way whichever caller sent it, and a value they cannot read stops the notebook with one
+line naming the parameter and what it accepts.
+"""
+
+from __future__ import annotations
+
+from .errors import UserError
+
+TRUE_WORDS = frozenset({"true", "1", "yes", "y", "on"})
+FALSE_WORDS = frozenset({"false", "0", "no", "n", "off", "", "none", "null"})
+
+
+class ParameterError(UserError):
+    """A notebook parameter holds a value of the wrong kind."""
+
+
+def as_bool(name: str, value) -> bool:
+    """True/False from a bool, a number or a word (true/false, 1/0, yes/no, on/off; "" = False)."""
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ParameterError(f"parameter {name}: {value!r} is not a boolean; pass true or false")
+
+
+REQUIRED = object()
+
+
+def as_int(name: str, value, default=REQUIRED) -> int | None:
+    """An integer from an int or its text; "3.0" is 3, "3.5" an error. An empty value ("",
+    None) is default, or an error when the parameter has no default."""
+    if isinstance(value, bool):
+        raise ParameterError(f"parameter {name}: {value!r} is not a whole number")
+    if isinstance(value, int):
+        return value
+    if as_text(value) is None:
+        if default is REQUIRED:
+            raise ParameterError(f"parameter {name} is empty; pass a whole number")
+        return default
+    text = str(value).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        number = None
+    if number is None or not number.is_integer():
+        raise ParameterError(f"parameter {name}: {value!r} is not a whole number")
+    return int(number)
+
+
+def as_text(value) -> str | None:
+    """Stripped text, or None for None, "" and the words none/null a pipeline may send."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return None if not text or text.lower() in ("none", "null") else text
+'''),
     'ingen_fab_runtime.schema': (False, r'''"""Columns of the config and log tables, declared once.
 
 The compiler renders these into T-SQL DDL and the runtime renders them into Spark schemas, so
@@ -4402,24 +4469,28 @@ import json
 
 from ingen_fab_runtime.groups import unscheduled_configs
 from ingen_fab_runtime.ingestion import run_ingestion
+from ingen_fab_runtime.params import as_bool, as_int, as_text
 from ingen_fab_runtime.session import get_spark
 
+# A pipeline passes every parameter as text ("False", "0", ""): each is read for what it means.
+config_id = as_text(config_id)
+summary_path = as_text(summary_path)
 spark = get_spark()
 result = run_ingestion(
     spark,
-    execution_group=None if config_id else int(execution_group),
-    config_id=config_id or None,
-    start_date=start_date or None,
-    end_date=end_date or None,
-    dry_run=bool(dry_run),
-    stop_after_files=int(stop_after_files) or None,
+    execution_group=None if config_id else as_int("execution_group", execution_group),
+    config_id=config_id,
+    start_date=as_text(start_date),
+    end_date=as_text(end_date),
+    dry_run=as_bool("dry_run", dry_run),
+    stop_after_files=as_int("stop_after_files", stop_after_files, 0) or None,
     progress=print,
 )
 for warning in result.warnings:
     print(f"WARNING: {warning}")
 print(result.render_table())
 # active configs of an execution group that has no notebook: no run ever loads them
-unscheduled = unscheduled_configs(spark, [1, 2, 3]) if report_unscheduled else []
+unscheduled = unscheduled_configs(spark, [1, 2, 3]) if as_bool("report_unscheduled", report_unscheduled) else []
 for config in unscheduled:
     print(f"WARNING: config {config['config_id']}: execution_group {config['execution_group']} has no notebook")
 if summary_path:

@@ -60,7 +60,7 @@ for group in selected:
     arguments = {"execution_group": group, "start_date": start_date, "end_date": end_date}
     print(f"running {group_notebooks[group]}")
     try:
-        notebookutils.notebook.run(group_notebooks[group], timeout_seconds, arguments)
+        notebookutils.notebook.run(group_notebooks[group], int(float(timeout_seconds)), arguments)
     except Exception as exc:
         failures.append(f"group {group}: {exc}")
 if failures:

@@ -38,7 +38,7 @@ children = [
 for child, passes_rerun in children:
     print(f"running {child}")
     arguments = {"rerun_scripts": rerun_scripts} if passes_rerun else {}
-    notebookutils.notebook.run(child, timeout_seconds, arguments)
+    notebookutils.notebook.run(child, int(float(timeout_seconds)), arguments)
 print(f"{len(children)} notebooks ran")
 
 # METADATA ********************
