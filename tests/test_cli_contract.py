@@ -267,7 +267,9 @@ def test_the_readme_config_how_to_loads_the_new_config(world):
 @pytest.mark.papermill
 def test_a_group_notebook_reads_parameters_passed_as_text_as_a_pipeline_passes_them(world):
     """A Fabric pipeline passes "False" and "0": the first would be True under bool()."""
+    from ingen_fab.errors import RunError
     from ingen_fab.local.papermill_runner import execute_notebook
+    from ingen_fab.runtime_embed import runtime_id
 
     day = world["lakehouse"] / "Files" / "my_sales" / "2024" / "01" / "02"
     day.mkdir(parents=True, exist_ok=True)
@@ -289,6 +291,15 @@ def test_a_group_notebook_reads_parameters_passed_as_text_as_a_pipeline_passes_t
     loaded = run("False")
     [config] = loaded["configs"]
     assert config["config_id"] == "my_sales" and "2024-01-02" in config["dates_loaded"], config
+    # the log rows name the runtime build the notebook embeds
+    builds = _cli(world["project"], world["env"], "lakehouse", "sql",
+                  "SELECT DISTINCT runtime_id FROM log_flat_file_ingestion WHERE config_id = 'my_sales'")
+    assert builds.stdout.splitlines()[2:] == [runtime_id(), "(1 row)"], builds.stdout
+    # a value no pipeline should send stops the notebook; its traceback shows the runtime's line
+    with pytest.raises(RunError, match="ParameterError: parameter dry_run: 'maybe' is not a boolean"):
+        run("maybe")
+    shown = (runs / "run-maybe.ipynb").read_text(encoding="utf-8")
+    assert "ingen_fab_runtime/params.py" in shown and "raise ParameterError(" in shown
 
 
 @pytest.mark.spark

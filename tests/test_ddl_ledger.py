@@ -67,3 +67,27 @@ def test_without_a_summary_path_no_file_is_written(spark, tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     assert DdlLedger(spark).run("Lakehouses/T/001_G/005_no_summary.py", "h1", lambda: None) == "ran"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_log_rows_carry_the_runtime_build_and_older_tables_gain_the_column(spark):
+    """A log table made by a runtime before runtime_id was declared takes the next append,
+    which adds the column; its earlier rows read NULL."""
+    import dataclasses
+
+    from ingen_fab.runtime.identity import runtime_id
+    from ingen_fab.runtime.schema import LOG_TABLE
+    from ingen_fab.runtime.tables import append_rows, create_table, utc_now
+
+    sid = "Lakehouses/T/001_G/006_build_id.py"
+    DdlLedger(spark).run(sid, "h1", lambda: None)
+    [row] = spark.table("dbo.ddl_script_executions").where(f"script_id = '{sid}'").collect()
+    assert row.runtime_id == runtime_id() and "+" in row.runtime_id
+
+    older = dataclasses.replace(LOG_TABLE, columns=tuple(c for c in LOG_TABLE.columns
+                                                         if c.name != "runtime_id"))
+    create_table(spark, older, schema="olderrt")
+    base = {"config_id": "c", "execution_id": "e", "job_start_time": utc_now(), "status": "completed"}
+    append_rows(spark, older, [{**base, "log_id": "1"}], schema="olderrt")
+    append_rows(spark, LOG_TABLE, [{**base, "log_id": "2", "runtime_id": runtime_id()}], schema="olderrt")
+    got = {r.log_id: r.runtime_id for r in spark.table("olderrt.log_flat_file_ingestion").collect()}
+    assert got == {"1": None, "2": runtime_id()}

@@ -1,7 +1,16 @@
-"""Embed the runtime package into a notebook cell, so generated notebooks carry their code."""
+"""Embed the runtime package into a notebook cell, so generated notebooks carry their code.
+
+A notebook embeds only the modules its own code imports (and what those import, and their
+parent packages), each registered under a file name of its own so a traceback shows the
+failing line. Every notebook also carries the runtime's identity, "<version>+<content hash>"
+of the whole runtime package, which the runtime writes into its log rows: notebooks deployed
+from different builds show in the logs.
+"""
 
 from __future__ import annotations
 
+import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +19,7 @@ from ingen_fab.errors import CompileError
 from ingen_fab.templating import render_template
 
 EMBEDDED_PACKAGE = "ingen_fab_runtime"
+RUNTIME_ROOT = Path(__file__).resolve().parent / "runtime"
 _FORBIDDEN_IMPORTS = ("import ingen_fab.", "from ingen_fab.", "from ingen_fab ", "import ingen_fab\n")
 
 
@@ -19,10 +29,37 @@ class RuntimeModule:
     is_package: bool
     source: str
 
+    @property
+    def filename(self) -> str:
+        """The name tracebacks show: the module's path in the runtime package."""
+        path = self.name.replace(".", "/")
+        return f"{path}/__init__.py" if self.is_package else f"{path}.py"
 
-def runtime_modules() -> list[RuntimeModule]:
+    def imports(self, known) -> set[str]:
+        """Names of runtime modules this module imports (anywhere in it), among known."""
+        package = self.name if self.is_package else self.name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(self.source)):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = _absolute(package, node.level, node.module)
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in node.names)
+        return {name for name in found if name in known}
+
+
+def _absolute(package: str, level: int, module: str | None) -> str:
+    if not level:
+        return module or ""
+    parts = package.split(".")
+    parts = parts[: len(parts) - (level - 1)]
+    return ".".join(parts + ([module] if module else []))
+
+
+def runtime_modules() -> tuple[RuntimeModule, ...]:
     """Every module of src/ingen_fab/runtime, named under ingen_fab_runtime, sorted."""
-    root = Path(__file__).resolve().parent / "runtime"
+    root = RUNTIME_ROOT
     modules = []
     for path in sorted(root.rglob("*.py")):
         rel = path.relative_to(root).with_suffix("")
@@ -38,12 +75,41 @@ def runtime_modules() -> list[RuntimeModule]:
                     f"{path}: runtime code must import siblings relatively, not {forbidden.strip()!r}"
                 )
         modules.append(RuntimeModule(name, is_package, source))
-    return modules
+    return tuple(modules)
 
 
-def runtime_cell_source() -> str:
-    """Source of the code cell that makes ingen_fab_runtime importable inside a notebook."""
+def runtime_id() -> str:
+    """"<version>+<12 hex>": the package version and a hash of every runtime module's source
+    (the id the installed runtime gives itself, runtime.identity)."""
+    from ingen_fab.runtime.identity import sources_digest
+
+    return f"{__version__}+{sources_digest(str(RUNTIME_ROOT))}"
+
+
+_USES = re.compile(rf"\b(?:from|import)\s+({EMBEDDED_PACKAGE}(?:\.\w+)*)")
+
+
+def modules_for(code: str) -> list[RuntimeModule]:
+    """The runtime modules code (a notebook's own cells) needs: what it imports from
+    ingen_fab_runtime, what those import in turn, and every parent package on the way."""
+    by_name = {m.name: m for m in runtime_modules()}
+    wanted = [n for n in _USES.findall(code) if n in by_name]
+    needed: set[str] = set()
+    while wanted:
+        name = wanted.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        parent = name.rpartition(".")[0]
+        wanted += [parent] if parent else []
+        wanted += sorted(by_name[name].imports(by_name))
+    return [m for m in runtime_modules() if m.name in needed]
+
+
+def runtime_cell_source(code: str) -> str:
+    """Source of the code cell that makes the ingen_fab_runtime modules code imports
+    importable inside a notebook."""
     return render_template(
         "notebooks/runtime_embed.py.jinja",
-        {"modules": runtime_modules(), "version": __version__},
+        {"modules": modules_for(code), "runtime_id": runtime_id()},
     ).rstrip("\n")

@@ -38,13 +38,12 @@ def build_ddl(ddl_root: Path, modes, env: dict) -> list[Placed]:
     """Notebooks for the given modes plus the orchestrator over every target (from all sources)."""
     all_targets = discover(ddl_root)
     placed: list[Placed] = []
-    runtime = runtime_cell_source() if "lakehouse" in modes else ""
     for target in all_targets:
         if target.kind not in modes:
             continue
         for group in target.groups:
             if target.kind == "lakehouse":
-                nb = _lakehouse_group(target, group, env, runtime)
+                nb = _lakehouse_group(target, group, env)
             else:
                 nb = _warehouse_group(target, group, env)
             placed.append(Placed(target_folder(target), nb))
@@ -70,7 +69,7 @@ def _header(title: str, lines: list[str]):
     return Cell("markdown", body)
 
 
-def _lakehouse_group(target: Target, group: Group, env: dict, runtime: str):
+def _lakehouse_group(target: Target, group: Group, env: dict):
     from ingen_fab.notebooks import Cell, Notebook
 
     source_dir = f"ddl_scripts/Lakehouses/{target.name}/{group.name}"
@@ -84,12 +83,14 @@ def _lakehouse_group(target: Target, group: Group, env: dict, runtime: str):
             ],
         ),
         Cell("parameters", _LAKEHOUSE_PARAMETERS),
-        Cell("code", runtime),
-        Cell("code", render_template("ddl/lakehouse_setup.py.jinja", {}).rstrip("\n")),
     ]
+    code = [render_template("ddl/lakehouse_setup.py.jinja", {}).rstrip("\n")]
+    script_cells = []
     for script in group.scripts:
-        cells.append(Cell("markdown", f"## {script.path.name}"))
-        cells.append(Cell("code", _lakehouse_script_cell(script, env)))
+        code.append(_lakehouse_script_cell(script, env))
+        script_cells += [Cell("markdown", f"## {script.path.name}"), Cell("code", code[-1])]
+    # the runtime cell embeds only what this notebook's code imports
+    cells += [Cell("code", runtime_cell_source("\n".join(code))), Cell("code", code[0]), *script_cells]
     return Notebook(
         display_name=group_notebook_name(target, group),
         kernel="synapse_pyspark",

@@ -38,10 +38,10 @@ def build_ingestion(project_root: Path, env: dict) -> list[Placed]:
         name=require(env, "lakehouses", project.lakehouse, "name"),
         workspace_id=require(env, "workspace", "id"),
     )
-    runtime = runtime_cell_source()
     run_cell = render_template(
         "ingestion/group_run.py.jinja", {"execution_groups": list(project.execution_groups)}
     ).rstrip("\n")
+    runtime = runtime_cell_source(run_cell)  # only what the run cell imports
     placed = [
         Placed(SECTION, _group_notebook(group, lakehouse, runtime, run_cell))
         for group in project.execution_groups

@@ -12,6 +12,7 @@ import json
 import os
 
 from .errors import UserError
+from .identity import runtime_id
 from .schema import DDL_LEDGER_TABLE
 from .sql import qualified
 from .tables import create_table, local_frame
@@ -91,9 +92,10 @@ class DdlLedger:
         now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
         from .schema import spark_schema
 
-        row = [(script_id, content_hash, status, now, error)]
+        row = [(script_id, content_hash, status, now, error, runtime_id())]
         frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
-        frame.write.format("delta").mode("append").saveAsTable(self.table)
+        # a ledger made before runtime_id was declared gains the column here
+        frame.write.format("delta").mode("append").option("mergeSchema", "true").saveAsTable(self.table)
 
 
 def run_sql(spark, statements: list[str]) -> None:

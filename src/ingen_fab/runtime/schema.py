@@ -117,6 +117,7 @@ LOG_TABLE = Table(
         _c("execution_duration_seconds", "double", True, "Wall time of the config"),
         _c("error_message", "string", True, "One-line error", 4000),
         _c("error_details", "string", True, "Details: file, line, collapsed duplicates", 8000),
+        _c("runtime_id", "string", True, "Runtime build that wrote the row (version+hash)", 50),
     ),
 )
 
@@ -130,6 +131,7 @@ DDL_LEDGER_TABLE = Table(
         _c("status", "string", False, "success or failed", 20),
         _c("executed_at", "timestamp", False, "When it ran"),
         _c("error_message", "string", True, "Error when it failed", 4000),
+        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash; lakehouse)", 50),
     ),
 )
 

@@ -75,7 +75,9 @@ def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
     names = table.column_names
     data = [tuple(row.get(n) for n in names) for row in rows]
     frame = local_frame(spark, spark_schema(table), data)
-    frame.write.format("delta").mode("append").saveAsTable(qualified(table.name, schema))
+    # a table made before a column was declared (an older runtime) gains it on this append
+    writer = frame.write.format("delta").mode("append").option("mergeSchema", "true")
+    writer.saveAsTable(qualified(table.name, schema))
     return len(data)
 
 

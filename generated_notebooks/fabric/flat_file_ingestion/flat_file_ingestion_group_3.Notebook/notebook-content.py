@@ -48,121 +48,18 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0, embedded at compile time: this notebook needs no %pip and no
-# environment. Its modules import as ingen_fab_runtime.* (sources: src/ingen_fab/runtime/).
+# ingen_fab runtime 0.1.0+052d780dd703, embedded at compile time: this notebook needs no %pip and
+# no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
+# src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
 import importlib.util as _ingen_fab_util
+import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
+INGEN_FAB_RUNTIME_ID = '0.1.0+052d780dd703'
 _INGEN_FAB_RUNTIME_SOURCES = {
-    'ingen_fab_runtime': (True, r''''''),
-    'ingen_fab_runtime.ddl_ledger': (False, r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
-
-With a summary_path (local runs), each script's outcome is also written to a JSON file as it
-happens, {"scripts": [{"script_id", "outcome": ran|skipped|failed, "error"}]}: what
-`ingen_fab ddl run` reports. In Fabric the path is empty and no file is written.
-"""
-
-from __future__ import annotations
-
-import datetime as _dt
-import json
-import os
-
-from .errors import UserError
-from .schema import DDL_LEDGER_TABLE
-from .sql import qualified
-from .tables import create_table, local_frame
-
-
-class DdlScriptError(UserError):
-    """A DDL script failed, or changed after it ran."""
-
-
-class DdlLedger:
-    """Successful script hashes are read once per notebook; each outcome is appended."""
-
-    def __init__(self, spark, rerun: str = "", summary_path: str = ""):
-        self.spark = spark
-        self.summary_path = summary_path
-        self.outcomes: list[dict] = []  # {"script_id", "outcome", "error"}, in run order
-        self.rerun = {s.strip() for s in (rerun or "").split(",") if s.strip()}
-        self.table = create_table(spark, DDL_LEDGER_TABLE)
-        rows = (
-            spark.table(self.table)
-            .where("status = 'success'")
-            .select("script_id", "content_hash", "executed_at")
-            .collect()
-        )
-        self.latest: dict[str, str] = {}  # script id -> hash of its latest successful run
-        for row in sorted(rows, key=lambda r: r.executed_at):
-            self.latest[row.script_id] = row.content_hash
-
-    def run(self, script_id: str, content_hash: str, action) -> str:
-        """Run action unless its latest successful run had this content; returns ran|skipped.
-
-        A different hash (edited, or reverted to an older version) is drift: an error.
-        """
-        try:
-            outcome = self._run(script_id, content_hash, action)
-        except DdlScriptError as exc:
-            self._summarise(script_id, "failed", str(exc))
-            raise
-        self._summarise(script_id, outcome, None)
-        return outcome
-
-    def _run(self, script_id: str, content_hash: str, action) -> str:
-        latest = self.latest.get(script_id)
-        forced = script_id in self.rerun or "*" in self.rerun
-        if latest == content_hash and not forced:
-            print(f"skipped {script_id} (already ran with this content)")
-            return "skipped"
-        if latest is not None and not forced:
-            raise DdlScriptError(
-                f"DDL script {script_id} changed after it ran: add a new numbered script for the "
-                f"change, or re-run it explicitly (parameter rerun_scripts='{script_id}', "
-                f"locally: ingen_fab ddl run --rerun {script_id})"
-            )
-        try:
-            action()
-        except Exception as exc:
-            text = str(exc).strip()
-            message = f"{exc.__class__.__name__}: {text.splitlines()[0] if text else ''}"
-            self._record(script_id, content_hash, "failed", message[:4000])
-            raise DdlScriptError(f"DDL script {script_id} failed: {message}") from exc
-        self._record(script_id, content_hash, "success", None)
-        self.latest[script_id] = content_hash
-        print(f"ran {script_id}")
-        return "ran"
-
-    def _summarise(self, script_id: str, outcome: str, error: str | None) -> None:
-        """Append an outcome and rewrite the JSON summary (whole, so a reader never sees half)."""
-        self.outcomes.append({"script_id": script_id, "outcome": outcome, "error": error})
-        if not self.summary_path:
-            return
-        tmp = f"{self.summary_path}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump({"scripts": self.outcomes}, handle, indent=1)
-        os.replace(tmp, self.summary_path)
-
-    def _record(self, script_id, content_hash, status, error):
-        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-        from .schema import spark_schema
-
-        row = [(script_id, content_hash, status, now, error)]
-        frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
-        frame.write.format("delta").mode("append").saveAsTable(self.table)
-
-
-def run_sql(spark, statements: list[str]) -> None:
-    """Run Spark SQL statements one at a time."""
-    for statement in statements:
-        spark.sql(statement)
-
-
-__all__ = ["DdlLedger", "DdlScriptError", "qualified", "run_sql"]
-'''),
-    'ingen_fab_runtime.errors': (False, r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
+    'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
+    'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
 
 Runtime code (which runs inside Fabric notebooks and never imports the rest of ingen_fab)
 raises subclasses of UserError, and so does the rest of the project (ingen_fab.errors), so the
@@ -175,7 +72,7 @@ from __future__ import annotations
 class UserError(Exception):
     """A user-facing error: printed as one line, the CLI exits 1 (anything else is a bug)."""
 '''),
-    'ingen_fab_runtime.groups': (False, r'''"""Active configs that no compiled execution group notebook runs (a group missing from
+    'ingen_fab_runtime.groups': (False, 'ingen_fab_runtime/groups.py', r'''"""Active configs that no compiled execution group notebook runs (a group missing from
 flat_file_ingestion.toml `execution_groups`): such a config is never loaded, so it is named."""
 
 from __future__ import annotations
@@ -200,7 +97,50 @@ def unscheduled_configs(spark, execution_groups) -> list[dict]:
     ]
     return sorted(found, key=lambda c: str(c["config_id"]))
 '''),
-    'ingen_fab_runtime.ingestion': (True, r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
+    'ingen_fab_runtime.identity': (False, 'ingen_fab_runtime/identity.py', r'''"""Which runtime build this code is: "<version>+<content hash>", written into every log row.
+
+A notebook's embedding cell sets ingen_fab_runtime.RUNTIME_ID (the build it was compiled
+from); code run from the installed package computes the same id from its own sources.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import sys
+
+
+def sources_digest(root: str) -> str:
+    """12 hex digits of a SHA-256 over every module under root: relative path and text."""
+    found = []
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if d != "__pycache__"]
+        found += [os.path.join(folder, f) for f in files if f.endswith(".py")]
+    digest = hashlib.sha256()
+    for path in sorted(found, key=lambda p: os.path.relpath(p, root).replace(os.sep, "/")):
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        digest.update(f"{os.path.relpath(path, root).replace(os.sep, '/')}\0{text}\0".encode())
+    return digest.hexdigest()[:12]
+
+
+@functools.lru_cache(maxsize=1)
+def _installed_id() -> str:
+    try:
+        from importlib.metadata import version
+
+        number = version("ingen_fab")
+    except Exception:  # not installed as a distribution
+        number = "0"
+    return f"{number}+{sources_digest(os.path.dirname(os.path.abspath(__file__)))}"
+
+
+def runtime_id() -> str:
+    embedded = getattr(sys.modules.get(__package__ or ""), "RUNTIME_ID", None)
+    return embedded or _installed_id()
+'''),
+    'ingen_fab_runtime.ingestion': (True, 'ingen_fab_runtime/ingestion/__init__.py', r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
 
 Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
 """
@@ -226,7 +166,7 @@ __all__ = [
     "verify_ingestion",
 ]
 '''),
-    'ingen_fab_runtime.ingestion.check': (False, r'''"""The check stage: which files of a read batch may be committed, under the error strategy.
+    'ingen_fab_runtime.ingestion.check': (False, 'ingen_fab_runtime/ingestion/check.py', r'''"""The check stage: which files of a read batch may be committed, under the error strategy.
 
 A file has an error when it has rejected rows (a corrupt record, invalid bytes, a value not
 of its column's type). Per error_handling_strategy:
@@ -301,7 +241,7 @@ def choose(cfg, files, errors: dict) -> Decision:
     }
     return Decision(keep, failed)
 '''),
-    'ingen_fab_runtime.ingestion.config': (False, r'''"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
+    'ingen_fab_runtime.ingestion.config': (False, 'ingen_fab_runtime/ingestion/config.py', r'''"""Config rows of config_flat_file_ingestion: typed, validated before anything is read."""
 
 from __future__ import annotations
 
@@ -474,7 +414,7 @@ def date_range(cfg: IngestionConfig, start=None, end=None):
         raise cfg.error("date_range_start", f"{lo} is after date_range_end {hi}")
     return lo, hi
 '''),
-    'ingen_fab_runtime.ingestion.declared_schema': (False, r'''"""custom_schema_json: the column types a config declares for its source."""
+    'ingen_fab_runtime.ingestion.declared_schema': (False, 'ingen_fab_runtime/ingestion/declared_schema.py', r'''"""custom_schema_json: the column types a config declares for its source."""
 
 from __future__ import annotations
 
@@ -504,7 +444,7 @@ def declared_schema(cfg):
             raise ValueError(f"{field.name!r} is not an identifier")
     return schema
 '''),
-    'ingen_fab_runtime.ingestion.discovery': (False, r'''"""Finding source files: the one glob dialect and date-range-pruned folder walks.
+    'ingen_fab_runtime.ingestion.discovery': (False, 'ingen_fab_runtime/ingestion/discovery.py', r'''"""Finding source files: the one glob dialect and date-range-pruned folder walks.
 
 Glob dialect (the same locally and in Fabric), matched against the path below the date
 folder (date_partitioned) or below source_file_path (wildcard_pattern), with ``/`` separators:
@@ -696,7 +636,7 @@ def discover(cfg, loc: Location, lo=None, hi=None, skip_dates=frozenset()) -> li
     kept = [f for f in kept if f.date is None or f.date not in skip_dates]
     return sorted(kept, key=lambda f: (f.date or _dt.date.min, f.display_path))
 '''),
-    'ingen_fab_runtime.ingestion.engine': (False, r'''"""Orchestration: run the configs of a group (or one config) and log every outcome.
+    'ingen_fab_runtime.ingestion.engine': (False, 'ingen_fab_runtime/ingestion/engine.py', r'''"""Orchestration: run the configs of a group (or one config) and log every outcome.
 
 Order of work for one config: list the files in range -> keep the pending ones (ledger) ->
 one read -> decide per file/date what may be committed under the error strategy -> one
@@ -997,7 +937,7 @@ def _plan(ctx, row, cfg, loc, error):
     except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))
 '''),
-    'ingen_fab_runtime.ingestion.errors': (False, r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
+    'ingen_fab_runtime.ingestion.errors': (False, 'ingen_fab_runtime/ingestion/errors.py', r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
 
 from __future__ import annotations
 
@@ -1020,7 +960,7 @@ class ConfigError(IngestionError):
 class IngestionAborted(IngestionError):
     """Raised by the stop_after_files test hook: the run stops as if the process was killed."""
 '''),
-    'ingen_fab_runtime.ingestion.filesystem': (False, r'''"""Where source files live: one small file-system abstraction and source path resolution.
+    'ingen_fab_runtime.ingestion.filesystem': (False, 'ingen_fab_runtime/ingestion/filesystem.py', r'''"""Where source files live: one small file-system abstraction and source path resolution.
 
 Locally (and for paths on Fabric's default-lakehouse mount) files are listed with os; abfss://
 paths in Fabric are listed with notebookutils.fs. A Location keeps three forms of one folder:
@@ -1282,7 +1222,7 @@ def resolve_source(spark, source_path: str) -> Location:
         )
     return Location(local, path if fabric else local, path, fs)
 '''),
-    'ingen_fab_runtime.ingestion.formats': (True, r'''"""The source-format registry: source_file_format -> its SourceFormat.
+    'ingen_fab_runtime.ingestion.formats': (True, 'ingen_fab_runtime/ingestion/formats/__init__.py', r'''"""The source-format registry: source_file_format -> its SourceFormat.
 
 A format is one module here (reader, reject reason, quarantine line numbers; see base.py)
 plus its line in FORMATS. Nothing else in ingestion branches on source_file_format.
@@ -1303,7 +1243,7 @@ def source_format(cfg) -> SourceFormat:
     """The format of a validated config."""
     return FORMATS[cfg.source_file_format]
 '''),
-    'ingen_fab_runtime.ingestion.formats.base': (False, r'''"""What a source format gives the read stage and quarantine (see formats/__init__.py)."""
+    'ingen_fab_runtime.ingestion.formats.base': (False, 'ingen_fab_runtime/ingestion/formats/base.py', r'''"""What a source format gives the read stage and quarantine (see formats/__init__.py)."""
 
 from __future__ import annotations
 
@@ -1390,7 +1330,7 @@ def record_key(text: str) -> str:
 
     return re.sub("\ufffd+", "\ufffd", text or "").rstrip("\r\n")
 '''),
-    'ingen_fab_runtime.ingestion.formats.csv': (False, r'''"""source_file_format csv: RFC 4180 (see csv_dialect.py), every column read as a string.
+    'ingen_fab_runtime.ingestion.formats.csv': (False, 'ingen_fab_runtime/ingestion/formats/csv.py', r'''"""source_file_format csv: RFC 4180 (see csv_dialect.py), every column read as a string.
 
 Spark's CSV parser flags a record with too many or too few fields as corrupt only when it
 parses every column, so ingestion runs with CSV column pruning off (csv_column_pruning); a
@@ -1521,7 +1461,7 @@ def _plain_lines(cfg, head: str) -> list | None:
         return None
     return lines
 '''),
-    'ingen_fab_runtime.ingestion.formats.csv_dialect': (False, r'''"""The CSV dialect ingestion reads, and what the first bytes of a CSV file tell.
+    'ingen_fab_runtime.ingestion.formats.csv_dialect': (False, 'ingen_fab_runtime/ingestion/formats/csv_dialect.py', r'''"""The CSV dialect ingestion reads, and what the first bytes of a CSV file tell.
 
 RFC 4180: fields quoted with ``"``, a doubled ``""`` inside a quoted field is one ``"``, and a
 quoted field may hold the delimiter and line breaks. Lines end with LF, CRLF or CR, one kind
@@ -1630,7 +1570,7 @@ def csv_reader(reader, cfg, separator: str | None):
     )
     return reader.option("lineSep", separator) if separator else reader
 '''),
-    'ingen_fab_runtime.ingestion.formats.json': (False, r'''"""source_file_format json: JSON Lines (one object per line), or per custom_schema_json."""
+    'ingen_fab_runtime.ingestion.formats.json': (False, 'ingen_fab_runtime/ingestion/formats/json.py', r'''"""source_file_format json: JSON Lines (one object per line), or per custom_schema_json."""
 
 from __future__ import annotations
 
@@ -1651,7 +1591,7 @@ class JsonFormat(SourceFormat):
         )
         return with_corrupt_column(with_file_columns(frame)), {}
 '''),
-    'ingen_fab_runtime.ingestion.formats.parquet': (False, r'''"""source_file_format parquet: columns and types from the files (schemas merged)."""
+    'ingen_fab_runtime.ingestion.formats.parquet': (False, 'ingen_fab_runtime/ingestion/formats/parquet.py', r'''"""source_file_format parquet: columns and types from the files (schemas merged)."""
 
 from __future__ import annotations
 
@@ -1667,7 +1607,7 @@ class ParquetFormat(SourceFormat):
         frame = reader.parquet(*[s.spark_path for s in files])
         return with_corrupt_column(with_file_columns(frame)), {}
 '''),
-    'ingen_fab_runtime.ingestion.inference': (False, r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.
+    'ingen_fab_runtime.ingestion.inference': (False, 'ingen_fab_runtime/ingestion/inference.py', r'''"""Column typing in one pass: reject reasons, type checks and inference in one aggregation.
 
 Every CSV column is read as a string. Columns whose type is known (custom_schema_json or the
 existing target table) are checked: a non-NULL value that does not cast is a rejected row.
@@ -1922,7 +1862,7 @@ def choose_types(columns, totals: dict, candidates: dict | None = None) -> tuple
         out[name] = _narrowest(got) if got["nn"] else "string"
     return out, retry
 '''),
-    'ingen_fab_runtime.ingestion.keys': (False, r'''"""Rows of one key, for the keyed write modes: which file wins a key, and one row per key.
+    'ingen_fab_runtime.ingestion.keys': (False, 'ingen_fab_runtime/ingestion/keys.py', r'''"""Rows of one key, for the keyed write modes: which file wins a key, and one row per key.
 
 Order of rows of one key: latest _source_date_partition, then greatest file path, then the
 last row in file order (ROW_POSITION). `file_order` numbers the files the same way, so a
@@ -2073,7 +2013,7 @@ def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
         return counts, None
     return counts, latest_answer([(r["w"], r["n"]) for r in rows if r["_by_key"] == 1], orders)
 '''),
-    'ingen_fab_runtime.ingestion.ledger': (False, r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
+    'ingen_fab_runtime.ingestion.ledger': (False, 'ingen_fab_runtime/ingestion/ledger.py', r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
 
 Append-only: each load or failure of a file adds a row; the latest row per (config, file)
 is the file's state. A file's row is written after its data commit, so a crash in between
@@ -2194,7 +2134,7 @@ def record(spark, rows: list[dict]) -> None:
     """Append ledger rows in one commit."""
     append_rows(spark, FILE_LEDGER_TABLE, rows)
 '''),
-    'ingen_fab_runtime.ingestion.lineage': (False, r'''"""The columns every loaded row carries, and the per-file values behind them.
+    'ingen_fab_runtime.ingestion.lineage': (False, 'ingen_fab_runtime/ingestion/lineage.py', r'''"""The columns every loaded row carries, and the per-file values behind them.
 
 Each row read from a source names its file (`_file`, Spark's URI for it) and the split of the
 file it came from (`_block`). From those the read stage derives the lineage columns a target
@@ -2301,7 +2241,7 @@ def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=F
         *extra,
     )
 '''),
-    'ingen_fab_runtime.ingestion.load': (False, r'''"""One validated config's load: plan -> read -> check -> write -> quarantine -> record.
+    'ingen_fab_runtime.ingestion.load': (False, 'ingen_fab_runtime/ingestion/load.py', r'''"""One validated config's load: plan -> read -> check -> write -> quarantine -> record.
 
 Each stage is a module (plan.py, read.py, check.py, write.py, quarantine.py, record.py);
 this one passes their results along. The ledger rows wait for the run's next flush, after
@@ -2364,7 +2304,7 @@ def _rows_to_write(batch, stats, decision) -> Rows:
     count = sum(stats[p].rows - stats[p].rejected for p in kept)
     return Rows(good, batch.columns, decision.keep, count, batch, whole=not decision.failed)
 '''),
-    'ingen_fab_runtime.ingestion.modes': (True, r'''"""The write-mode registry: write_mode -> its WriteMode.
+    'ingen_fab_runtime.ingestion.modes': (True, 'ingen_fab_runtime/ingestion/modes/__init__.py', r'''"""The write-mode registry: write_mode -> its WriteMode.
 
 A mode is one module here (validation, dedupe rule, commit, verify invariants; see base.py)
 plus its line in MODES. Nothing else in ingestion branches on write_mode.
@@ -2385,7 +2325,7 @@ def write_mode(cfg) -> WriteMode:
     """The write mode of a validated config."""
     return MODES[cfg.write_mode]
 '''),
-    'ingen_fab_runtime.ingestion.modes.append': (False, r'''"""write_mode append: the rows of each file loaded, replacing what that file loaded before.
+    'ingen_fab_runtime.ingestion.modes.append': (False, 'ingen_fab_runtime/ingestion/modes/append.py', r'''"""write_mode append: the rows of each file loaded, replacing what that file loaded before.
 
 One commit with replaceWhere `_source_file_path IN (files of the batch)`: loading a file
 again replaces its earlier rows, so a re-run never duplicates them.
@@ -2412,7 +2352,7 @@ class AppendMode(WriteMode):
         outcome.deleted = metrics.get("numDeletedRows", 0)
         return outcome.inserted
 '''),
-    'ingen_fab_runtime.ingestion.modes.base': (False, r'''"""What a write mode gives validation, the write stage and verify (see modes/__init__.py)."""
+    'ingen_fab_runtime.ingestion.modes.base': (False, 'ingen_fab_runtime/ingestion/modes/base.py', r'''"""What a write mode gives validation, the write stage and verify (see modes/__init__.py)."""
 
 from __future__ import annotations
 
@@ -2450,7 +2390,7 @@ class WriteMode:
     def verify(self, spark, cfg, report) -> None:
         """Add report.problems for a target this mode wrote that breaks its invariants."""
 '''),
-    'ingen_fab_runtime.ingestion.modes.merge': (False, r'''"""write_mode merge: one row per merge key, upserted; an older date never overwrites a newer.
+    'ingen_fab_runtime.ingestion.modes.merge': (False, 'ingen_fab_runtime/ingestion/modes/merge.py', r'''"""write_mode merge: one row per merge key, upserted; an older date never overwrites a newer.
 
 The batch is deduplicated on the keys (see keys.py for which row wins), then MERGEd
 null-safely; a matched row is only updated when the source date is not older than the
@@ -2579,7 +2519,7 @@ def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
     routes.key_winners, routes.most_rows_per_key = sorted(winners), most
     return winners, most
 '''),
-    'ingen_fab_runtime.ingestion.modes.overwrite': (False, r'''"""write_mode overwrite: the target is replaced by the batch, in one commit."""
+    'ingen_fab_runtime.ingestion.modes.overwrite': (False, 'ingen_fab_runtime/ingestion/modes/overwrite.py', r'''"""write_mode overwrite: the target is replaced by the batch, in one commit."""
 
 from __future__ import annotations
 
@@ -2596,7 +2536,7 @@ class OverwriteMode(WriteMode):
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
 '''),
-    'ingen_fab_runtime.ingestion.plan': (False, r'''"""The plan stage: per config, the pending files of a run. Reads no data.
+    'ingen_fab_runtime.ingestion.plan': (False, 'ingen_fab_runtime/ingestion/plan.py', r'''"""The plan stage: per config, the pending files of a run. Reads no data.
 
 One Plan serves the dry run (rendered as a ConfigPlan) and the load, which records the
 routes it takes (results.Routes) on it.
@@ -2668,7 +2608,7 @@ def oldest_date_only(files: list) -> list:
     key = min((f.date is not None, f.date) for f in files)
     return [f for f in files if (f.date is not None, f.date) == key]
 '''),
-    'ingen_fab_runtime.ingestion.quarantine': (False, r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
+    'ingen_fab_runtime.ingestion.quarantine': (False, 'ingen_fab_runtime/ingestion/quarantine.py', r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
 
 Spark decides which rows are rejected and why; line numbers are found afterwards by
 re-scanning only the files that had rejects, record by record on the driver (a quoted field
@@ -2734,7 +2674,7 @@ def write_quarantine(spark, cfg, rows: list[dict], files: list[str]) -> None:
     where = f"config_id = {string_literal(cfg.config_id)} AND source_file_path IN ({string_list(files)})"
     frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(name)
 '''),
-    'ingen_fab_runtime.ingestion.read': (False, r'''"""The read stage: one Spark read over the pending files of a config, checked and typed.
+    'ingen_fab_runtime.ingestion.read': (False, 'ingen_fab_runtime/ingestion/read.py', r'''"""The read stage: one Spark read over the pending files of a config, checked and typed.
 
 The result (a Batch) holds the accepted rows cast to their final types with lineage columns,
 the rejected rows with their reasons, and per-file counts. Counts, reject reasons and types
@@ -3007,7 +2947,7 @@ def _missing_notes(per_file: dict, columns: list) -> list:
         for name, paths in sorted(missing.items())
     ]
 '''),
-    'ingen_fab_runtime.ingestion.record': (False, r'''"""The record stage: ledger rows per file, and the config's result (its log row's content)."""
+    'ingen_fab_runtime.ingestion.record': (False, 'ingen_fab_runtime/ingestion/record.py', r'''"""The record stage: ledger rows per file, and the config's result (its log row's content)."""
 
 from __future__ import annotations
 
@@ -3080,7 +3020,7 @@ def _status(res, cfg, decision) -> None:
             f"config {cfg.config_id}: {res.rows_rejected} row(s) quarantined ({reasons})"
         )
 '''),
-    'ingen_fab_runtime.ingestion.results': (False, r'''"""What a run returns: per-config results, warnings, the dry-run plan; JSON and a text table."""
+    'ingen_fab_runtime.ingestion.results': (False, 'ingen_fab_runtime/ingestion/results.py', r'''"""What a run returns: per-config results, warnings, the dry-run plan; JSON and a text table."""
 
 from __future__ import annotations
 
@@ -3252,7 +3192,7 @@ def _dates(dates) -> str:
         return "-"
     return dates[0] if len(dates) == 1 else f"{dates[0]}..{dates[-1]} ({len(dates)})"
 '''),
-    'ingen_fab_runtime.ingestion.runlog': (False, r'''"""Rows of log_flat_file_ingestion: one terminal row per config per execution.
+    'ingen_fab_runtime.ingestion.runlog': (False, 'ingen_fab_runtime/ingestion/runlog.py', r'''"""Rows of log_flat_file_ingestion: one terminal row per config per execution.
 
 A run writes a config's ledger rows before its log row; a process killed in between leaves
 ledger rows of an execution with no log row. The next run of that config logs such an
@@ -3264,6 +3204,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from ..identity import runtime_id
 from ..schema import LOG_TABLE
 from ..tables import append_rows, utc_now
 
@@ -3311,7 +3252,9 @@ def log_row(cfg_id: str, execution_id: str, result, started, source_path=None) -
 
 
 def write_log(spark, rows: list[dict]) -> None:
-    append_rows(spark, LOG_TABLE, rows)
+    """Append log rows, each stamped with the runtime build that wrote it."""
+    build = runtime_id()
+    append_rows(spark, LOG_TABLE, [{**row, "runtime_id": build} for row in rows])
 
 
 def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
@@ -3349,10 +3292,10 @@ def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
             }
         )
     rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
-    append_rows(spark, LOG_TABLE, rows)
+    write_log(spark, rows)
     return rows
 '''),
-    'ingen_fab_runtime.ingestion.tables_setup': (False, r'''"""The engine's own tables: config, log, per-file ledger and quarantine (idempotent)."""
+    'ingen_fab_runtime.ingestion.tables_setup': (False, 'ingen_fab_runtime/ingestion/tables_setup.py', r'''"""The engine's own tables: config, log, per-file ledger and quarantine (idempotent)."""
 
 from __future__ import annotations
 
@@ -3368,7 +3311,7 @@ def ensure_ingestion_tables(spark) -> None:
         if not spark.catalog.tableExists(f"dbo.{table.name}"):
             create_table(spark, table)
 '''),
-    'ingen_fab_runtime.ingestion.target': (False, r'''"""The Delta target of a config: its name, columns, schema evolution and commit metrics."""
+    'ingen_fab_runtime.ingestion.target': (False, 'ingen_fab_runtime/ingestion/target.py', r'''"""The Delta target of a config: its name, columns, schema evolution and commit metrics."""
 
 from __future__ import annotations
 
@@ -3432,7 +3375,7 @@ def no_rows(spark, cfg):
     columns = [(f.name, f.dataType.simpleString()) for f in schema.fields if f.name not in LINEAGE]
     return spark.createDataFrame([], schema), columns
 '''),
-    'ingen_fab_runtime.ingestion.verify': (False, r'''"""verify_ingestion: date coverage, duplicate merge keys, quarantined rows and orphans.
+    'ingen_fab_runtime.ingestion.verify': (False, 'ingen_fab_runtime/ingestion/verify.py', r'''"""verify_ingestion: date coverage, duplicate merge keys, quarantined rows and orphans.
 
 - Coverage (date_partitioned configs): every date from date_range_start (or the first loaded
   date) to date_range_end (or the last loaded date) must have a loaded file in the ledger.
@@ -3612,7 +3555,7 @@ def verify_ingestion(spark, config_ids: list[str] | None = None) -> VerifyReport
     _orphans(spark, configs, report)
     return report
 '''),
-    'ingen_fab_runtime.ingestion.write': (False, r'''"""The write stage: one Delta commit of the accepted rows of the files kept, by write mode.
+    'ingen_fab_runtime.ingestion.write': (False, 'ingen_fab_runtime/ingestion/write.py', r'''"""The write stage: one Delta commit of the accepted rows of the files kept, by write mode.
 
 A table's first load creates it from the batch (whatever the mode); later loads align the
 batch with the table (new columns added, missing ones NULL; both noted) and commit as the
@@ -3687,7 +3630,7 @@ def _first_load(spark, cfg, frame, notes: list) -> int:
     frame.write.format("delta").saveAsTable(table_name(cfg))
     return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 '''),
-    'ingen_fab_runtime.params': (False, r'''"""Notebook parameters as they arrive: Python values from papermill and `notebookutils.notebook.run`,
+    'ingen_fab_runtime.params': (False, 'ingen_fab_runtime/params.py', r'''"""Notebook parameters as they arrive: Python values from papermill and `notebookutils.notebook.run`,
 strings from a Fabric Data Pipeline's notebook activity ("False", "0", "").
 
 A pipeline passes every parameter as text, so `bool("False")` would be True; these read a value
@@ -3754,7 +3697,7 @@ def as_text(value) -> str | None:
     text = str(value).strip()
     return None if not text or text.lower() in ("none", "null") else text
 '''),
-    'ingen_fab_runtime.schema': (False, r'''"""Columns of the config and log tables, declared once.
+    'ingen_fab_runtime.schema': (False, 'ingen_fab_runtime/schema.py', r'''"""Columns of the config and log tables, declared once.
 
 The compiler renders these into T-SQL DDL and the runtime renders them into Spark schemas, so
 the lakehouse and warehouse targets cannot drift apart. Logical types:
@@ -3873,6 +3816,7 @@ LOG_TABLE = Table(
         _c("execution_duration_seconds", "double", True, "Wall time of the config"),
         _c("error_message", "string", True, "One-line error", 4000),
         _c("error_details", "string", True, "Details: file, line, collapsed duplicates", 8000),
+        _c("runtime_id", "string", True, "Runtime build that wrote the row (version+hash)", 50),
     ),
 )
 
@@ -3886,6 +3830,7 @@ DDL_LEDGER_TABLE = Table(
         _c("status", "string", False, "success or failed", 20),
         _c("executed_at", "timestamp", False, "When it ran"),
         _c("error_message", "string", True, "Error when it failed", 4000),
+        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash; lakehouse)", 50),
     ),
 )
 
@@ -3964,7 +3909,7 @@ QUARANTINE_TABLE = Table(
     ),
 )
 '''),
-    'ingen_fab_runtime.session': (False, r'''"""The one place that decides between Fabric and the local stand-in, and builds Spark.
+    'ingen_fab_runtime.session': (False, 'ingen_fab_runtime/session.py', r'''"""The one place that decides between Fabric and the local stand-in, and builds Spark.
 
 In Fabric the notebook already has a live ``spark`` and ``notebookutils``; locally we build a
 Spark + Delta session whose catalog maps ``Tables/<schema>/<table>`` folders to tables, like a
@@ -4238,7 +4183,7 @@ def session_root(spark) -> str:
     """The local lakehouse root the session was built on."""
     return os.path.dirname(session_tables_dir(spark).rstrip("/"))
 '''),
-    'ingen_fab_runtime.sql': (False, r'''"""Spark SQL text: every identifier and string literal the runtime writes is quoted here."""
+    'ingen_fab_runtime.sql': (False, 'ingen_fab_runtime/sql.py', r'''"""Spark SQL text: every identifier and string literal the runtime writes is quoted here."""
 
 from __future__ import annotations
 
@@ -4272,7 +4217,7 @@ def string_list(values) -> str:
     """`'a', 'b'` for an IN (...) list."""
     return ", ".join(string_literal(v) for v in values)
 '''),
-    'ingen_fab_runtime.tables': (False, r'''"""Lakehouse tables from the column declarations: create, and upsert rows by key."""
+    'ingen_fab_runtime.tables': (False, 'ingen_fab_runtime/tables.py', r'''"""Lakehouse tables from the column declarations: create, and upsert rows by key."""
 
 from __future__ import annotations
 
@@ -4349,7 +4294,9 @@ def append_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
     names = table.column_names
     data = [tuple(row.get(n) for n in names) for row in rows]
     frame = local_frame(spark, spark_schema(table), data)
-    frame.write.format("delta").mode("append").saveAsTable(qualified(table.name, schema))
+    # a table made before a column was declared (an older runtime) gains it on this append
+    writer = frame.write.format("delta").mode("append").option("mergeSchema", "true")
+    writer.saveAsTable(qualified(table.name, schema))
     return len(data)
 
 
@@ -4415,7 +4362,7 @@ def utc_now() -> _dt.datetime:
     """Naive UTC now, the form the log tables store."""
     return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
 '''),
-    'ingen_fab_runtime.text': (False, r'''"""Plain-text tables: the one renderer of every summary the runtime and the CLI print."""
+    'ingen_fab_runtime.text': (False, 'ingen_fab_runtime/text.py', r'''"""Plain-text tables: the one renderer of every summary the runtime and the CLI print."""
 
 from __future__ import annotations
 
@@ -4433,20 +4380,29 @@ def aligned_table(head, body) -> list[str]:
 
 
 class _IngenFabRuntimeImporter(_ingen_fab_abc.MetaPathFinder, _ingen_fab_abc.Loader):
-    """Serves ingen_fab_runtime.* from the sources above."""
+    """Serves ingen_fab_runtime.* from the sources above. It holds what it uses itself: a kernel
+    that runs notebook after notebook clears their variables, not sys.meta_path."""
+
+    def __init__(self, sources, runtime_id, util, linecache):
+        self.sources, self.runtime_id, self.util, self.linecache = sources, runtime_id, util, linecache
 
     def find_spec(self, fullname, path=None, target=None):
-        entry = _INGEN_FAB_RUNTIME_SOURCES.get(fullname)
+        entry = self.sources.get(fullname)
         if entry is None:
             return None
-        return _ingen_fab_util.spec_from_loader(fullname, self, is_package=entry[0])
+        return self.util.spec_from_loader(fullname, self, is_package=entry[0])
 
     def create_module(self, spec):
         return None
 
     def exec_module(self, module):
-        source = _INGEN_FAB_RUNTIME_SOURCES[module.__name__][1]
-        exec(compile(source, "<" + module.__name__ + ">", "exec"), module.__dict__)
+        _, filename, source = self.sources[module.__name__]
+        # tracebacks read source lines from linecache; an entry without mtime is never evicted
+        self.linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        module.__file__ = filename
+        if module.__name__ == "ingen_fab_runtime":
+            module.RUNTIME_ID = self.runtime_id
+        exec(compile(source, filename, "exec"), module.__dict__)
 
 
 for _ingen_fab_name in [n for n in _ingen_fab_sys.modules if n.split(".")[0] == "ingen_fab_runtime"]:
@@ -4454,7 +4410,9 @@ for _ingen_fab_name in [n for n in _ingen_fab_sys.modules if n.split(".")[0] == 
 _ingen_fab_sys.meta_path[:] = [
     f for f in _ingen_fab_sys.meta_path if type(f).__name__ != "_IngenFabRuntimeImporter"
 ]
-_ingen_fab_sys.meta_path.insert(0, _IngenFabRuntimeImporter())
+_ingen_fab_sys.meta_path.insert(0, _IngenFabRuntimeImporter(
+    _INGEN_FAB_RUNTIME_SOURCES, INGEN_FAB_RUNTIME_ID, _ingen_fab_util, _ingen_fab_linecache
+))
 
 # METADATA ********************
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 
+from ..identity import runtime_id
 from ..schema import LOG_TABLE
 from ..tables import append_rows, utc_now
 
@@ -57,7 +58,9 @@ def log_row(cfg_id: str, execution_id: str, result, started, source_path=None) -
 
 
 def write_log(spark, rows: list[dict]) -> None:
-    append_rows(spark, LOG_TABLE, rows)
+    """Append log rows, each stamped with the runtime build that wrote it."""
+    build = runtime_id()
+    append_rows(spark, LOG_TABLE, [{**row, "runtime_id": build} for row in rows])
 
 
 def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
@@ -95,5 +98,5 @@ def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
             }
         )
     rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
-    append_rows(spark, LOG_TABLE, rows)
+    write_log(spark, rows)
     return rows

@@ -36,7 +36,8 @@ CREATE TABLE log.ddl_script_executions (
     content_hash  varchar(64) NOT NULL,
     status        varchar(20) NOT NULL,
     executed_at   datetime2(6) NOT NULL,
-    error_message varchar(4000)
+    error_message varchar(4000),
+    runtime_id    varchar(50)
 );
 IF OBJECT_ID('log.pk_ddl_script_executions') IS NULL
 ALTER TABLE log.ddl_script_executions ADD CONSTRAINT pk_ddl_script_executions PRIMARY KEY NONCLUSTERED (script_id, content_hash, executed_at) NOT ENFORCED;
