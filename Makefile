@@ -5,7 +5,15 @@ BIN := $(VENV)/bin
 PYTHON ?= python3.11
 STAMP := $(VENV)/.installed
 
-.PHONY: install test test-fast demo lint bench clean
+# Fabric Runtime 1.3's stack (pyspark 3.5 + Delta 3.2) beside the main one (Runtime 2.0 line).
+RT13 ?= .venv-rt13
+RT13_STAMP := $(RT13)/.installed
+# The suites that run on both stacks: the DDL run, the spec's end-to-end flow, and the
+# ingestion write-mode and error tests.
+RT13_TESTS := tests/test_ddl_run.py tests/test_e2e_spec.py tests/test_ingestion_modes.py \
+	tests/test_ingestion_errors.py
+
+.PHONY: install install-rt13 test test-fast demo lint bench clean
 
 install: $(STAMP) jars
 
@@ -17,11 +25,24 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 jars:
-	@bash scripts/fetch_jars.sh
+	@bash scripts/fetch_jars.sh $(VENV)
 
-# Two workers, one test file each at a time (a module's fixtures are built once).
-test: install
-	$(BIN)/pytest -n 2 --dist loadfile --durations=15
+install-rt13: $(RT13_STAMP)
+
+$(RT13_STAMP): pyproject.toml scripts/stack_requirements.py | $(STAMP)
+	@test -x $(RT13)/bin/python || $(PYTHON) -m venv $(RT13)
+	$(RT13)/bin/python -m pip install --quiet --upgrade pip
+	$(PY) scripts/stack_requirements.py rt13 > $(RT13)/requirements.txt
+	$(RT13)/bin/python -m pip install --quiet -r $(RT13)/requirements.txt
+	$(RT13)/bin/python -m pip install --quiet --no-deps -e .
+	$(RT13)/bin/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	bash scripts/fetch_jars.sh $(RT13)
+	@touch $(RT13_STAMP)
+
+# Every test on the main stack, then the named suites on the Runtime 1.3 stack; two workers,
+# one test file each at a time (a module's fixtures are built once). Prints each part's time.
+test: install install-rt13
+	bash scripts/test_stacks.sh $(VENV) $(RT13) $(RT13_TESTS)
 
 # Every test that needs no JVM and no kernel (the tier to iterate with).
 test-fast: install

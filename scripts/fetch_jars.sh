@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Fetch the Delta Lake jars (not on PyPI) from Maven Central with mvn, into a cache outside git.
-# Idempotent: does nothing when the jars are already there.
+# Which jars: the ones runtime/session.py pairs with the pyspark of the venv given as $1
+# (default .venv). Idempotent: does nothing when the jars are already there.
 set -euo pipefail
+venv="${1:-.venv}"
 dir="${INGEN_FAB_JAR_DIR:-$HOME/.cache/ingen_fab/jars}"
-artifacts=("io.delta:delta-spark_4.1_2.13:4.2.0" "io.delta:delta-storage:4.2.0")
+read -r -a artifacts <<<"$("$venv/bin/python" -c \
+  'from ingen_fab.runtime.session import delta_artifacts; print(" ".join(delta_artifacts()))')"
 mkdir -p "$dir"
 for a in "${artifacts[@]}"; do
   IFS=: read -r _group name version <<<"$a"

@@ -64,3 +64,31 @@ def test_help_is_fast_and_lists_the_commands():
         capture_output=True, text=True,
     )
     assert heavy.stdout.strip() == "[]"
+
+
+def test_the_runtime_1_3_stack_shares_every_pin_but_spark_and_delta():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("stack_requirements", REPO / "scripts/stack_requirements.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    rt13 = module.requirements("rt13", REPO / "pyproject.toml")
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    main = project["dependencies"] + project["optional-dependencies"]["test"]
+    changed = sorted(set(rt13) - set(main))
+    assert [r.split("==")[0] for r in changed] == ["delta-spark", "pyspark"]
+    assert "pyspark==3.5.5" in changed and all("==" in r for r in rt13)
+    assert len(rt13) == len(main)
+
+
+def test_each_supported_spark_line_has_its_delta_jars_and_others_are_refused(monkeypatch):
+    import pyspark
+    import pytest
+
+    from ingen_fab.runtime import session
+
+    assert session.delta_artifacts() == session.DELTA_FOR_SPARK[".".join(pyspark.__version__.split(".")[:2])]
+    assert session.DELTA_FOR_SPARK["3.5"][0] == "io.delta:delta-spark_2.12:3.2.1"
+    monkeypatch.setattr(pyspark, "__version__", "3.4.1")
+    with pytest.raises(session.RuntimeSetupError, match=r"^pyspark 3.4.1 is not a supported stack \(Spark 3.5 or 4.1\); run `make install`"):
+        session.delta_artifacts()

@@ -85,11 +85,11 @@ def test_small_frames_are_built_from_sql_literals_with_the_values_createdatafram
     import datetime as dt
     import decimal
 
-    from pyspark.sql.types import StructType
+    from pyspark.sql.types import _parse_datatype_string  # StructType.fromDDL is Spark 4 only
 
     from ingen_fab.runtime.tables import local_frame
 
-    schema = StructType.fromDDL(
+    schema = _parse_datatype_string(
         "s string, n bigint, i int, d date, t timestamp, f double, b boolean, m decimal(10,2)"
     )
     aware = dt.datetime(2024, 3, 10, 2, 30, 0, 7, tzinfo=dt.timezone(dt.timedelta(hours=5)))
@@ -109,5 +109,5 @@ def test_small_frames_are_built_from_sql_literals_with_the_values_createdatafram
     got, want = frame.collect(), spark.createDataFrame(data, schema).collect()
     assert [str(r) for r in got] == [str(r) for r in want]
     assert local_frame(spark, schema, []).collect() == []
-    arrays = StructType.fromDDL("a array<int>")  # no literal form here: createDataFrame
+    arrays = _parse_datatype_string("a array<int>")  # no literal form here: createDataFrame
     assert local_frame(spark, arrays, [([1, 2],)]).collect()[0].a == [1, 2]

@@ -16,11 +16,12 @@ from .errors import UserError
 from .sql import DEFAULT_SCHEMA, quote_ident, string_literal
 
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
-DELTA_VERSION = "4.2.0"
-DELTA_ARTIFACTS = (
-    f"io.delta:delta-spark_4.1_2.13:{DELTA_VERSION}",
-    f"io.delta:delta-storage:{DELTA_VERSION}",
-)
+# The Delta Lake jars for each Spark line the runtime runs on, as Fabric pairs them:
+# Runtime 1.3 = Spark 3.5 + Delta 3.2 (Scala 2.12), Runtime 2.0 = Spark 4.x + Delta 4.x.
+DELTA_FOR_SPARK = {
+    "3.5": ("io.delta:delta-spark_2.12:3.2.1", "io.delta:delta-storage:3.2.1"),
+    "4.1": ("io.delta:delta-spark_4.1_2.13:4.2.0", "io.delta:delta-storage:4.2.0"),
+}
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
@@ -51,10 +52,23 @@ def jar_dir() -> str:
     return os.environ.get("INGEN_FAB_JAR_DIR", default)
 
 
+def delta_artifacts() -> tuple[str, ...]:
+    """Maven coordinates of the Delta jars for the installed pyspark's line."""
+    import pyspark
+
+    line = ".".join(pyspark.__version__.split(".")[:2])
+    if line not in DELTA_FOR_SPARK:
+        raise RuntimeSetupError(
+            f"pyspark {pyspark.__version__} is not a supported stack (Spark "
+            f"{' or '.join(sorted(DELTA_FOR_SPARK))}); {FETCH_HINT}"
+        )
+    return DELTA_FOR_SPARK[line]
+
+
 def delta_jars() -> list[str]:
     """Paths of the fetched Delta jars, or [] when any is missing."""
     found = []
-    for artifact in DELTA_ARTIFACTS:
+    for artifact in delta_artifacts():
         _, name, version = artifact.split(":")
         path = os.path.join(jar_dir(), f"{name}-{version}.jar")
         if not os.path.isfile(path):
@@ -144,7 +158,7 @@ def _build_local(root: str):
     if jars:
         builder = builder.config("spark.jars", ",".join(jars))
     else:
-        builder = builder.config("spark.jars.packages", ",".join(DELTA_ARTIFACTS))
+        builder = builder.config("spark.jars.packages", ",".join(delta_artifacts()))
         if os.environ.get("INGEN_FAB_IVY_SETTINGS"):
             builder = builder.config("spark.jars.ivySettings", os.environ["INGEN_FAB_IVY_SETTINGS"])
     try:

@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+052d780dd703, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+d348b812fa49, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+052d780dd703'
+INGEN_FAB_RUNTIME_ID = '0.1.0+d348b812fa49'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -3927,11 +3927,12 @@ from .errors import UserError
 from .sql import DEFAULT_SCHEMA, quote_ident, string_literal
 
 DEFAULT_LAKEHOUSE_ROOT = os.path.join("tmp", "spark")
-DELTA_VERSION = "4.2.0"
-DELTA_ARTIFACTS = (
-    f"io.delta:delta-spark_4.1_2.13:{DELTA_VERSION}",
-    f"io.delta:delta-storage:{DELTA_VERSION}",
-)
+# The Delta Lake jars for each Spark line the runtime runs on, as Fabric pairs them:
+# Runtime 1.3 = Spark 3.5 + Delta 3.2 (Scala 2.12), Runtime 2.0 = Spark 4.x + Delta 4.x.
+DELTA_FOR_SPARK = {
+    "3.5": ("io.delta:delta-spark_2.12:3.2.1", "io.delta:delta-storage:3.2.1"),
+    "4.1": ("io.delta:delta-spark_4.1_2.13:4.2.0", "io.delta:delta-storage:4.2.0"),
+}
 FETCH_HINT = "run `make install` (it fetches the Delta jars with mvn)"
 
 
@@ -3962,10 +3963,23 @@ def jar_dir() -> str:
     return os.environ.get("INGEN_FAB_JAR_DIR", default)
 
 
+def delta_artifacts() -> tuple[str, ...]:
+    """Maven coordinates of the Delta jars for the installed pyspark's line."""
+    import pyspark
+
+    line = ".".join(pyspark.__version__.split(".")[:2])
+    if line not in DELTA_FOR_SPARK:
+        raise RuntimeSetupError(
+            f"pyspark {pyspark.__version__} is not a supported stack (Spark "
+            f"{' or '.join(sorted(DELTA_FOR_SPARK))}); {FETCH_HINT}"
+        )
+    return DELTA_FOR_SPARK[line]
+
+
 def delta_jars() -> list[str]:
     """Paths of the fetched Delta jars, or [] when any is missing."""
     found = []
-    for artifact in DELTA_ARTIFACTS:
+    for artifact in delta_artifacts():
         _, name, version = artifact.split(":")
         path = os.path.join(jar_dir(), f"{name}-{version}.jar")
         if not os.path.isfile(path):
@@ -4055,7 +4069,7 @@ def _build_local(root: str):
     if jars:
         builder = builder.config("spark.jars", ",".join(jars))
     else:
-        builder = builder.config("spark.jars.packages", ",".join(DELTA_ARTIFACTS))
+        builder = builder.config("spark.jars.packages", ",".join(delta_artifacts()))
         if os.environ.get("INGEN_FAB_IVY_SETTINGS"):
             builder = builder.config("spark.jars.ivySettings", os.environ["INGEN_FAB_IVY_SETTINGS"])
     try:
