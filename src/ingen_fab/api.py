@@ -70,9 +70,15 @@ def compile_ddl(modes=None, environment: str = "local", project=None, output=Non
 
     root = project_root(project)
     modes = normalise_modes(modes)
+    from ingen_fab.ddl.compiler import ddl_pipeline
+    from ingen_fab.ddl.discovery import discover
+    from ingen_fab.pipelines import write_pipeline
+
     placed = _build_ddl(root, modes, environment)
     out = Path(output) if output else root / GENERATED_DIR
-    return write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
+    report = write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
+    write_pipeline(out, ddl_pipeline(discover(root / DDL_DIR)))
+    return report
 
 
 @dataclass
@@ -315,3 +321,27 @@ def verify_flat_file_ingestion(config_ids=None):
     outcome = on_lakehouse(dirs["lakehouse"], project_root(), dirs["runs"] / "verify.log",
                            verify_display, str(dirs["lakehouse"]), list(config_ids or ()))
     return VerifyReport(lines=outcome["lines"], problems=outcome["problems"])
+
+
+def run_pipeline(name: str, parameters: dict | None = None, project=None):
+    """Walk a generated Data Pipeline locally (see local/pipeline_runner.py); stop at the
+    first failing activity."""
+    from ingen_fab.local.papermill_runner import execute_notebook
+    from ingen_fab.local.pipeline_runner import run_pipeline as walk
+    from ingen_fab.output import ipynb_path
+
+    root = project_root(project)
+    dirs = local_dirs()
+
+    def run_one(item, arguments: dict) -> None:
+        if item.tsql:
+            _run_warehouse_notebook(root, item.folder, item.name, Path(item.folder).name, (), dirs)
+            return
+        print(f"running {item.name}", flush=True)
+        execute_notebook(
+            ipynb_path(root / GENERATED_DIR, item.folder, item.name),
+            dirs["runs"] / item.folder / f"{item.name}.ipynb", parameters=arguments,
+            env={"INGEN_FAB_LAKEHOUSE_ROOT": str(dirs["lakehouse"])}, cwd=root,
+        )
+
+    return walk(name, dict(parameters or {}), root, run_one)

@@ -64,7 +64,7 @@ def run_package() -> None:
 
 
 def _register() -> None:
-    from ingen_fab.cli import ddl, ingestion, lakehouse, local, synthetic
+    from ingen_fab.cli import ddl, ingestion, lakehouse, local, pipeline, synthetic
 
     main.add_command(ddl.ddl)
     main.add_command(lakehouse.lakehouse)
@@ -73,6 +73,7 @@ def _register() -> None:
     package.add_command(synthetic.synthetic_data)
     package.add_command(ingestion.flat_file_ingestion)
     run_package.add_command(ingestion.run_flat_file_ingestion)
+    run.add_command(pipeline.run_pipeline_command)
 
 
 _register()

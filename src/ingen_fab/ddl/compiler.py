@@ -47,9 +47,32 @@ def build_ddl(ddl_root: Path, modes, env: dict) -> list[Placed]:
             else:
                 nb = _warehouse_group(target, group, env)
             placed.append(Placed(target_folder(target), nb))
-        placed.append(Placed(target_folder(target), _target_orchestrator(target, env)))
+        if target.kind == "lakehouse":  # warehouse DDL runs from ddl_pipeline, not PySpark
+            placed.append(Placed(target_folder(target), _target_orchestrator(target, env)))
     placed.append(Placed(SECTION, _all_orchestrator(all_targets, env)))
     return placed
+
+
+PIPELINE = "ddl_pipeline"
+
+
+def ddl_pipeline(targets: list[Target]):
+    """The Data Pipeline running every lakehouse DDL notebook, then every warehouse one."""
+    from ingen_fab.pipelines import Argument, PipelineItem, Step
+
+    rerun = Argument("rerun_scripts", "string", from_parameter="rerun_scripts")
+    steps = []
+    for kind in MODES:
+        for target in (t for t in targets if t.kind == kind):
+            for group in target.groups:
+                item = f"{target_folder(target)}/{group_notebook_name(target, group)}.Notebook"
+                steps.append(Step(item, (rerun,) if kind == "lakehouse" else ()))
+    return PipelineItem(
+        folder=SECTION, name=PIPELINE,
+        description="Runs the lakehouse DDL notebooks, then the warehouse DDL notebooks, in order; "
+                    "each waits for the one before it to succeed.",
+        parameters=(("rerun_scripts", "string", ""),), steps=tuple(steps),
+    )
 
 
 def _lakehouse_ref(env: dict, name: str):
@@ -204,13 +227,14 @@ def _target_orchestrator(target: Target, env: dict):
 
 
 def _all_orchestrator(targets: list[Target], env: dict):
-    children = [{"name": target_orchestrator_name(t), "passes_rerun": True} for t in targets]
     lakehouses = [t for t in targets if t.kind == "lakehouse"]
+    children = [{"name": target_orchestrator_name(t), "passes_rerun": True} for t in lakehouses]
     ref = _lakehouse_ref(env, lakehouses[0].name) if lakehouses else None
     return _orchestrator(
         ALL_ORCHESTRATOR,
-        "every lakehouse and warehouse DDL orchestrator",
+        "every lakehouse DDL orchestrator",
         children,
         ref,
-        "Runs every DDL orchestrator: lakehouses first, then warehouses.",
+        "Runs every lakehouse DDL orchestrator. Warehouse (T-SQL) DDL notebooks run from the "
+        "ddl_pipeline Data Pipeline, which runs the lakehouse ones too.",
     )

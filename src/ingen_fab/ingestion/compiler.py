@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from ingen_fab.environments import load_environment, require
 from ingen_fab.ingestion.project import load_project
 from ingen_fab.output import Placed, write_placed
+from ingen_fab.pipelines import Argument, PipelineItem, Step, write_pipeline
 from ingen_fab.runtime_embed import runtime_cell_source
 from ingen_fab.templating import render_template
 
@@ -124,4 +125,29 @@ def compile_ingestion(environment: str = "local", project: Path | None = None, o
     env = load_environment(root, environment)
     placed = build_ingestion(root, env)
     out = Path(output) if output else root / "generated_notebooks"
-    return write_placed(out, placed, [SECTION])
+    report = write_placed(out, placed, [SECTION])
+    write_pipeline(out, ingestion_pipeline(load_project(root).execution_groups))
+    return report
+
+
+PIPELINE = "flat_file_ingestion_pipeline"
+
+
+def ingestion_pipeline(execution_groups) -> PipelineItem:
+    """The Data Pipeline running the execution group notebooks in ascending order."""
+    shared = (Argument("start_date", "string", from_parameter="start_date"),
+              Argument("end_date", "string", from_parameter="end_date"),
+              Argument("dry_run", "bool", from_parameter="dry_run"))
+    steps = tuple(
+        Step(f"{SECTION}/{group_notebook_name(g)}.Notebook",
+             (Argument("execution_group", "int", g), *shared))
+        for g in sorted(execution_groups)
+    )
+    return PipelineItem(
+        folder=SECTION, name=PIPELINE,
+        description="Runs the flat-file ingestion execution groups in ascending order; each "
+                    "waits for the one before it to succeed.",
+        parameters=(("start_date", "string", ""), ("end_date", "string", ""),
+                    ("dry_run", "bool", False)),
+        steps=steps,
+    )
