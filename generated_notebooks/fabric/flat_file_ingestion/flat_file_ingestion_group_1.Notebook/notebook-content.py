@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+d348b812fa49, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+e47b1f482df0, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+d348b812fa49'
+INGEN_FAB_RUNTIME_ID = '0.1.0+e47b1f482df0'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -1086,7 +1086,7 @@ class LocalFileSystem:
         return digest.hexdigest(), valid
 
 
-class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
+class NotebookUtilsFileSystem:
     """abfss:// paths through notebookutils.fs; content fingerprint is size + modify time."""
 
     def __init__(self):
@@ -1196,7 +1196,7 @@ def normalise_source_path(source_path: str, root: str) -> str:
 
 def _uri_location(uri: str, fabric: bool) -> Location:
     """An explicit URI, taken as given; locally a file:// URI is the local path it names."""
-    if fabric:  # pragma: no cover - only inside Fabric
+    if fabric:
         return Location(uri, uri, uri, NotebookUtilsFileSystem())
     local = uri.removeprefix("file://")
     return Location(local, local, local, LocalFileSystem())

@@ -124,7 +124,7 @@ class LocalFileSystem:
         return digest.hexdigest(), valid
 
 
-class NotebookUtilsFileSystem:  # pragma: no cover - only inside Fabric
+class NotebookUtilsFileSystem:
     """abfss:// paths through notebookutils.fs; content fingerprint is size + modify time."""
 
     def __init__(self):
@@ -234,7 +234,7 @@ def normalise_source_path(source_path: str, root: str) -> str:
 
 def _uri_location(uri: str, fabric: bool) -> Location:
     """An explicit URI, taken as given; locally a file:// URI is the local path it names."""
-    if fabric:  # pragma: no cover - only inside Fabric
+    if fabric:
         return Location(uri, uri, uri, NotebookUtilsFileSystem())
     local = uri.removeprefix("file://")
     return Location(local, local, local, LocalFileSystem())
