@@ -65,15 +65,13 @@ def _build_ddl(root: Path, modes, environment: str):
 
 def compile_ddl(modes=None, environment: str = "local", project=None, output=None):
     """Compile ddl_scripts/ into generated_notebooks/ (Fabric git format + .ipynb)."""
-    from ingen_fab.ddl.compiler import SECTION
+    from ingen_fab.ddl.compiler import SECTION, ddl_pipeline
+    from ingen_fab.ddl.discovery import discover
     from ingen_fab.output import write_placed
+    from ingen_fab.pipelines import write_pipeline
 
     root = project_root(project)
     modes = normalise_modes(modes)
-    from ingen_fab.ddl.compiler import ddl_pipeline
-    from ingen_fab.ddl.discovery import discover
-    from ingen_fab.pipelines import write_pipeline
-
     placed = _build_ddl(root, modes, environment)
     out = Path(output) if output else root / GENERATED_DIR
     report = write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])

@@ -10,7 +10,6 @@ from different builds show in the logs.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,14 +85,12 @@ def runtime_id() -> str:
     return f"{__version__}+{sources_digest(str(RUNTIME_ROOT))}"
 
 
-_USES = re.compile(rf"\b(?:from|import)\s+({EMBEDDED_PACKAGE}(?:\.\w+)*)")
-
-
 def modules_for(code: str) -> list[RuntimeModule]:
     """The runtime modules code (a notebook's own cells) needs: what it imports from
     ingen_fab_runtime, what those import in turn, and every parent package on the way."""
-    by_name = {m.name: m for m in runtime_modules()}
-    wanted = [n for n in _USES.findall(code) if n in by_name]
+    modules = runtime_modules()
+    by_name = {m.name: m for m in modules}
+    wanted = sorted(RuntimeModule(f"{EMBEDDED_PACKAGE}.__notebook__", False, code).imports(by_name))
     needed: set[str] = set()
     while wanted:
         name = wanted.pop()
@@ -103,7 +100,7 @@ def modules_for(code: str) -> list[RuntimeModule]:
         parent = name.rpartition(".")[0]
         wanted += [parent] if parent else []
         wanted += sorted(by_name[name].imports(by_name))
-    return [m for m in runtime_modules() if m.name in needed]
+    return [m for m in modules if m.name in needed]
 
 
 def runtime_cell_source(code: str) -> str:

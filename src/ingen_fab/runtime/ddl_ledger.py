@@ -7,7 +7,6 @@ happens, {"scripts": [{"script_id", "outcome": ran|skipped|failed, "error"}]}: w
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 
@@ -15,7 +14,7 @@ from .errors import UserError
 from .identity import runtime_id
 from .schema import DDL_LEDGER_TABLE
 from .sql import qualified
-from .tables import create_table, local_frame
+from .tables import append_rows, create_table, utc_now
 
 
 class DdlScriptError(UserError):
@@ -89,13 +88,9 @@ class DdlLedger:
         os.replace(tmp, self.summary_path)
 
     def _record(self, script_id, content_hash, status, error):
-        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-        from .schema import spark_schema
-
-        row = [(script_id, content_hash, status, now, error, runtime_id())]
-        frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
-        # a ledger made before runtime_id was declared gains the column here
-        frame.write.format("delta").mode("append").option("mergeSchema", "true").saveAsTable(self.table)
+        row = {"script_id": script_id, "content_hash": content_hash, "status": status,
+               "executed_at": utc_now(), "error_message": error, "runtime_id": runtime_id()}
+        append_rows(self.spark, DDL_LEDGER_TABLE, [row])
 
 
 def run_sql(spark, statements: list[str]) -> None:

@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+e47b1f482df0, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+54c2fad23968, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+e47b1f482df0'
+INGEN_FAB_RUNTIME_ID = '0.1.0+54c2fad23968'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -62,7 +62,6 @@ happens, {"scripts": [{"script_id", "outcome": ran|skipped|failed, "error"}]}: w
 
 from __future__ import annotations
 
-import datetime as _dt
 import json
 import os
 
@@ -70,7 +69,7 @@ from .errors import UserError
 from .identity import runtime_id
 from .schema import DDL_LEDGER_TABLE
 from .sql import qualified
-from .tables import create_table, local_frame
+from .tables import append_rows, create_table, utc_now
 
 
 class DdlScriptError(UserError):
@@ -144,13 +143,9 @@ class DdlLedger:
         os.replace(tmp, self.summary_path)
 
     def _record(self, script_id, content_hash, status, error):
-        now = _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-        from .schema import spark_schema
-
-        row = [(script_id, content_hash, status, now, error, runtime_id())]
-        frame = local_frame(self.spark, spark_schema(DDL_LEDGER_TABLE), row)
-        # a ledger made before runtime_id was declared gains the column here
-        frame.write.format("delta").mode("append").option("mergeSchema", "true").saveAsTable(self.table)
+        row = {"script_id": script_id, "content_hash": content_hash, "status": status,
+               "executed_at": utc_now(), "error_message": error, "runtime_id": runtime_id()}
+        append_rows(self.spark, DDL_LEDGER_TABLE, [row])
 
 
 def run_sql(spark, statements: list[str]) -> None:
