@@ -8,6 +8,7 @@ unmarked test that starts a JVM or a kernel fails, so the fast tier stays fast.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 
 import pytest
@@ -16,9 +17,13 @@ import pytest
 # every notebook run on it. They live in a state folder of this test process and stop when the
 # session ends (or after a short idle time, should the process die first). Tests that need
 # a one-shot kernel (to kill it) or a warm kernel of their own set these variables themselves.
+# Each process gets its own folder, never one inherited from the xdist controller: a worker
+# that finishes first stops the kernels in its folder, and must not stop another worker's.
 os.environ.setdefault("INGEN_FAB_WARM_KERNEL", "1")
 os.environ.setdefault("INGEN_FAB_WARM_KERNEL_IDLE", "120")
-os.environ.setdefault("INGEN_FAB_STATE_DIR", tempfile.mkdtemp(prefix="ingen_fab-test-kernels-"))
+os.environ["INGEN_FAB_STATE_DIR"] = tempfile.mkdtemp(
+    prefix=f"ingen_fab-test-kernels-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-"
+)
 
 SLOW_MARKS = ("spark", "papermill")
 # The longest test files run first: `make test` runs files on two workers, and a long file
@@ -69,12 +74,14 @@ def _fast_tier_guard(request):
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _stop_warm_kernels():
-    """Stop the warm kernels this session's notebook runs started."""
+def _stop_warm_kernels(request):
+    """Stop the warm kernels this session's notebook runs started; keep their logs on failure."""
     yield
     from ingen_fab.local import warm_kernel
 
     warm_kernel.stop_all()
+    if not request.session.testsfailed:
+        shutil.rmtree(os.environ["INGEN_FAB_STATE_DIR"], ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
