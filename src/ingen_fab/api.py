@@ -67,8 +67,10 @@ def compile_ddl(modes=None, environment: str = "local", project=None, output=Non
     """Compile ddl_scripts/ into generated_notebooks/ (Fabric git format + .ipynb)."""
     from ingen_fab.ddl.compiler import SECTION, ddl_pipeline
     from ingen_fab.ddl.discovery import discover
+    from ingen_fab.environments import load_environment
     from ingen_fab.output import write_placed
     from ingen_fab.pipelines import write_pipeline
+    from ingen_fab.workspace_items import write_workspace_items
 
     root = project_root(project)
     modes = normalise_modes(modes)
@@ -76,6 +78,7 @@ def compile_ddl(modes=None, environment: str = "local", project=None, output=Non
     out = Path(output) if output else root / GENERATED_DIR
     report = write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
     write_pipeline(out, ddl_pipeline(discover(root / DDL_DIR)))
+    report.written += write_workspace_items(out, root, load_environment(root, environment))
     return report
 
 

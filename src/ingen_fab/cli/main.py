@@ -64,9 +64,10 @@ def run_package() -> None:
 
 
 def _register() -> None:
-    from ingen_fab.cli import ddl, ingestion, lakehouse, local, pipeline, synthetic
+    from ingen_fab.cli import ddl, deploy, ingestion, lakehouse, local, pipeline, synthetic
 
     main.add_command(ddl.ddl)
+    main.add_command(deploy.deploy_command)
     main.add_command(lakehouse.lakehouse)
     main.add_command(lakehouse.warehouse)
     main.add_command(local.local)
