@@ -88,3 +88,68 @@ def test_files_mount_and_abfss_forms_find_the_same_files(fabric):
 def test_a_path_outside_files_is_refused_with_the_abfss_form_named(fabric):
     with pytest.raises(SourcePathError, match=r"outside the lakehouse Files folder.*abfss://"):
         resolve_source(None, "/tmp/elsewhere")
+
+
+class _FakeLakehouses:
+    """notebookutils.lakehouse: getWithProperties answers as the Fabric REST API does."""
+
+    def __init__(self, properties):
+        self.properties = properties
+        self.asked = []
+
+    def getWithProperties(self, name, workspace_id=""):
+        self.asked.append((name, workspace_id))
+        if isinstance(self.properties, Exception):
+            raise self.properties
+        return {"displayName": name, "type": "Lakehouse", "properties": self.properties}
+
+
+def _attach(monkeypatch, context: dict, properties):
+    from ingen_fab.runtime import session
+
+    monkeypatch.setattr(session, "_LAKEHOUSE_CHECKED", [])
+    sys.modules["notebookutils"].runtime = types.SimpleNamespace(context=context)
+    sys.modules["notebookutils"].lakehouse = lakehouses = _FakeLakehouses(properties)
+    return lakehouses
+
+
+ATTACHED = {"defaultLakehouseId": "5b218778-e7a5-4d73-8187-f10824047715",
+            "defaultLakehouseName": "Config", "defaultLakehouseWorkspaceId": "ws-1"}
+
+
+def test_a_schema_enabled_default_lakehouse_passes_the_guard_once(fabric, monkeypatch):
+    from ingen_fab.runtime.session import check_default_lakehouse
+
+    lakehouses = _attach(monkeypatch, ATTACHED, {"defaultSchema": "dbo"})
+    assert check_default_lakehouse() == "Config"
+    assert check_default_lakehouse() == "Config"
+    assert lakehouses.asked == [("Config", "ws-1")]
+
+
+@pytest.mark.parametrize(("context", "properties", "message"), [
+    ({}, {"defaultSchema": "dbo"}, r"^this notebook has no default lakehouse: attach the Config"),
+    (ATTACHED, {"oneLakeTablesPath": "abfss://..."},
+     r"^the default lakehouse Config does not have schemas enabled.*'Lakehouse schemas' ticked"),
+])
+def test_the_guard_stops_a_notebook_without_a_usable_lakehouse(fabric, monkeypatch, context,
+                                                               properties, message):
+    from ingen_fab.runtime.session import LakehouseSetupError, check_default_lakehouse
+
+    _attach(monkeypatch, context, properties)
+    with pytest.raises(LakehouseSetupError, match=message):
+        check_default_lakehouse()
+
+
+def test_unreadable_lakehouse_properties_do_not_stop_the_run(fabric, monkeypatch, capsys):
+    from ingen_fab.runtime.session import check_default_lakehouse
+
+    _attach(monkeypatch, ATTACHED, PermissionError("403"))
+    assert check_default_lakehouse() == "Config"
+    assert "not checking that it has schemas enabled" in capsys.readouterr().out
+
+
+def test_locally_there_is_nothing_to_check(monkeypatch):
+    from ingen_fab.runtime.session import check_default_lakehouse
+
+    monkeypatch.setenv("INGEN_FAB_FORCE_LOCAL", "1")
+    assert check_default_lakehouse() is None

@@ -40,6 +40,49 @@ def in_fabric() -> bool:
     return True
 
 
+class LakehouseSetupError(UserError):
+    """In Fabric: the notebook's default lakehouse is missing or has no schemas."""
+
+
+_LAKEHOUSE_CHECKED: list[str] = []
+
+
+def check_default_lakehouse() -> str | None:
+    """In Fabric, the default lakehouse's name once it is known to be attached and to have
+    schemas enabled (the tables live in dbo, bronze, ...); locally None. Checked once per
+    session; a lakehouse whose properties cannot be read is let through with a note."""
+    if not in_fabric():
+        return None
+    if _LAKEHOUSE_CHECKED:
+        return _LAKEHOUSE_CHECKED[0]
+    import notebookutils
+
+    context = notebookutils.runtime.context
+    name = context.get("defaultLakehouseName")
+    if not context.get("defaultLakehouseId") or not name:
+        raise LakehouseSetupError(
+            "this notebook has no default lakehouse: attach the Config lakehouse (schemas "
+            "enabled) in the notebook's Lakehouse pane, or deploy with `ingen_fab deploy`"
+        )
+    try:
+        found = notebookutils.lakehouse.getWithProperties(
+            name, context.get("defaultLakehouseWorkspaceId") or "")
+        props = found.get("properties") if isinstance(found, dict) else found.properties
+        schema = (props or {}).get("defaultSchema")
+    except Exception as exc:  # a guard, not a gate: the run goes on
+        print(f"note: could not read lakehouse {name}'s properties ({exc.__class__.__name__}); "
+              "not checking that it has schemas enabled")
+        schema = "unknown"
+    if not schema:
+        raise LakehouseSetupError(
+            f"the default lakehouse {name} does not have schemas enabled, and ingen_fab's "
+            "tables live in schemas (dbo, bronze, ...): attach a lakehouse created with "
+            "'Lakehouse schemas' ticked (ingen_fab deploy creates Config so)"
+        )
+    _LAKEHOUSE_CHECKED.append(name)
+    return name
+
+
 def lakehouse_root(override: str | None = None) -> str:
     """Absolute local lakehouse root: the override, INGEN_FAB_LAKEHOUSE_ROOT, or tmp/spark."""
     root = override or os.environ.get("INGEN_FAB_LAKEHOUSE_ROOT") or DEFAULT_LAKEHOUSE_ROOT
@@ -88,6 +131,7 @@ def get_spark(root: str | None = None):
 
     active = SparkSession.getActiveSession()
     if active is not None and in_fabric():
+        check_default_lakehouse()
         return active
     if active is not None:
         wanted = lakehouse_root(root) if root is not None else None

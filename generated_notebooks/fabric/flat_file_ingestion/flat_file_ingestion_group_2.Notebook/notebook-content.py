@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+54c2fad23968, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+67b1d628ca40, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+54c2fad23968'
+INGEN_FAB_RUNTIME_ID = '0.1.0+67b1d628ca40'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -3951,6 +3951,49 @@ def in_fabric() -> bool:
     return True
 
 
+class LakehouseSetupError(UserError):
+    """In Fabric: the notebook's default lakehouse is missing or has no schemas."""
+
+
+_LAKEHOUSE_CHECKED: list[str] = []
+
+
+def check_default_lakehouse() -> str | None:
+    """In Fabric, the default lakehouse's name once it is known to be attached and to have
+    schemas enabled (the tables live in dbo, bronze, ...); locally None. Checked once per
+    session; a lakehouse whose properties cannot be read is let through with a note."""
+    if not in_fabric():
+        return None
+    if _LAKEHOUSE_CHECKED:
+        return _LAKEHOUSE_CHECKED[0]
+    import notebookutils
+
+    context = notebookutils.runtime.context
+    name = context.get("defaultLakehouseName")
+    if not context.get("defaultLakehouseId") or not name:
+        raise LakehouseSetupError(
+            "this notebook has no default lakehouse: attach the Config lakehouse (schemas "
+            "enabled) in the notebook's Lakehouse pane, or deploy with `ingen_fab deploy`"
+        )
+    try:
+        found = notebookutils.lakehouse.getWithProperties(
+            name, context.get("defaultLakehouseWorkspaceId") or "")
+        props = found.get("properties") if isinstance(found, dict) else found.properties
+        schema = (props or {}).get("defaultSchema")
+    except Exception as exc:  # a guard, not a gate: the run goes on
+        print(f"note: could not read lakehouse {name}'s properties ({exc.__class__.__name__}); "
+              "not checking that it has schemas enabled")
+        schema = "unknown"
+    if not schema:
+        raise LakehouseSetupError(
+            f"the default lakehouse {name} does not have schemas enabled, and ingen_fab's "
+            "tables live in schemas (dbo, bronze, ...): attach a lakehouse created with "
+            "'Lakehouse schemas' ticked (ingen_fab deploy creates Config so)"
+        )
+    _LAKEHOUSE_CHECKED.append(name)
+    return name
+
+
 def lakehouse_root(override: str | None = None) -> str:
     """Absolute local lakehouse root: the override, INGEN_FAB_LAKEHOUSE_ROOT, or tmp/spark."""
     root = override or os.environ.get("INGEN_FAB_LAKEHOUSE_ROOT") or DEFAULT_LAKEHOUSE_ROOT
@@ -3999,6 +4042,7 @@ def get_spark(root: str | None = None):
 
     active = SparkSession.getActiveSession()
     if active is not None and in_fabric():
+        check_default_lakehouse()
         return active
     if active is not None:
         wanted = lakehouse_root(root) if root is not None else None
