@@ -43,6 +43,11 @@ class FakeFabric:
     items: dict[str, dict] = field(default_factory=dict)  # id -> item
     folders: dict[str, dict] = field(default_factory=dict)
     definitions: dict[str, list[dict]] = field(default_factory=dict)  # id -> last parts
+    published_environments: list[str] = field(default_factory=list)  # ids, in order
+
+    def environment_state(self, item_id: str) -> str:
+        """An Environment publishes at once: Success after its publish call, else none yet."""
+        return "Success" if item_id in self.published_environments else ""
 
     def serve(self):
         fake = self
@@ -119,6 +124,14 @@ class FakeFabric:
             if method == "PATCH" and action is None:
                 self.items[item_id].update({k: v for k, v in body.items() if k != "type"})
                 return 200, self.items[item_id]
+        if method == "GET" and path.rstrip("/") == f"{ws}/environments":
+            return 200, {"value": [
+                {**i, "properties": {"publishDetails": {"state": self.environment_state(i["id"])}}}
+                for i in self.items.values() if i["type"] == "Environment"]}
+        match = re.fullmatch(rf"{ws}/environments/([0-9a-f-]+)/staging/publish", path)
+        if method == "POST" and match and match.group(1) in self.items:
+            self.published_environments.append(match.group(1))
+            return 202, {}
         match = re.fullmatch(rf"{ws}/(lakehouses|warehouses)/([0-9a-f-]+)", path)
         if method == "GET" and match and match.group(2) in self.items:
             endpoint = {"provisioningStatus": "Success", "id": str(uuid.uuid4()),
@@ -134,11 +147,17 @@ class FakeFabric:
         return found
 
     def parts(self, type_: str, name: str) -> dict[str, str]:
-        """The item's last definition, path -> decoded text."""
+        """The item's last definition, path -> decoded text (wheels left out)."""
+        return {p["path"]: self.payload(type_, name, p["path"]).decode("utf-8")
+                for p in self.definitions[self.item(type_, name)["id"]]
+                if not p["path"].endswith(".whl")}
+
+    def payload(self, type_: str, name: str, path: str) -> bytes:
         import base64
 
-        return {p["path"]: base64.b64decode(p["payload"]).decode("utf-8")
-                for p in self.definitions[self.item(type_, name)["id"]]}
+        [part] = [p for p in self.definitions[self.item(type_, name)["id"]] if p["path"] == path]
+        assert part["payloadType"] == "InlineBase64"
+        return base64.b64decode(part["payload"])
 
     def folder_path(self, folder_id: str | None) -> str:
         parts = []

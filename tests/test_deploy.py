@@ -187,3 +187,23 @@ def test_the_local_environment_and_unknown_items_are_refused(project):
     with pytest.raises(DeployError, match=r"--items nope: no such item"):
         deploy("test", dry_run=True, items=["nope"], project=project,
                credential=StaticCredential())
+
+
+def test_environment_mode_publishes_the_runtime_environment_before_the_notebooks(fake, tmp_path):
+    from ingen_fab import api
+    from ingen_fab.runtime_package import environment_logical_id, wheel_bytes, wheel_name
+
+    project = copy_project(tmp_path / "p", with_generated=True)
+    api.compile_ddl(project=project, runtime="environment")
+    api.compile_flat_file_ingestion(project=project, runtime="environment")
+    report = deploy("test", project=project, credential=StaticCredential())
+    assert report.items[2].key == "ingen_fab_runtime.Environment"
+    environment = fake.item("Environment", "ingen_fab_runtime")
+    assert fake.published_environments == [environment["id"]]
+    wheel = f"Libraries/CustomLibraries/{wheel_name()}"
+    assert fake.payload("Environment", "ingen_fab_runtime", wheel) == wheel_bytes()
+    settings = fake.parts("Environment", "ingen_fab_runtime")["Setting/Sparkcompute.yml"]
+    assert "runtime_version: 1.3" in settings
+    group = fake.parts("Notebook", "flat_file_ingestion_group_1")["notebook-content.py"]
+    assert f'"environmentId": "{environment["id"]}"' in group
+    assert environment_logical_id() not in group

@@ -55,30 +55,33 @@ def normalise_modes(modes) -> tuple[str, ...]:
     return tuple(m for m in MODES if m in result)
 
 
-def _build_ddl(root: Path, modes, environment: str):
+def _build_ddl(root: Path, modes, environment: str, runtime: str = "embedded"):
     from ingen_fab.ddl.compiler import build_ddl
     from ingen_fab.environments import load_environment
 
     env = load_environment(root, environment)
-    return build_ddl(root / DDL_DIR, modes, env)
+    return build_ddl(root / DDL_DIR, modes, env, runtime)
 
 
-def compile_ddl(modes=None, environment: str = "local", project=None, output=None):
+def compile_ddl(modes=None, environment: str = "local", project=None, output=None,
+                runtime: str = "embedded"):
     """Compile ddl_scripts/ into generated_notebooks/ (Fabric git format + .ipynb)."""
     from ingen_fab.ddl.compiler import SECTION, ddl_pipeline
     from ingen_fab.ddl.discovery import discover
     from ingen_fab.environments import load_environment
     from ingen_fab.output import write_placed
     from ingen_fab.pipelines import write_pipeline
+    from ingen_fab.runtime_package import write_environment_item
     from ingen_fab.workspace_items import write_workspace_items
 
     root = project_root(project)
     modes = normalise_modes(modes)
-    placed = _build_ddl(root, modes, environment)
+    placed = _build_ddl(root, modes, environment, runtime)
     out = Path(output) if output else root / GENERATED_DIR
     report = write_placed(out, placed, [f"{SECTION}/{m}" for m in modes])
     write_pipeline(out, ddl_pipeline(discover(root / DDL_DIR)))
-    report.written += write_workspace_items(out, root, load_environment(root, environment))
+    report.items += write_workspace_items(out, root, load_environment(root, environment))
+    report.items += write_environment_item(out, runtime)
     return report
 
 
@@ -201,11 +204,20 @@ def warehouse_sql(warehouse: str, query: str):
     return query_warehouse_columns(str(db_path), query)
 
 
-def compile_flat_file_ingestion(environment: str = "local", project=None, output=None):
+def compile_flat_file_ingestion(environment: str = "local", project=None, output=None,
+                                runtime: str = "embedded"):
     """One notebook per execution group and an orchestrator, into generated_notebooks/."""
     from ingen_fab.ingestion.compiler import compile_ingestion
 
-    return compile_ingestion(environment, project=project_root(project), output=output)
+    return compile_ingestion(environment, project=project_root(project), output=output,
+                             runtime=runtime)
+
+
+def build_runtime_wheel(output_dir=None, project=None) -> Path:
+    """The runtime as a wheel (for a Fabric Environment) in output_dir (default dist/)."""
+    from ingen_fab.runtime_package import build_wheel
+
+    return build_wheel(Path(output_dir) if output_dir else project_root(project) / "dist")
 
 
 @dataclass

@@ -132,13 +132,23 @@ def deployed_items(credential, workspace_id: str) -> dict[tuple[str, str], str]:
     return items
 
 
+def _runtime_of(fabric_dir: Path, section: str) -> str:
+    """How a section's notebooks were compiled: attached to the runtime Environment or not."""
+    from ingen_fab.runtime_package import environment_logical_id
+
+    attached = any(environment_logical_id() in p.read_text(encoding="utf-8")
+                   for p in (fabric_dir / section).rglob("notebook-content.*"))
+    return "environment" if attached else "embedded"
+
+
 def _check_fresh(root: Path, fabric_dir: Path) -> None:
     """The folder must be what the sources compile to (what is tested is what ships)."""
     from ingen_fab import api
 
     with tempfile.TemporaryDirectory(prefix="ingen_fab-deploy-") as tmp:
-        api.compile_ddl(project=root, output=tmp)
-        api.compile_flat_file_ingestion(project=root, output=tmp)
+        api.compile_ddl(project=root, output=tmp, runtime=_runtime_of(fabric_dir, "ddl"))
+        api.compile_flat_file_ingestion(project=root, output=tmp,
+                                        runtime=_runtime_of(fabric_dir, "flat_file_ingestion"))
         fresh = Path(tmp) / fabric_dir.name
         want = {p.relative_to(fresh): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
         have = {p.relative_to(fabric_dir): p.read_bytes()

@@ -26,6 +26,7 @@ class Placed:
 class WriteReport:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)  # other items and files: Lakehouse, parameter.yml
 
 
 def fabric_item_dir(out_root: Path, folder: str, name: str) -> Path:

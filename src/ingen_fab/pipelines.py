@@ -18,13 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingen_fab.errors import CompileError
-from ingen_fab.notebooks.fabric import logical_id_for
+from ingen_fab.notebooks.fabric import ZERO_WORKSPACE, logical_id_for
 from ingen_fab.notebooks.fabric_format import PLATFORM_SCHEMA
 from ingen_fab.notebooks.writing import write_text_if_changed
 
 ITEM_SUFFIX = ".DataPipeline"
 CONTENT_FILE = "pipeline-content.json"
-ZERO_WORKSPACE = "00000000-0000-0000-0000-000000000000"
 ACTIVITY_TYPE = "TridentNotebook"
 TIMEOUT = "0.12:00:00"
 PARAMETER_TYPES = ("string", "int", "bool")

@@ -18,6 +18,10 @@ from ingen_fab.errors import CompileError
 from ingen_fab.templating import render_template
 
 EMBEDDED_PACKAGE = "ingen_fab_runtime"
+# How a notebook gets the runtime: embedded in a cell (default), or from a Fabric Environment
+# item carrying the runtime as a wheel (runtime_package.py).
+RUNTIME_MODES = ("embedded", "environment")
+ENVIRONMENT_ITEM = "ingen_fab_runtime"
 RUNTIME_ROOT = Path(__file__).resolve().parent / "runtime"
 _FORBIDDEN_IMPORTS = ("import ingen_fab.", "from ingen_fab.", "from ingen_fab ", "import ingen_fab\n")
 
@@ -103,10 +107,27 @@ def modules_for(code: str) -> list[RuntimeModule]:
     return [m for m in modules if m.name in needed]
 
 
-def runtime_cell_source(code: str) -> str:
+def runtime_cell_source(code: str, mode: str = "embedded") -> str:
     """Source of the code cell that makes the ingen_fab_runtime modules code imports
-    importable inside a notebook."""
+    importable inside a notebook: embedded in the cell, or (mode "environment") from the
+    wheel of the Environment the notebook is attached to, checked to be the same build."""
+    if mode == "environment":
+        return render_template(
+            "notebooks/runtime_environment.py.jinja",
+            {"runtime_id": runtime_id(), "environment": ENVIRONMENT_ITEM},
+        ).rstrip("\n")
+    if mode != "embedded":
+        raise CompileError(f"--runtime {mode}: use one of {', '.join(RUNTIME_MODES)}")
     return render_template(
         "notebooks/runtime_embed.py.jinja",
         {"modules": modules_for(code), "runtime_id": runtime_id()},
     ).rstrip("\n")
+
+
+def environment_id(mode: str) -> str | None:
+    """The logicalId of the Environment item a notebook compiled in mode is attached to."""
+    if mode != "environment":
+        return None
+    from ingen_fab.notebooks.fabric import logical_id_for
+
+    return logical_id_for(f"{ENVIRONMENT_ITEM}.Environment")

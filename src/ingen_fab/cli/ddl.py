@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 MODE = click.Choice(["lakehouse", "warehouse"], case_sensitive=False)
+RUNTIME = click.Choice(["embedded", "environment"])
 
 
 @click.group()
@@ -18,12 +19,20 @@ def ddl() -> None:
 @click.option("--environment", default="local", show_default=True,
               help="Variables file environments/<NAME>.toml for ids in the notebooks.")
 @click.option("--output", type=click.Path(file_okay=False), help="Default: generated_notebooks/.")
-def compile_command(modes, environment, output) -> None:
+@click.option("--runtime", type=RUNTIME, default="embedded", show_default=True,
+              help="embedded: each notebook carries the runtime; environment: notebooks import "
+                   "it from the ingen_fab_runtime Environment item (a wheel), written beside them.")
+def compile_command(modes, environment, output, runtime) -> None:
     """Compile ddl_scripts/ into generated_notebooks/ (Fabric git format and .ipynb)."""
     from ingen_fab import api
 
-    report = api.compile_ddl(modes, environment, output=output)
-    click.echo(f"compiled {len(report.written)} notebooks")
+    report = api.compile_ddl(modes, environment, output=output, runtime=runtime)
+    echo_compiled(report)
+
+
+def echo_compiled(report) -> None:
+    click.echo(f"compiled {len(report.written)} notebooks"
+               + (f"; items: {', '.join(report.items)}" if report.items else ""))
     for removed in report.removed:
         click.echo(f"removed {removed}")
 

@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from ingen_fab.cli.ddl import RUNTIME, echo_compiled
+
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 FAILED = ("failed", "completed_with_errors")  # statuses that make a run exit 1
 SUMMARY_COLUMNS = [
@@ -30,14 +32,14 @@ def flat_file_ingestion() -> None:
 @click.option("--environment", default="local", show_default=True,
               help="Variables file environments/<NAME>.toml.")
 @click.option("--output", type=click.Path(file_okay=False), help="Default: generated_notebooks/.")
-def compile_command(environment: str, output: str | None) -> None:
+@click.option("--runtime", type=RUNTIME, default="embedded", show_default=True,
+              help="embedded: each notebook carries the runtime; environment: notebooks import "
+                   "it from the ingen_fab_runtime Environment item (a wheel), written beside them.")
+def compile_command(environment: str, output: str | None, runtime: str) -> None:
     """Compile one notebook per execution group and an orchestrator."""
     from ingen_fab import api
 
-    report = api.compile_flat_file_ingestion(environment, output=output)
-    click.echo(f"compiled {len(report.written)} notebooks")
-    for removed in report.removed:
-        click.echo(f"removed {removed}")
+    echo_compiled(api.compile_flat_file_ingestion(environment, output=output, runtime=runtime))
 
 
 @flat_file_ingestion.command(name="verify")

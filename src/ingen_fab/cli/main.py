@@ -64,7 +64,7 @@ def run_package() -> None:
 
 
 def _register() -> None:
-    from ingen_fab.cli import ddl, deploy, ingestion, lakehouse, local, pipeline, synthetic
+    from ingen_fab.cli import ddl, deploy, ingestion, lakehouse, local, pipeline, runtime, synthetic
 
     main.add_command(ddl.ddl)
     main.add_command(deploy.deploy_command)
@@ -73,6 +73,7 @@ def _register() -> None:
     main.add_command(local.local)
     package.add_command(synthetic.synthetic_data)
     package.add_command(ingestion.flat_file_ingestion)
+    package.add_command(runtime.runtime_package)
     run_package.add_command(ingestion.run_flat_file_ingestion)
     run.add_command(pipeline.run_pipeline_command)
 

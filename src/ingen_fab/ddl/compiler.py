@@ -9,7 +9,7 @@ from ingen_fab.ddl.discovery import Group, Script, Target, discover
 from ingen_fab.environments import require
 from ingen_fab.errors import CompileError
 from ingen_fab.output import Placed
-from ingen_fab.runtime_embed import runtime_cell_source
+from ingen_fab.runtime_embed import environment_id, runtime_cell_source
 from ingen_fab.templating import render_source, render_template
 
 MODES = ("lakehouse", "warehouse")
@@ -34,8 +34,9 @@ def target_folder(target: Target) -> str:
     return f"{SECTION}/{target.kind}/{target.name}"
 
 
-def build_ddl(ddl_root: Path, modes, env: dict) -> list[Placed]:
-    """Notebooks for the given modes plus the orchestrator over every target (from all sources)."""
+def build_ddl(ddl_root: Path, modes, env: dict, runtime: str = "embedded") -> list[Placed]:
+    """Notebooks for the given modes plus the orchestrator over every target (from all sources);
+    runtime: how the lakehouse notebooks get the runtime (runtime_embed.RUNTIME_MODES)."""
     all_targets = discover(ddl_root)
     placed: list[Placed] = []
     for target in all_targets:
@@ -43,7 +44,7 @@ def build_ddl(ddl_root: Path, modes, env: dict) -> list[Placed]:
             continue
         for group in target.groups:
             if target.kind == "lakehouse":
-                nb = _lakehouse_group(target, group, env)
+                nb = _lakehouse_group(target, group, env, runtime)
             else:
                 nb = _warehouse_group(target, group, env)
             placed.append(Placed(target_folder(target), nb))
@@ -92,7 +93,7 @@ def _header(title: str, lines: list[str]):
     return Cell("markdown", body)
 
 
-def _lakehouse_group(target: Target, group: Group, env: dict):
+def _lakehouse_group(target: Target, group: Group, env: dict, runtime: str):
     from ingen_fab.notebooks import Cell, Notebook
 
     source_dir = f"ddl_scripts/Lakehouses/{target.name}/{group.name}"
@@ -113,13 +114,15 @@ def _lakehouse_group(target: Target, group: Group, env: dict):
         code.append(_lakehouse_script_cell(script, env))
         script_cells += [Cell("markdown", f"## {script.path.name}"), Cell("code", code[-1])]
     # the runtime cell embeds only what this notebook's code imports
-    cells += [Cell("code", runtime_cell_source("\n".join(code))), Cell("code", code[0]), *script_cells]
+    cells += [Cell("code", runtime_cell_source("\n".join(code), runtime)), Cell("code", code[0]),
+              *script_cells]
     return Notebook(
         display_name=group_notebook_name(target, group),
         kernel="synapse_pyspark",
         cells=cells,
         description=f"DDL scripts of {source_dir}",
         default_lakehouse=_lakehouse_ref(env, target.name),
+        environment_id=environment_id(runtime),
     )
 
 

@@ -10,7 +10,7 @@ from ingen_fab.environments import load_environment, require
 from ingen_fab.ingestion.project import load_project
 from ingen_fab.output import Placed, write_placed
 from ingen_fab.pipelines import Argument, PipelineItem, Step, write_pipeline
-from ingen_fab.runtime_embed import runtime_cell_source
+from ingen_fab.runtime_embed import environment_id, runtime_cell_source
 from ingen_fab.templating import render_template
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ class _Group:
     name: str
 
 
-def build_ingestion(project_root: Path, env: dict) -> list[Placed]:
+def build_ingestion(project_root: Path, env: dict, runtime: str = "embedded") -> list[Placed]:
     from ingen_fab.notebooks import LakehouseRef
 
     project = load_project(project_root)
@@ -42,16 +42,18 @@ def build_ingestion(project_root: Path, env: dict) -> list[Placed]:
     run_cell = render_template(
         "ingestion/group_run.py.jinja", {"execution_groups": list(project.execution_groups)}
     ).rstrip("\n")
-    runtime = runtime_cell_source(run_cell)  # only what the run cell imports
+    runtime_cell = runtime_cell_source(run_cell, runtime)  # only what the run cell imports
     placed = [
-        Placed(SECTION, _group_notebook(group, lakehouse, runtime, run_cell))
+        Placed(SECTION, _group_notebook(group, lakehouse, runtime_cell, run_cell,
+                                        environment_id(runtime)))
         for group in project.execution_groups
     ]
     placed.append(Placed(SECTION, _orchestrator_notebook(project.execution_groups, lakehouse)))
     return placed
 
 
-def _group_notebook(group: int, lakehouse: LakehouseRef, runtime: str, run_cell: str) -> Notebook:
+def _group_notebook(group: int, lakehouse: LakehouseRef, runtime: str, run_cell: str,
+                    environment: str | None) -> Notebook:
     """The notebook that loads one execution group's configs: parameters, runtime, run."""
     from ingen_fab.notebooks import Cell, Notebook
 
@@ -85,6 +87,7 @@ def _group_notebook(group: int, lakehouse: LakehouseRef, runtime: str, run_cell:
         cells=cells,
         description=f"Flat-file ingestion of execution group {group}",
         default_lakehouse=lakehouse,
+        environment_id=environment,
     )
 
 
@@ -120,13 +123,17 @@ def _orchestrator_notebook(
     )
 
 
-def compile_ingestion(environment: str = "local", project: Path | None = None, output=None):
+def compile_ingestion(environment: str = "local", project: Path | None = None, output=None,
+                      runtime: str = "embedded"):
+    from ingen_fab.runtime_package import write_environment_item
+
     root = Path(project or Path.cwd())
     env = load_environment(root, environment)
-    placed = build_ingestion(root, env)
+    placed = build_ingestion(root, env, runtime)
     out = Path(output) if output else root / "generated_notebooks"
     report = write_placed(out, placed, [SECTION])
     write_pipeline(out, ingestion_pipeline(load_project(root).execution_groups))
+    report.items += write_environment_item(out, runtime)
     return report
 
 

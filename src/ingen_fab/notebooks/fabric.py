@@ -82,6 +82,9 @@ def render_platform(nb: Notebook, logical_id: str) -> str:
     return json.dumps(platform, indent=2, ensure_ascii=False) + "\n"
 
 
+ZERO_WORKSPACE = "00000000-0000-0000-0000-000000000000"
+
+
 def logical_id_for(item_path: str) -> str:
     """A GUID derived only from `item_path` (separators normalised to `/`): the same on
     every machine, different for different paths."""
@@ -134,6 +137,9 @@ def _notebook_metadata(nb: Notebook) -> dict:
             "default_warehouse": warehouse_id,
             "known_warehouses": [{"id": warehouse_id, "type": "Datawarehouse"}],
         }
+    if nb.environment_id is not None:  # the all-zero workspace: the one it is deployed to
+        dependencies["environment"] = {"environmentId": nb.environment_id,
+                                       "workspaceId": ZERO_WORKSPACE}
     return {"kernel_info": kernel_info, "dependencies": dependencies}
 
 

@@ -83,8 +83,10 @@ def _parse(text: str, display_name: str, description: str) -> Notebook:
         language = _language(kernel, _meta_json(rest[0][1], comment))
         rest = rest[1:]
         cells.append(Cell(kind, _code_source(body, comment, language), language))
-    lakehouse, warehouse = _stores(metadata.get("dependencies") or {})
-    return Notebook(display_name, kernel, cells, description, lakehouse, warehouse)
+    dependencies = metadata.get("dependencies") or {}
+    lakehouse, warehouse = _stores(dependencies)
+    environment = (dependencies.get("environment") or {}).get("environmentId")
+    return Notebook(display_name, kernel, cells, description, lakehouse, warehouse, environment)
 
 
 def _blocks(lines: list[str], comment: str) -> list[tuple[str, list[str]]]:

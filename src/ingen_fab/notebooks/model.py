@@ -55,6 +55,7 @@ class Notebook:
     description: str = ""
     default_lakehouse: LakehouseRef | None = None
     default_warehouse: WarehouseRef | None = None
+    environment_id: str | None = None  # logicalId of the Environment item it is attached to
 
     def __post_init__(self) -> None:
         self.validate()
