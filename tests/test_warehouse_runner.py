@@ -9,6 +9,7 @@ import pytest
 from ingen_fab.ddl.tsql import bootstrap_cell, wrap_script
 from ingen_fab.errors import RunError
 from ingen_fab.local.warehouse import query_warehouse, run_warehouse_cells
+from ingen_fab.runtime_embed import runtime_id
 
 SID = "Warehouses/W/001_Group/001_make_t.sql"
 
@@ -47,6 +48,9 @@ def test_runs_once_then_skips(db):
     assert second.scripts_skipped == [SID] and second.scripts_run == []
     assert query_warehouse(db, "SELECT a, n FROM s.t") == [("it's", 1)]
     assert ledger(db) == [(SID, digest("v1"), "success", None)]
+    # the row names the build that compiled the notebook, as the lakehouse ledger does
+    assert query_warehouse(db, "SELECT runtime_id FROM log.ddl_script_executions") == [
+        (runtime_id(),)]
 
 
 def test_edited_script_is_a_drift_error_naming_it(db):

@@ -8,6 +8,7 @@ import re
 
 from ingen_fab.errors import CompileError
 from ingen_fab.runtime.schema import CONFIG_TABLE, DDL_LEDGER_TABLE, LOG_TABLE, Table
+from ingen_fab.runtime_embed import runtime_id
 
 TABLES: dict[str, Table] = {t.name: t for t in (CONFIG_TABLE, LOG_TABLE, DDL_LEDGER_TABLE)}
 LEDGER = f"{DDL_LEDGER_TABLE.warehouse_schema}.{DDL_LEDGER_TABLE.name}"
@@ -107,7 +108,8 @@ def exec_literal(statement: str) -> str:
 
 
 def wrap_script(script_id: str, content_hash: str, statements: list[str]) -> str:
-    """One T-SQL batch running a ddl script once per content hash, recording it in the ledger.
+    """One T-SQL batch running a ddl script once per content hash, recording it in the ledger
+    with the build id of the ingen_fab that compiled it.
 
     The latest successful run had this hash: nothing runs. It had another hash (the script was
     edited, or reverted to an older version): error 50001 naming the script and the way forward. Otherwise every statement runs through
@@ -123,8 +125,8 @@ def wrap_script(script_id: str, content_hash: str, statements: list[str]) -> str
     )
     throw = f"THROW {DRIFT_ERROR}, {sql_literal(drift_message(script_id))}, 1;"
     insert = (
-        f"INSERT INTO {LEDGER} (script_id, content_hash, status, executed_at, error_message) "
-        f"VALUES ({sid}, {digest}, "
+        f"INSERT INTO {LEDGER} (script_id, content_hash, runtime_id, status, executed_at, "
+        f"error_message) VALUES ({sid}, {digest}, {sql_literal(runtime_id())}, "
     )
     execs = "".join(f"        EXEC({exec_literal(s)});\n" for s in statements)
     return (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from ingen_fab.ddl.tsql import HEADER, LEDGER, drift_message, split_statements, wrap_script
 from ingen_fab.errors import RunError
 from ingen_fab.local.tsql_duckdb import UTC_NOW, short_statement, translate
+from ingen_fab.runtime_embed import runtime_id
 
 _TRY_OPEN = "\n    BEGIN TRY\n"
 
@@ -133,11 +134,13 @@ class _Runner:
             ) from exc
 
     def _record(self, script_id: str, digest: str, status: str, error: str | None) -> None:
+        # the cell was checked to be wrap_script's, which records this build's id
         self._ledger(
-            f"INSERT INTO {LEDGER} (script_id, content_hash, status, executed_at, error_message) "
-            f"VALUES (?, ?, ?, {UTC_NOW}, ?)",
+            f"INSERT INTO {LEDGER} (script_id, content_hash, runtime_id, status, executed_at, "
+            f"error_message) VALUES (?, ?, ?, ?, {UTC_NOW}, ?)",
             script_id,
             digest,
+            runtime_id(),
             status,
             error,
         )

@@ -131,7 +131,7 @@ DDL_LEDGER_TABLE = Table(
         _c("status", "string", False, "success or failed", 20),
         _c("executed_at", "timestamp", False, "When it ran"),
         _c("error_message", "string", True, "Error when it failed", 4000),
-        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash; lakehouse)", 50),
+        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash)", 50),
     ),
 )
 

@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+67b1d628ca40, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+76c04e24bad1, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+67b1d628ca40'
+INGEN_FAB_RUNTIME_ID = '0.1.0+76c04e24bad1'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -3830,7 +3830,7 @@ DDL_LEDGER_TABLE = Table(
         _c("status", "string", False, "success or failed", 20),
         _c("executed_at", "timestamp", False, "When it ran"),
         _c("error_message", "string", True, "Error when it failed", 4000),
-        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash; lakehouse)", 50),
+        _c("runtime_id", "string", True, "Runtime build that ran it (version+hash)", 50),
     ),
 )
 
