@@ -314,6 +314,16 @@ def test_verify_runs_on_the_warm_kernel_and_reports_as_a_one_shot_run_does(world
     assert jvm_log.exists()
     assert (warm.returncode, warm.stdout) == (one_shot.returncode, one_shot.stdout)
     assert warm.stdout.startswith("my_sales: ") and warm.returncode in (0, 1), warm.stderr
+    # status reads the same lakehouse on the same warm kernel
+    status = _cli(world["project"], world["env"], "package", "flat-file-ingestion", "status",
+                  "--config-id", "my_sales")
+    assert status.returncode == 0, status.stderr
+    lines = status.stdout.splitlines()
+    assert lines[0].split()[:3] == ["config_id", "group", "last"] and lines[-1] == "(1 row)"
+    [row] = [line.split() for line in lines if line.startswith("my_sales ")]
+    on_disk = sorted((world["lakehouse"] / "Files" / "my_sales").rglob("*.csv"))
+    assert int(row[3]) + int(row[4]) == len(on_disk)  # loaded + pending: every file
+    assert row[2].startswith("2024-01-0") and row[6] == "completed"  # last loaded, last run
 
 
 @pytest.mark.spark

@@ -238,3 +238,40 @@ def test_verify_orphans_cover_append_tables_by_their_own_id_column(spark, tmp_pa
     report = verify_ingestion(spark, ["vorph_customers", "vorph_orders", "vorph_order_items"])
     assert report.problems == ["vorph_order_items.order_id -> vorph_orders: 1 orphaned row(s)"]
     assert "vorph_orders.customer_id -> vorph_customers: 0 orphaned row(s)" in report.lines
+
+
+def test_status_tells_what_is_loaded_what_is_pending_and_how_the_last_run_went(spark, tmp_path):
+    from ingen_fab.runtime.ingestion import ingestion_status
+
+    _data(tmp_path)
+    add_configs(spark, *_pair("status", tmp_path, 9311),
+                config("status_gone", tmp_path / "nowhere", "status_gone", execution_group=9311))
+    ids = ["status_orders", "status_customers", "status_gone"]
+
+    def status():
+        return {s.config_id: s for s in ingestion_status(spark, ids)}
+
+    before = status()
+    for config_id in ("status_orders", "status_customers"):
+        fresh = before[config_id]
+        assert (fresh.files_loaded, fresh.files_pending, fresh.oldest_pending_date) == (0, 3, str(D1))
+        assert fresh.last_loaded_date is None and fresh.last_run_status is None
+    assert "source_file_path" in before["status_gone"].problem
+
+    run_ingestion(spark, config_id="status_orders", end_date=str(D2))
+    run_ingestion(spark, config_id="status_customers", end_date=str(D2))
+    after = status()
+    for config_id in ("status_orders", "status_customers"):
+        got = after[config_id]
+        assert (got.last_loaded_date, got.files_loaded, got.files_pending,
+                got.oldest_pending_date) == (str(D2), 2, 1, str(D3)), config_id
+        assert got.last_run_status == "completed" and got.last_run_seconds > 0
+        assert got.last_run_rows_quarantined == 0
+    # a loaded file written again is pending again (merge mode re-reads it; a
+    # skip_existing_dates config never re-reads a loaded date)
+    day_file(tmp_path, D1, "orders.csv", "order_id,customer_id\n10,1\n11,1\n12,2\n", sub="orders")
+    day_file(tmp_path, D1, "customers.csv", "customer_id,name\n1,renamed\n", sub="customers")
+    again = status()
+    assert (again["status_orders"].files_pending, again["status_orders"].oldest_pending_date) == (
+        2, str(D1))
+    assert again["status_customers"].files_pending == 1

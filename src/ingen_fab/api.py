@@ -336,6 +336,17 @@ def verify_flat_file_ingestion(config_ids=None):
     return VerifyReport(lines=outcome["lines"], problems=outcome["problems"])
 
 
+def status_flat_file_ingestion(config_ids=None) -> list[dict]:
+    """Per config: last loaded date, pending files, the last run (see
+    runtime/ingestion/status.py); read from the ledger, the log and file listings only."""
+    from ingen_fab.local.lakehouse_query import on_lakehouse, status_display
+
+    dirs = local_dirs()
+    outcome = on_lakehouse(dirs["lakehouse"], project_root(), dirs["runs"] / "status.log",
+                           status_display, str(dirs["lakehouse"]), list(config_ids or ()))
+    return outcome["configs"]
+
+
 def run_pipeline(name: str, parameters: dict | None = None, project=None):
     """Walk a generated Data Pipeline locally (see local/pipeline_runner.py); stop at the
     first failing activity."""

@@ -1,4 +1,4 @@
-"""`ingen_fab package flat-file-ingestion compile|verify` and
+"""`ingen_fab package flat-file-ingestion compile|verify|status` and
 `ingen_fab run package flat-file-ingestion run`."""
 
 from __future__ import annotations
@@ -52,6 +52,33 @@ def verify_command(config_ids) -> None:
     click.echo(report.render())
     if not report.ok:
         sys.exit(1)
+
+
+@flat_file_ingestion.command(name="status")
+@click.option("--config-id", "config_ids", multiple=True,
+              help="Only these configs, active or not (repeatable); default every active one.")
+def status_command(config_ids) -> None:
+    """Per config: last loaded date, files pending, oldest pending date, the last run."""
+    from ingen_fab import api
+    from ingen_fab.cli.lakehouse import format_table
+
+    configs = api.status_flat_file_ingestion(config_ids)
+    columns = ("config_id", "group", "last loaded", "loaded", "pending", "oldest pending",
+               "last run", "seconds", "quarantined")
+    rows = [(c["config_id"], _text(c["execution_group"]), _text(c["last_loaded_date"]),
+             str(c["files_loaded"]), str(c["files_pending"]), _text(c["oldest_pending_date"]),
+             _text(c["last_run_status"]),
+             _text(None if c["last_run_seconds"] is None else f"{c['last_run_seconds']:.1f}"),
+             _text(c["last_run_rows_quarantined"]))
+            for c in configs]
+    click.echo(format_table(columns, rows))
+    for c in configs:
+        if c["problem"]:
+            click.echo(f"{c['config_id']}: {c['problem']}")
+
+
+def _text(value) -> str:
+    return "-" if value is None else str(value)
 
 
 @click.group(name="flat-file-ingestion")

@@ -71,6 +71,24 @@ def verify_display(root: str, config_ids: list) -> dict:
     return {"lines": list(report.lines), "problems": list(report.problems)}
 
 
+def status_display(root: str, config_ids: list) -> dict:
+    """ingestion_status on the local lakehouse root: {"configs": [dict, ...]}, or {"error":
+    one line}. Self-contained: its source runs in a kernel."""
+    from ingen_fab.runtime.ingestion import ingestion_status
+    from ingen_fab.runtime.schema import CONFIG_TABLE
+    from ingen_fab.runtime.session import DEFAULT_SCHEMA, RuntimeSetupError, get_spark
+
+    try:
+        spark = get_spark(root)
+    except RuntimeSetupError as exc:
+        return {"error": str(exc)}
+    config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
+    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
+        return {"error": f"{root}: table {config_table} does not exist: "
+                         "run `ingen_fab ddl run` first to create it"}
+    return {"configs": [s.as_dict() for s in ingestion_status(spark, list(config_ids) or None)]}
+
+
 def query_lakehouse(root: Path, query: str, cwd: Path, log_path: Path) -> tuple[list[str], list[tuple]]:
     """(column names, rows of display strings) of query on the lakehouse at root.
 

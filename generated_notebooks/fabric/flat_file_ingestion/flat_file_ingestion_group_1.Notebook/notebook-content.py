@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+76c04e24bad1, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+b191004f77c9, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+76c04e24bad1'
+INGEN_FAB_RUNTIME_ID = '0.1.0+b191004f77c9'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -142,7 +142,8 @@ def runtime_id() -> str:
 '''),
     'ingen_fab_runtime.ingestion': (True, 'ingen_fab_runtime/ingestion/__init__.py', r'''"""The flat-file ingestion engine that runs inside notebooks (and locally, unchanged).
 
-Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion.
+Public entry points: run_ingestion, ensure_ingestion_tables, verify_ingestion,
+ingestion_status.
 """
 
 from __future__ import annotations
@@ -150,6 +151,7 @@ from __future__ import annotations
 from .engine import run_ingestion
 from .errors import ConfigError, IngestionAborted, IngestionError
 from .results import ConfigPlan, ConfigResult, IngestionResult
+from .status import ConfigStatus, ingestion_status
 from .tables_setup import ensure_ingestion_tables
 from .verify import VerifyReport, verify_ingestion
 
@@ -157,11 +159,13 @@ __all__ = [
     "ConfigError",
     "ConfigPlan",
     "ConfigResult",
+    "ConfigStatus",
     "IngestionAborted",
     "IngestionError",
     "IngestionResult",
     "VerifyReport",
     "ensure_ingestion_tables",
+    "ingestion_status",
     "run_ingestion",
     "verify_ingestion",
 ]
@@ -781,7 +785,7 @@ def _group_warning(execution_group, earlier, states) -> list[str]:
     ]
 
 
-def _preflight(spark, row: dict):
+def preflight_row(spark, row: dict):
     """(config, Location) after validation, including the source path's existence."""
     try:
         cfg = validate(from_row(row))
@@ -888,7 +892,7 @@ def _read_states(ctx, execution_group, rows, all_rows) -> list[str]:
 def _checked(spark, row) -> tuple:
     """(row, config, Location, None) for a valid config, else (row, None, None, error)."""
     try:
-        return (row, *_preflight(spark, row), None)
+        return (row, *preflight_row(spark, row), None)
     except ConfigError as exc:
         return (row, None, None, exc)
 
@@ -2569,13 +2573,9 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
     (the load records the hashes; a dry run leaves them out)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    state = ctx.state_of(cfg.config_id)
-    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-    files = discover(cfg, loc, lo, hi, skip)
     check = cfg.utf8
-    prints: dict = {}
-    if not cfg.skip_existing_dates:
-        files, prints = ledger.pending_files(files, state, loc.fs if fingerprint else None, check)
+    files, prints = pending(cfg, loc, ctx.state_of(cfg.config_id), lo, hi,
+                            loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
     if fingerprint:
@@ -2584,6 +2584,17 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
     return Plan(cfg, files, prints)
+
+
+def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:
+    """Every file in [lo, hi] the ledger state does not hold as loaded (for
+    skip_existing_dates: every file of a date not yet loaded), and the fingerprints taken
+    on the way (fs None: size and time against the ledger only, no file is read)."""
+    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+    files = discover(cfg, loc, lo, hi, skip)
+    if cfg.skip_existing_dates:
+        return files, {}
+    return ledger.pending_files(files, state, fs, cfg.utf8)
 
 
 def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
@@ -3294,6 +3305,107 @@ def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
     rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
     write_log(spark, rows)
     return rows
+'''),
+    'ingen_fab_runtime.ingestion.status': (False, 'ingen_fab_runtime/ingestion/status.py', r'''"""Where each config stands: what is loaded, what is pending, how its last run went.
+
+Reads the config table, the file ledger and the log, and lists the source folders; it reads
+no data file and no target table, so it stays quick however large the tables are. A file
+counts as pending as on a dry run: new, failed, or changed in size or time since it loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from ..schema import CONFIG_TABLE, FILE_LEDGER_TABLE, LOG_TABLE
+from ..sql import qualified
+from . import ledger
+from .config import date_range
+from .engine import preflight_row
+from .errors import ConfigError
+from .plan import pending
+
+
+@dataclass
+class ConfigStatus:
+    config_id: str
+    execution_group: int | None
+    active: bool
+    target: str
+    last_loaded_date: str | None = None  # the newest date with a loaded file
+    files_loaded: int = 0
+    files_pending: int = 0
+    oldest_pending_date: str | None = None
+    last_run_status: str | None = None
+    last_run_started: str | None = None
+    last_run_seconds: float | None = None
+    last_run_rows_quarantined: int | None = None
+    problem: str | None = None  # why the config cannot run, in one line
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def ingestion_status(spark, config_ids=None) -> list[ConfigStatus]:
+    """The status of the active configs (or of config_ids, active or not), by group and id."""
+    rows = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()]
+    if config_ids:
+        wanted = {str(c) for c in config_ids}
+        rows = [r for r in rows if str(r["config_id"]) in wanted]
+    else:
+        rows = [r for r in rows if str(r.get("active_yn") or "").upper() == "Y"]
+    rows.sort(key=lambda r: (r.get("execution_group") or 0, str(r["config_id"])))
+    ids = [str(r["config_id"]) for r in rows]
+    states = ledger.load_states(spark, ids) if _exists(spark, FILE_LEDGER_TABLE.name) else {}
+    runs = _last_runs(spark, ids) if _exists(spark, LOG_TABLE.name) else {}
+    return [_status(spark, row, states.get(str(row["config_id"]), {}), runs) for row in rows]
+
+
+def _status(spark, row: dict, state: dict, runs: dict) -> ConfigStatus:
+    config_id = str(row["config_id"])
+    status = ConfigStatus(
+        config_id, row.get("execution_group"), str(row.get("active_yn") or "").upper() == "Y",
+        f"{row.get('target_schema_name')}.{row.get('target_table_name')}",
+    )
+    loaded = [r for r in state.values() if r.status == ledger.LOADED]
+    status.files_loaded = len(loaded)
+    dates = [r.date_partition for r in loaded if r.date_partition is not None]
+    status.last_loaded_date = max(dates).isoformat() if dates else None
+    last = runs.get(config_id)
+    if last is not None:
+        status.last_run_status = last.status
+        status.last_run_started = last.job_start_time.isoformat(sep=" ", timespec="seconds")
+        status.last_run_seconds = last.execution_duration_seconds
+        status.last_run_rows_quarantined = last.records_failed
+    try:
+        cfg, loc = preflight_row(spark, row)
+        lo, hi = date_range(cfg)
+        files, _ = pending(cfg, loc, state, lo, hi)
+    except ConfigError as exc:
+        status.problem = str(exc)
+        return status
+    status.files_pending = len(files)
+    pending_dates = [f.date for f in files if f.date is not None]
+    status.oldest_pending_date = min(pending_dates).isoformat() if pending_dates else None
+    return status
+
+
+def _exists(spark, table: str) -> bool:
+    return spark.catalog.tableExists(qualified(table))
+
+
+def _last_runs(spark, ids: list[str]) -> dict:
+    """config_id -> its newest log row (by start time)."""
+    from pyspark.sql import functions as F
+
+    latest: dict = {}
+    columns = ("config_id", "job_start_time", "status", "execution_duration_seconds",
+               "records_failed")
+    for row in (spark.table(qualified(LOG_TABLE.name)).where(F.col("config_id").isin(ids))
+                .select(*columns).collect()):
+        if row.config_id not in latest or row.job_start_time > latest[row.config_id].job_start_time:
+            latest[row.config_id] = row
+    return latest
 '''),
     'ingen_fab_runtime.ingestion.tables_setup': (False, 'ingen_fab_runtime/ingestion/tables_setup.py', r'''"""The engine's own tables: config, log, per-file ledger and quarantine (idempotent)."""
 

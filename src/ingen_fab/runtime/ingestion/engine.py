@@ -143,7 +143,7 @@ def _group_warning(execution_group, earlier, states) -> list[str]:
     ]
 
 
-def _preflight(spark, row: dict):
+def preflight_row(spark, row: dict):
     """(config, Location) after validation, including the source path's existence."""
     try:
         cfg = validate(from_row(row))
@@ -250,7 +250,7 @@ def _read_states(ctx, execution_group, rows, all_rows) -> list[str]:
 def _checked(spark, row) -> tuple:
     """(row, config, Location, None) for a valid config, else (row, None, None, error)."""
     try:
-        return (row, *_preflight(spark, row), None)
+        return (row, *preflight_row(spark, row), None)
     except ConfigError as exc:
         return (row, None, None, exc)
 

@@ -31,13 +31,9 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
     (the load records the hashes; a dry run leaves them out)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    state = ctx.state_of(cfg.config_id)
-    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-    files = discover(cfg, loc, lo, hi, skip)
     check = cfg.utf8
-    prints: dict = {}
-    if not cfg.skip_existing_dates:
-        files, prints = ledger.pending_files(files, state, loc.fs if fingerprint else None, check)
+    files, prints = pending(cfg, loc, ctx.state_of(cfg.config_id), lo, hi,
+                            loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
     if fingerprint:
@@ -46,6 +42,17 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
     return Plan(cfg, files, prints)
+
+
+def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:
+    """Every file in [lo, hi] the ledger state does not hold as loaded (for
+    skip_existing_dates: every file of a date not yet loaded), and the fingerprints taken
+    on the way (fs None: size and time against the ledger only, no file is read)."""
+    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
+    files = discover(cfg, loc, lo, hi, skip)
+    if cfg.skip_existing_dates:
+        return files, {}
+    return ledger.pending_files(files, state, fs, cfg.utf8)
 
 
 def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
