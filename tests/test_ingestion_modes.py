@@ -340,3 +340,60 @@ def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp
     assert (res.rows_read, res.rows_inserted, res.collapsed_duplicates) == (n + 1, n, 1)
     got = {r["id"]: (r["code"], r["n"]) for r in rows(spark, "itest", "mode_1p_wide")}
     assert (len(got), got[1], got[2]) == (n, ("007", 9000000000), ("2", 2))
+
+
+# Full daily snapshots: 2 goes missing on D2, 3 on D3; 4 and 5 arrive.
+SNAPSHOTS = {D1: "id,v\n1,a\n2,b\n3,c\n", D2: "id,v\n1,a2\n3,c\n4,d\n", D3: "id,v\n1,a3\n4,d\n5,e\n"}
+CURRENT = {1: "a3", 4: "d", 5: "e"}
+
+
+def _snapshot_rows(spark, table):
+    return {r["id"]: r for r in rows(spark, "itest", table, lineage=True)}
+
+
+@pytest.mark.parametrize(("order", "group"), [("daily", 9401), ("batch", 9402), ("late", 9403)])
+def test_snapshot_deletes_follow_the_newest_snapshot_in_any_load_order(spark, tmp_path, order,
+                                                                        group):
+    ids = {deletes: f"mode_snap_{deletes}_{order}" for deletes in ("hard", "soft")}
+    add_configs(spark, *[config(cid, tmp_path, cid, write_mode="merge", merge_keys="id",
+                                snapshot_deletes=deletes, execution_group=group)
+                         for deletes, cid in ids.items()])
+    arrivals = {"daily": [[D1], [D2], [D3]], "batch": [[D1, D2, D3]], "late": [[D1, D3], [D2]]}
+    for days in [*arrivals[order], []]:  # and a re-run, which changes nothing
+        for day in days:
+            day_file(tmp_path, day, "s.csv", SNAPSHOTS[day])
+        assert not run_ingestion(spark, execution_group=group).failed
+    hard = _snapshot_rows(spark, ids["hard"])
+    assert {k: r["v"] for k, r in hard.items()} == CURRENT
+    soft = _snapshot_rows(spark, ids["soft"])
+    assert {k: r["v"] for k, r in soft.items() if not r["_is_deleted"]} == CURRENT
+    assert {k: (r["v"], r["_deleted_at"]) for k, r in soft.items() if r["_is_deleted"]} == {
+        2: ("b", D2), 3: ("c", D3)}
+    assert all(r["_deleted_at"] is None for k, r in soft.items() if k in CURRENT)
+
+
+def test_snapshot_deletes_need_merge_and_a_clean_snapshot(spark, tmp_path):
+    from ingen_fab.runtime.ingestion.config import from_row, validate
+    from ingen_fab.runtime.ingestion.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="snapshot_deletes.*needs write_mode merge"):
+        validate(from_row(config("mode_snap_append", tmp_path, "t", snapshot_deletes="hard")))
+    with pytest.raises(ConfigError, match="snapshot_deletes.*unknown value 'all'"):
+        validate(from_row(config("mode_snap_bad", tmp_path, "t", write_mode="merge",
+                                 merge_keys="id", snapshot_deletes="all")))
+    # a snapshot with a rejected row is incomplete: nothing is deleted, and the log says why
+    add_configs(spark, config("mode_snap_dirty", tmp_path, "mode_snap_dirty", write_mode="merge",
+                              merge_keys="id", snapshot_deletes="hard",
+                              error_handling_strategy="skip",
+                              custom_schema_json=json.dumps({"type": "struct", "fields": [
+                                  {"name": "id", "type": "integer", "nullable": True,
+                                   "metadata": {}},
+                                  {"name": "v", "type": "string", "nullable": True,
+                                   "metadata": {}}]})))
+    day_file(tmp_path, D1, "s.csv", "id,v\n1,a\n2,b\n")
+    _run(spark, "mode_snap_dirty")
+    day_file(tmp_path, D2, "s.csv", "id,v\n1,a2\nnot-a-number,x\n")
+    second = _run(spark, "mode_snap_dirty")
+    assert {r["id"]: r["v"] for r in rows(spark, "itest", "mode_snap_dirty")} == {1: "a2", 2: "b"}
+    assert any("snapshot_deletes hard: none: rows of the batch were rejected" in n
+               for n in second.notes)

@@ -56,6 +56,13 @@ CONFIG_TABLE = Table(
         _c("write_mode", "string", False, "overwrite, append or merge", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
+            "snapshot_deletes",
+            "string",
+            True,
+            "ignore, soft or hard",
+            10,
+        ),
+        _c(
             "import_pattern",
             "string",
             False,

@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+b191004f77c9, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+5a2ee5bca99f, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+b191004f77c9'
+INGEN_FAB_RUNTIME_ID = '0.1.0+5a2ee5bca99f'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -266,6 +266,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
+    "snapshot_deletes": ("ignore", "soft", "hard"),
 }
 
 
@@ -283,6 +284,7 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
+    snapshot_deletes: str  # ignore | soft | hard (merge of full snapshots only)
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None
@@ -340,6 +342,7 @@ def from_row(row: dict) -> IngestionConfig:
         target_table_name=row.get("target_table_name") or "",
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
+        snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
         date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
         file_discovery_pattern=row.get("file_discovery_pattern") or None,
@@ -366,8 +369,10 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     Checks what can be checked without reading data; the source folder and merge keys
     present in the data are checked by the engine (they need the file system / the data).
     """
-    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format"):
+    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format",
+                   "snapshot_deletes"):
         _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
+
     if cfg.date_partition_format is not None:
         _choice(
             cfg,
@@ -2346,7 +2351,7 @@ class AppendMode(WriteMode):
     name = "append"
     description = "rows added; a file loaded again replaces the rows it loaded before"
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         where = f"_source_file_path IN ({string_list(f.display_path for f in files)})"
         frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
             table_name(cfg)
@@ -2374,9 +2379,13 @@ class WriteMode:
     description = ""
     keyed = False
     commits_empty = True
+    snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
+        if cfg.snapshot_deletes != "ignore" and not self.snapshot_deletes:
+            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} needs write_mode merge "
+                            "(each date's files a full snapshot); use ignore")
 
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
@@ -2385,7 +2394,7 @@ class WriteMode:
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         """Commit frame (the target's columns) to the existing target in one Delta commit,
         idempotent on re-run; fill outcome's counts; return the source rows it took (None:
         unknown)."""
@@ -2410,6 +2419,7 @@ from .. import keys
 from ..keys import dedupe, file_order, latest_files
 from ..lineage import ROW_POSITION
 from ..target import last_commit_metrics, table_name
+from . import snapshot
 from .base import WriteMode
 
 
@@ -2418,8 +2428,10 @@ class MergeMode(WriteMode):
     description = "upsert on merge_keys; the latest date wins, an older file never overwrites"
     keyed = True
     commits_empty = False
+    snapshot_deletes = True
 
     def validate(self, cfg) -> None:
+        super().validate(cfg)
         if not cfg.merge_keys:
             raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
 
@@ -2434,9 +2446,13 @@ class MergeMode(WriteMode):
             )
 
     def prepare(self, spark, cfg, rows, routes):
-        """The batch with one row per key. A small batch, or one of one file, is deduplicated
-        in one aggregation; otherwise the key pass decides which files to read again and
-        whether any key repeats (for daily full snapshots only the last file is read)."""
+        """The batch with one row per key, marked for snapshot_deletes (see snapshot.py)."""
+        return snapshot.mark(cfg, self._one_per_key(spark, cfg, rows, routes), rows, routes)
+
+    def _one_per_key(self, spark, cfg, rows, routes):
+        """A small batch, or one of one file, is deduplicated in one aggregation; otherwise
+        the key pass decides which files to read again and whether any key repeats (for
+        daily full snapshots only the last file is read)."""
         paths = {f.display_path for f in rows.files}
         small = sum(f.size for f in rows.files) < keys.SMALL_BATCH_BYTES
         latest = rows.batch.latest if rows.whole else None
@@ -2451,7 +2467,7 @@ class MergeMode(WriteMode):
         routes.deduplicated = most > 1
         return dedupe(frame, cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         from delta.tables import DeltaTable
 
         cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
@@ -2460,14 +2476,20 @@ class MergeMode(WriteMode):
             "coalesce(t._source_date_partition, DATE'0001-01-01')"
         )
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
-        (
-            DeltaTable.forName(spark, table_name(cfg))
-            .alias("t")
-            .merge(frame.alias("s"), cond)
-            .whenMatchedUpdate(condition=newer, set=values)
-            .whenNotMatchedInsert(values=values)
-            .execute()
-        )
+        merge = DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+        plan = snapshot.merge_plan(spark, cfg, routes)
+        flags = {q(c): v for c, v in (plan.update_set or {}).items()}
+        merge = merge.whenMatchedUpdate(condition=newer, set={**values, **flags})
+        merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
+        if plan.missing_when is not None:  # keys missing from the newest snapshot
+            merge = (merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
+                     if plan.missing_set is None else
+                     merge.whenNotMatchedBySourceUpdate(
+                         condition=plan.missing_when,
+                         set={q(c): v for c, v in plan.missing_set.items()}))
+        merge.execute()
+        if isinstance(getattr(routes, "snapshot_deletes", None), str):
+            outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
@@ -2535,10 +2557,111 @@ class OverwriteMode(WriteMode):
     name = "overwrite"
     description = "the table is replaced by the files of the run"
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         frame.write.format("delta").mode("overwrite").saveAsTable(table_name(cfg))
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
+'''),
+    'ingen_fab_runtime.ingestion.modes.snapshot': (False, 'ingen_fab_runtime/ingestion/modes/snapshot.py', r'''"""snapshot_deletes for write_mode merge: each date's files are a full snapshot, so a key
+missing from the batch's newest snapshot was deleted on that date.
+
+- ignore (default): nothing is deleted; a key stays with its last row for ever.
+- hard: the key's row is deleted from the target.
+- soft: the row stays, with `_is_deleted` TRUE and `_deleted_at` the snapshot's date; a key
+  that comes back later is current again.
+
+Let D be the newest date holding a row in the batch. A key whose newest row in the batch is
+older than D, or a target row not matched by the batch whose date is not after D (and not
+already deleted), was missing from D's snapshot. A target row newer than D is never touched,
+so a late file of an older date deletes nothing that a newer snapshot kept; and with hard
+in either mode a key absent from the target is only inserted from a date not older than
+the target's newest, so a late file cannot bring back a key a newer snapshot deleted.
+
+Nothing is deleted when any row or file of the batch was rejected (the snapshot is then
+incomplete); the load says so in its log. Only set snapshot_deletes for configs whose files
+are full snapshots: a partial file would delete every key it does not hold.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DATE = "_source_date_partition"
+DELETED, DELETED_AT = "_is_deleted", "_deleted_at"
+
+
+@dataclass(frozen=True)
+class MergePlan:
+    """The parts of the MERGE that snapshot_deletes adds (SQL conditions on t and s)."""
+
+    update_set: dict | None = None  # matched-update SET expressions replacing s.<column>
+    insert_when: str | None = None  # condition of the not-matched insert (None: always)
+    missing_when: str | None = None  # condition of the not-matched-by-source clause
+    missing_set: dict | None = None  # its SET for soft deletes (None: delete)
+
+
+def mark(cfg, frame, rows, routes):
+    """The batch's rows with what snapshot_deletes needs: routes.snapshot_deletes records the
+    snapshot date the deletes apply as of (a date), or why none apply (text)."""
+    from pyspark.sql import functions as F
+
+    if cfg.snapshot_deletes == "ignore":
+        return frame
+    clean = rows.whole and rows.batch is not None and rows.batch.source.clean
+    newest = frame.agg(F.max(DATE)).first()[0] if clean else None
+    if not clean:
+        routes.snapshot_deletes = "none: rows of the batch were rejected, its snapshot is incomplete"
+    elif newest is None:
+        routes.snapshot_deletes = "none: the batch's rows have no date"
+    else:
+        routes.snapshot_deletes = newest
+    if cfg.snapshot_deletes == "hard":
+        return frame.where(F.col(DATE) >= F.lit(newest)) if newest is not None else frame
+    # soft: deleted as of the first date of the batch after the key's last row
+    dates = sorted({f.date for f in rows.files if f.date is not None and newest
+                    and f.date <= newest})
+    deleted_at = F.lit(None).cast("date")
+    for day in reversed(dates):
+        deleted_at = F.when(F.col(DATE) < F.lit(day), F.lit(day)).otherwise(deleted_at)
+    if newest is None:
+        deleted_at = F.lit(None).cast("date")
+    return frame.select("*", deleted_at.isNotNull().alias(DELETED), deleted_at.alias(DELETED_AT))
+
+
+def merge_plan(spark, cfg, routes) -> MergePlan:
+    """The MERGE clauses for the config's snapshot_deletes, as of routes.snapshot_deletes."""
+    import datetime as _dt
+
+    if cfg.snapshot_deletes == "ignore":
+        return MergePlan()
+    newest = getattr(routes, "snapshot_deletes", None)
+    as_of = newest if isinstance(newest, _dt.date) else None
+    high = _newest_in_target(spark, cfg)
+    insert_when = None if high is None else f"s.{DATE} >= DATE'{high}'"
+    if cfg.snapshot_deletes == "hard":
+        return MergePlan(insert_when=insert_when,
+                         missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'")
+    # a row older than a known deletion keeps that deletion (a late file of an earlier date)
+    kept = f"t.{DELETED_AT} IS NOT NULL AND s.{DATE} < t.{DELETED_AT}"
+    flags = {DELETED: f"CASE WHEN {kept} THEN t.{DELETED} ELSE s.{DELETED} END",
+             DELETED_AT: f"CASE WHEN {kept} THEN t.{DELETED_AT} ELSE s.{DELETED_AT} END"}
+    if as_of is None:
+        return MergePlan(insert_when=insert_when, update_set=flags)
+    return MergePlan(
+        insert_when=insert_when,
+        update_set=flags,
+        missing_when=(f"t.{DATE} <= DATE'{as_of}' AND (t.{DELETED} IS NULL OR NOT t.{DELETED} "
+                      f"OR t.{DELETED_AT} > DATE'{as_of}')"),
+        missing_set={DELETED: "true", DELETED_AT: f"DATE'{as_of}'"},
+    )
+
+
+def _newest_in_target(spark, cfg):
+    from pyspark.sql import functions as F
+
+    from ..target import table_name
+
+    return spark.table(table_name(cfg)).agg(F.max(DATE)).first()[0]
 '''),
     'ingen_fab_runtime.ingestion.plan': (False, 'ingen_fab_runtime/ingestion/plan.py', r'''"""The plan stage: per config, the pending files of a run. Reads no data.
 
@@ -3054,6 +3177,8 @@ class Routes:
     deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
     key_winners / most_rows_per_key: its answer. reread: files read again for the commit
     (the key winners). deduplicated: some key had several rows, so one row per key was kept.
+    snapshot_deletes (merge with snapshot_deletes soft/hard): the date of the snapshot whose
+    missing keys were deleted, or the reason none were (text).
     """
 
     type_sample: str | None = None
@@ -3065,6 +3190,7 @@ class Routes:
     most_rows_per_key: int | None = None
     reread: list = field(default_factory=list)
     deduplicated: bool = False
+    snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
 
 
 @dataclass
@@ -3462,12 +3588,15 @@ def aligned(spark, cfg, frame, columns, notes: list):
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
-    new = [(c, t) for c, t in columns if c.lower() not in have]
+    known = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    extra = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields
+             if f.name.lower() not in known]  # a write mode's own, e.g. _is_deleted
+    new = [(c, t) for c, t in [*columns, *extra] if c.lower() not in have]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
         notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
-    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    batch = known | {c.lower() for c, _ in extra}
     gone = [f for f in current.fields if f.name.lower() not in batch]
     if gone:
         notes.append(
@@ -3727,7 +3856,7 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
         outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
     else:
         frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
-        taken = mode.commit(spark, cfg, frame, rows.files, outcome)
+        taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome
@@ -3866,6 +3995,13 @@ CONFIG_TABLE = Table(
         _c("target_table_name", "string", False, "Target table name", 100),
         _c("write_mode", "string", False, "overwrite, append or merge", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
+        _c(
+            "snapshot_deletes",
+            "string",
+            True,
+            "ignore, soft or hard",
+            10,
+        ),
         _c(
             "import_pattern",
             "string",

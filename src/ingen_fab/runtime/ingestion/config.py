@@ -19,6 +19,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
+    "snapshot_deletes": ("ignore", "soft", "hard"),
 }
 
 
@@ -36,6 +37,7 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
+    snapshot_deletes: str  # ignore | soft | hard (merge of full snapshots only)
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None
@@ -93,6 +95,7 @@ def from_row(row: dict) -> IngestionConfig:
         target_table_name=row.get("target_table_name") or "",
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
+        snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
         date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
         file_discovery_pattern=row.get("file_discovery_pattern") or None,
@@ -119,8 +122,10 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     Checks what can be checked without reading data; the source folder and merge keys
     present in the data are checked by the engine (they need the file system / the data).
     """
-    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format"):
+    for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format",
+                   "snapshot_deletes"):
         _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
+
     if cfg.date_partition_format is not None:
         _choice(
             cfg,

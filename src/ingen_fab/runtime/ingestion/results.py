@@ -21,6 +21,8 @@ class Routes:
     deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
     key_winners / most_rows_per_key: its answer. reread: files read again for the commit
     (the key winners). deduplicated: some key had several rows, so one row per key was kept.
+    snapshot_deletes (merge with snapshot_deletes soft/hard): the date of the snapshot whose
+    missing keys were deleted, or the reason none were (text).
     """
 
     type_sample: str | None = None
@@ -32,6 +34,7 @@ class Routes:
     most_rows_per_key: int | None = None
     reread: list = field(default_factory=list)
     deduplicated: bool = False
+    snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
 
 
 @dataclass

@@ -58,7 +58,7 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
         outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
     else:
         frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
-        taken = mode.commit(spark, cfg, frame, rows.files, outcome)
+        taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome

@@ -15,7 +15,7 @@ class AppendMode(WriteMode):
     name = "append"
     description = "rows added; a file loaded again replaces the rows it loaded before"
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         where = f"_source_file_path IN ({string_list(f.display_path for f in files)})"
         frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
             table_name(cfg)

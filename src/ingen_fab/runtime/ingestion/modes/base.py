@@ -16,9 +16,13 @@ class WriteMode:
     description = ""
     keyed = False
     commits_empty = True
+    snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
+        if cfg.snapshot_deletes != "ignore" and not self.snapshot_deletes:
+            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} needs write_mode merge "
+                            "(each date's files a full snapshot); use ignore")
 
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
@@ -27,7 +31,7 @@ class WriteMode:
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         """Commit frame (the target's columns) to the existing target in one Delta commit,
         idempotent on re-run; fill outcome's counts; return the source rows it took (None:
         unknown)."""

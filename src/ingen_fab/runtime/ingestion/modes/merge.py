@@ -14,6 +14,7 @@ from .. import keys
 from ..keys import dedupe, file_order, latest_files
 from ..lineage import ROW_POSITION
 from ..target import last_commit_metrics, table_name
+from . import snapshot
 from .base import WriteMode
 
 
@@ -22,8 +23,10 @@ class MergeMode(WriteMode):
     description = "upsert on merge_keys; the latest date wins, an older file never overwrites"
     keyed = True
     commits_empty = False
+    snapshot_deletes = True
 
     def validate(self, cfg) -> None:
+        super().validate(cfg)
         if not cfg.merge_keys:
             raise cfg.error("merge_keys", "write_mode merge needs merge_keys")
 
@@ -38,9 +41,13 @@ class MergeMode(WriteMode):
             )
 
     def prepare(self, spark, cfg, rows, routes):
-        """The batch with one row per key. A small batch, or one of one file, is deduplicated
-        in one aggregation; otherwise the key pass decides which files to read again and
-        whether any key repeats (for daily full snapshots only the last file is read)."""
+        """The batch with one row per key, marked for snapshot_deletes (see snapshot.py)."""
+        return snapshot.mark(cfg, self._one_per_key(spark, cfg, rows, routes), rows, routes)
+
+    def _one_per_key(self, spark, cfg, rows, routes):
+        """A small batch, or one of one file, is deduplicated in one aggregation; otherwise
+        the key pass decides which files to read again and whether any key repeats (for
+        daily full snapshots only the last file is read)."""
         paths = {f.display_path for f in rows.files}
         small = sum(f.size for f in rows.files) < keys.SMALL_BATCH_BYTES
         latest = rows.batch.latest if rows.whole else None
@@ -55,7 +62,7 @@ class MergeMode(WriteMode):
         routes.deduplicated = most > 1
         return dedupe(frame, cfg.merge_keys) if most > 1 else frame.drop(ROW_POSITION)
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         from delta.tables import DeltaTable
 
         cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
@@ -64,14 +71,20 @@ class MergeMode(WriteMode):
             "coalesce(t._source_date_partition, DATE'0001-01-01')"
         )
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
-        (
-            DeltaTable.forName(spark, table_name(cfg))
-            .alias("t")
-            .merge(frame.alias("s"), cond)
-            .whenMatchedUpdate(condition=newer, set=values)
-            .whenNotMatchedInsert(values=values)
-            .execute()
-        )
+        merge = DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+        plan = snapshot.merge_plan(spark, cfg, routes)
+        flags = {q(c): v for c, v in (plan.update_set or {}).items()}
+        merge = merge.whenMatchedUpdate(condition=newer, set={**values, **flags})
+        merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
+        if plan.missing_when is not None:  # keys missing from the newest snapshot
+            merge = (merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
+                     if plan.missing_set is None else
+                     merge.whenNotMatchedBySourceUpdate(
+                         condition=plan.missing_when,
+                         set={q(c): v for c, v in plan.missing_set.items()}))
+        merge.execute()
+        if isinstance(getattr(routes, "snapshot_deletes", None), str):
+            outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)

@@ -10,7 +10,7 @@ class OverwriteMode(WriteMode):
     name = "overwrite"
     description = "the table is replaced by the files of the run"
 
-    def commit(self, spark, cfg, frame, files, outcome) -> int:
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         frame.write.format("delta").mode("overwrite").saveAsTable(table_name(cfg))
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
