@@ -21,7 +21,7 @@ from test_ingestion_support import (
     write_file,
 )
 
-from ingen_fab.runtime.ingestion import run_ingestion
+from ingen_fab.runtime.ingestion import run_ingestion, verify_ingestion
 
 pytestmark = pytest.mark.spark
 
@@ -370,6 +370,11 @@ def test_snapshot_deletes_follow_the_newest_snapshot_in_any_load_order(spark, tm
     assert {k: (r["v"], r["_deleted_at"]) for k, r in soft.items() if r["_is_deleted"]} == {
         2: ("b", D2), 3: ("c", D3)}
     assert all(r["_deleted_at"] is None for k, r in soft.items() if k in CURRENT)
+    assert verify_ingestion(spark, list(ids.values())).ok
+    if order == "batch":  # verify catches a deleted row that lost its date
+        spark.sql(f"UPDATE itest.{ids['soft']} SET _deleted_at = NULL WHERE id = 2")
+        [problem] = verify_ingestion(spark, [ids["soft"]]).problems
+        assert "1 row(s) of itest.mode_snap_soft_batch disagree between _is_deleted" in problem
 
 
 def test_snapshot_deletes_need_merge_and_a_clean_snapshot(spark, tmp_path):

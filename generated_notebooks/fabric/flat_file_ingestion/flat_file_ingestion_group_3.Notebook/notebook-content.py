@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+5a2ee5bca99f, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+6a1f96663212, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+5a2ee5bca99f'
+INGEN_FAB_RUNTIME_ID = '0.1.0+6a1f96663212'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2497,8 +2497,11 @@ class MergeMode(WriteMode):
         return metrics.get("numSourceRows")
 
     def verify(self, spark, cfg, report) -> None:
-        """One row per merge key (null-safe)."""
+        """One row per merge key (null-safe); soft deletes: a row is deleted exactly when it
+        has a deletion date."""
         from pyspark.sql import functions as F
+
+        snapshot.verify(spark, cfg, report)
 
         key_cols = [F.col(q(k)) for k in cfg.merge_keys]
         found = (
@@ -2662,6 +2665,25 @@ def _newest_in_target(spark, cfg):
     from ..target import table_name
 
     return spark.table(table_name(cfg)).agg(F.max(DATE)).first()[0]
+
+
+def verify(spark, cfg, report) -> None:
+    """Soft deletes: _is_deleted TRUE exactly on the rows with a _deleted_at."""
+    from pyspark.sql import functions as F
+
+    from ..target import table_name
+
+    table = spark.table(table_name(cfg))
+    if cfg.snapshot_deletes != "soft" or DELETED not in table.columns:
+        return
+    deleted = F.coalesce(F.col(DELETED), F.lit(False))
+    bad = table.where(deleted != F.col(DELETED_AT).isNotNull()).count()
+    if bad:
+        report.problems.append(
+            f"{cfg.config_id}: {bad} row(s) of {cfg.target_schema_name}.{cfg.target_table_name} "
+            f"disagree between {DELETED} and {DELETED_AT} (a deleted row needs its date, a "
+            "current row none)"
+        )
 '''),
     'ingen_fab_runtime.ingestion.plan': (False, 'ingen_fab_runtime/ingestion/plan.py', r'''"""The plan stage: per config, the pending files of a run. Reads no data.
 

@@ -92,8 +92,11 @@ class MergeMode(WriteMode):
         return metrics.get("numSourceRows")
 
     def verify(self, spark, cfg, report) -> None:
-        """One row per merge key (null-safe)."""
+        """One row per merge key (null-safe); soft deletes: a row is deleted exactly when it
+        has a deletion date."""
         from pyspark.sql import functions as F
+
+        snapshot.verify(spark, cfg, report)
 
         key_cols = [F.col(q(k)) for k in cfg.merge_keys]
         found = (

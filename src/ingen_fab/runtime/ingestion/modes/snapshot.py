@@ -98,3 +98,22 @@ def _newest_in_target(spark, cfg):
     from ..target import table_name
 
     return spark.table(table_name(cfg)).agg(F.max(DATE)).first()[0]
+
+
+def verify(spark, cfg, report) -> None:
+    """Soft deletes: _is_deleted TRUE exactly on the rows with a _deleted_at."""
+    from pyspark.sql import functions as F
+
+    from ..target import table_name
+
+    table = spark.table(table_name(cfg))
+    if cfg.snapshot_deletes != "soft" or DELETED not in table.columns:
+        return
+    deleted = F.coalesce(F.col(DELETED), F.lit(False))
+    bad = table.where(deleted != F.col(DELETED_AT).isNotNull()).count()
+    if bad:
+        report.problems.append(
+            f"{cfg.config_id}: {bad} row(s) of {cfg.target_schema_name}.{cfg.target_table_name} "
+            f"disagree between {DELETED} and {DELETED_AT} (a deleted row needs its date, a "
+            "current row none)"
+        )
