@@ -82,7 +82,8 @@ def test_an_environment_that_renames_an_item_is_refused(tmp_path):
 
 
 def test_dry_run_without_a_credential_lists_every_item(monkeypatch, tmp_path):
-    for var in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"):
+    for var in ("AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET",
+                "AZURE_CLIENT_CERTIFICATE_PATH", "AZURE_USERNAME", "AZURE_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))  # no Azure CLI on it
     monkeypatch.chdir(REPO)

@@ -90,17 +90,18 @@ def test_environment_mode_attaches_the_notebooks_that_use_the_runtime(tmp_path):
     [wheel] = (item / "Libraries" / "CustomLibraries").iterdir()
     assert wheel.name == wheel_name() and wheel.read_bytes() == wheel_bytes()
 
+    # every PySpark notebook is attached: an orchestrator's children run in its session
     embedded = _notebooks(REPO / "generated_notebooks" / "fabric")
-    attached = []
+    importing = []
     for name, text in _notebooks(fabric).items():
-        uses_runtime = "INGEN_FAB_RUNTIME_ID" in embedded[name]
-        assert ("_INGEN_FAB_RUNTIME_SOURCES" in text) is False
-        assert (f'"environmentId": "{environment_logical_id()}"' in text) is uses_runtime, name
-        if uses_runtime:
-            attached.append(name)
+        assert "_INGEN_FAB_RUNTIME_SOURCES" not in text
+        assert f'"environmentId": "{environment_logical_id()}"' in text, name
+        if "INGEN_FAB_RUNTIME_ID" in embedded[name]:
+            importing.append(name)
             assert "import ingen_fab_runtime as _ingen_fab_runtime" in text
             assert len(text) < len(embedded[name]) / 5
-    assert len(attached) == 5  # two lakehouse DDL notebooks, three ingestion groups
+    assert len(importing) == 5  # two lakehouse DDL notebooks, three ingestion groups
+    assert len(embedded) == 8  # and three orchestrators
 
     # compiling embedded again detaches them and removes the item
     api.compile_ddl(project=REPO, output=out)

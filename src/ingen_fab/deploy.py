@@ -98,18 +98,26 @@ def api_root() -> str:
 
 def default_credential():
     """A service principal from the environment, else the Azure CLI login; checked now."""
-    from azure.identity import AzureCliCredential, ChainedTokenCredential, EnvironmentCredential
+    from azure.identity import AzureCliCredential, CredentialUnavailableError, EnvironmentCredential
 
-    credential = ChainedTokenCredential(EnvironmentCredential(), AzureCliCredential())
     quiet = logging.getLogger("azure.identity")
-    level, quiet.level = quiet.level, logging.CRITICAL  # its multi-line warning is ours in one
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # its multi-line warnings are ours in one line
     try:
-        credential.get_token(FABRIC_SCOPE)
-    except Exception:
-        raise DeployError(NO_CREDENTIAL) from None
+        for credential in (EnvironmentCredential(), AzureCliCredential()):
+            try:
+                credential.get_token(FABRIC_SCOPE)
+            except CredentialUnavailableError:  # not configured: try the next one
+                continue
+            except Exception as exc:  # configured, but refused
+                raise DeployError(
+                    f"the Azure credential ({type(credential).__name__}) was refused: "
+                    f"{_first_line(exc)}"
+                ) from None
+            return credential
     finally:
         quiet.setLevel(level)
-    return credential
+    raise DeployError(NO_CREDENTIAL)
 
 
 def deployed_items(credential, workspace_id: str) -> dict[tuple[str, str], str]:
@@ -145,10 +153,12 @@ def _check_fresh(root: Path, fabric_dir: Path) -> None:
     """The folder must be what the sources compile to (what is tested is what ships)."""
     from ingen_fab import api
 
+    modes = {"ddl": _runtime_of(fabric_dir, "ddl"),
+             "flat_file_ingestion": _runtime_of(fabric_dir, "flat_file_ingestion")}
     with tempfile.TemporaryDirectory(prefix="ingen_fab-deploy-") as tmp:
-        api.compile_ddl(project=root, output=tmp, runtime=_runtime_of(fabric_dir, "ddl"))
+        api.compile_ddl(project=root, output=tmp, runtime=modes["ddl"])
         api.compile_flat_file_ingestion(project=root, output=tmp,
-                                        runtime=_runtime_of(fabric_dir, "flat_file_ingestion"))
+                                        runtime=modes["flat_file_ingestion"])
         fresh = Path(tmp) / fabric_dir.name
         want = {p.relative_to(fresh): p.read_bytes() for p in fresh.rglob("*") if p.is_file()}
         have = {p.relative_to(fabric_dir): p.read_bytes()
@@ -157,8 +167,9 @@ def _check_fresh(root: Path, fabric_dir: Path) -> None:
         differ = sorted(str(p) for p in set(want) | set(have) if want.get(p) != have.get(p))
         raise DeployError(
             f"{fabric_dir.relative_to(root)} is out of date with its sources ({len(differ)} "
-            f"files differ, e.g. {differ[0]}): run `ingen_fab ddl compile && ingen_fab package "
-            "flat-file-ingestion compile` first"
+            f"files differ, e.g. {differ[0]}): run `ingen_fab ddl compile --runtime "
+            f"{modes['ddl']} && ingen_fab package flat-file-ingestion compile --runtime "
+            f"{modes['flat_file_ingestion']}` first (it compares with the local environment's ids)"
         )
 
 
@@ -201,25 +212,34 @@ def deploy(environment: str, dry_run: bool = False, items=(), project=None,
 
 def _publish(report: DeployReport, fabric_dir: Path, credential, selective: bool) -> dict:
     _import_fabric_cicd()
-    from fabric_cicd import FabricWorkspace, append_feature_flag, constants, publish_all_items
-    from fabric_cicd._common._exceptions import BaseCustomError
+    from fabric_cicd import (
+        FabricWorkspace,
+        append_feature_flag,
+        constants,
+        publish_all_items,
+        remove_feature_flag,
+    )
 
-    constants.DEFAULT_API_ROOT_URL = constants.FABRIC_API_ROOT_URL = api_root()
-    if selective:  # fabric-cicd's selective publish sits behind two flags
-        append_feature_flag("enable_experimental_features")
-        append_feature_flag("enable_items_to_include")
+    if API_ROOT_ENV in os.environ:  # else fabric-cicd's own default and variables hold
+        constants.DEFAULT_API_ROOT_URL = constants.FABRIC_API_ROOT_URL = api_root()
+    flags = ("enable_experimental_features", "enable_items_to_include") if selective else ()
+    for flag in flags:  # fabric-cicd's selective publish sits behind two flags
+        append_feature_flag(flag)
     try:
         workspace = FabricWorkspace(
             workspace_id=report.workspace_id,
             repository_directory=str(fabric_dir),
-            item_type_in_scope=sorted({i.type for i in report.items}),
+            item_type_in_scope=sorted({t for t, _, _ in repository_items(fabric_dir)}),
             environment=report.environment,
             token_credential=credential,
         )
         publish_all_items(workspace,
                           items_to_include=[i.key for i in report.items] if selective else None)
-    except BaseCustomError as exc:
+    except Exception as exc:  # fabric-cicd's errors, and the bare ones some of its checks raise
         raise DeployError(f"fabric-cicd: {_first_line(exc)}") from None
+    finally:
+        for flag in flags:
+            remove_feature_flag(flag)
     return {i.key: workspace.repository_items[i.type][i.name].guid for i in report.items}
 
 

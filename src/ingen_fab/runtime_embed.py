@@ -131,3 +131,12 @@ def environment_id(mode: str) -> str | None:
     from ingen_fab.notebooks.fabric import logical_id_for
 
     return logical_id_for(f"{ENVIRONMENT_ITEM}.Environment")
+
+
+def attached(notebook, mode: str):
+    """notebook attached to the runtime Environment in mode "environment" (an orchestrator
+    too: the notebooks it runs share its session, so they see only its environment)."""
+    import dataclasses
+
+    found = environment_id(mode)
+    return notebook if found is None else dataclasses.replace(notebook, environment_id=found)

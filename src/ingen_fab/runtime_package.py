@@ -3,7 +3,8 @@
 `ingen_fab package runtime build` writes `dist/ingen_fab_runtime-<version>+<hash>-py3-none-any.whl`:
 every module of src/ingen_fab/runtime as the `ingen_fab_runtime` package, the same code a
 notebook embeds, with its build id set. The wheel is written byte for byte the same from the
-same sources (sorted entries, fixed timestamps), so a recompile changes nothing.
+same sources on any machine (sorted entries, fixed timestamps and system, no compression),
+so a recompile changes nothing.
 
 Notebooks compiled with `--runtime environment` import that package instead of embedding it,
 and are attached to the `ingen_fab_runtime.Environment` item written beside them
@@ -76,7 +77,8 @@ def wheel_bytes() -> bytes:
     with zipfile.ZipFile(buffer, "w") as archive:
         for path in sorted(files):
             entry = zipfile.ZipInfo(path, date_time=_EPOCH)
-            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.compress_type = zipfile.ZIP_STORED  # deflate output varies with the zlib build
+            entry.create_system = 3  # the same on every OS
             entry.external_attr = 0o644 << 16
             archive.writestr(entry, files[path])
     return buffer.getvalue()

@@ -9,7 +9,7 @@ from ingen_fab.ddl.discovery import Group, Script, Target, discover
 from ingen_fab.environments import require
 from ingen_fab.errors import CompileError
 from ingen_fab.output import Placed
-from ingen_fab.runtime_embed import environment_id, runtime_cell_source
+from ingen_fab.runtime_embed import attached, environment_id, runtime_cell_source
 from ingen_fab.templating import render_source, render_template
 
 MODES = ("lakehouse", "warehouse")
@@ -49,8 +49,9 @@ def build_ddl(ddl_root: Path, modes, env: dict, runtime: str = "embedded") -> li
                 nb = _warehouse_group(target, group, env)
             placed.append(Placed(target_folder(target), nb))
         if target.kind == "lakehouse":  # warehouse DDL runs from ddl_pipeline, not PySpark
-            placed.append(Placed(target_folder(target), _target_orchestrator(target, env)))
-    placed.append(Placed(SECTION, _all_orchestrator(all_targets, env)))
+            placed.append(Placed(target_folder(target),
+                                 attached(_target_orchestrator(target, env), runtime)))
+    placed.append(Placed(SECTION, attached(_all_orchestrator(all_targets, env), runtime)))
     return placed
 
 

@@ -10,7 +10,7 @@ from ingen_fab.environments import load_environment, require
 from ingen_fab.ingestion.project import load_project
 from ingen_fab.output import Placed, write_placed
 from ingen_fab.pipelines import Argument, PipelineItem, Step, write_pipeline
-from ingen_fab.runtime_embed import environment_id, runtime_cell_source
+from ingen_fab.runtime_embed import attached, environment_id, runtime_cell_source
 from ingen_fab.templating import render_template
 
 if TYPE_CHECKING:
@@ -48,7 +48,8 @@ def build_ingestion(project_root: Path, env: dict, runtime: str = "embedded") ->
                                         environment_id(runtime)))
         for group in project.execution_groups
     ]
-    placed.append(Placed(SECTION, _orchestrator_notebook(project.execution_groups, lakehouse)))
+    placed.append(Placed(SECTION, attached(
+        _orchestrator_notebook(project.execution_groups, lakehouse), runtime)))
     return placed
 
 

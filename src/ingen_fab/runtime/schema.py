@@ -59,7 +59,7 @@ CONFIG_TABLE = Table(
             "snapshot_deletes",
             "string",
             True,
-            "ignore, soft or hard",
+            "ignore or hard",
             10,
         ),
         _c(

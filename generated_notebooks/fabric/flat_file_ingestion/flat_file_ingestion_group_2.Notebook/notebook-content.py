@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+6a1f96663212, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+2c731b0efdd5, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+6a1f96663212'
+INGEN_FAB_RUNTIME_ID = '0.1.0+2c731b0efdd5'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -266,7 +266,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
-    "snapshot_deletes": ("ignore", "soft", "hard"),
+    "snapshot_deletes": ("ignore", "hard"),
 }
 
 
@@ -284,7 +284,7 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
-    snapshot_deletes: str  # ignore | soft | hard (merge of full snapshots only)
+    snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None
@@ -2478,18 +2478,11 @@ class MergeMode(WriteMode):
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
         merge = DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
         plan = snapshot.merge_plan(spark, cfg, routes)
-        flags = {q(c): v for c, v in (plan.update_set or {}).items()}
-        merge = merge.whenMatchedUpdate(condition=newer, set={**values, **flags})
+        merge = merge.whenMatchedUpdate(condition=newer, set=values)
         merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
         if plan.missing_when is not None:  # keys missing from the newest snapshot
-            merge = (merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
-                     if plan.missing_set is None else
-                     merge.whenNotMatchedBySourceUpdate(
-                         condition=plan.missing_when,
-                         set={q(c): v for c, v in plan.missing_set.items()}))
+            merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
-        if isinstance(getattr(routes, "snapshot_deletes", None), str):
-            outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
@@ -2497,11 +2490,8 @@ class MergeMode(WriteMode):
         return metrics.get("numSourceRows")
 
     def verify(self, spark, cfg, report) -> None:
-        """One row per merge key (null-safe); soft deletes: a row is deleted exactly when it
-        has a deletion date."""
+        """One row per merge key (null-safe)."""
         from pyspark.sql import functions as F
-
-        snapshot.verify(spark, cfg, report)
 
         key_cols = [F.col(q(k)) for k in cfg.merge_keys]
         found = (
@@ -2570,19 +2560,19 @@ missing from the batch's newest snapshot was deleted on that date.
 
 - ignore (default): nothing is deleted; a key stays with its last row for ever.
 - hard: the key's row is deleted from the target.
-- soft: the row stays, with `_is_deleted` TRUE and `_deleted_at` the snapshot's date; a key
-  that comes back later is current again.
 
-Let D be the newest date holding a row in the batch. A key whose newest row in the batch is
-older than D, or a target row not matched by the batch whose date is not after D (and not
-already deleted), was missing from D's snapshot. A target row newer than D is never touched,
-so a late file of an older date deletes nothing that a newer snapshot kept; and with hard
-in either mode a key absent from the target is only inserted from a date not older than
-the target's newest, so a late file cannot bring back a key a newer snapshot deleted.
+Let D be the newest date of the batch whose files hold a row. A key whose newest row in the
+batch is older than D, or a target row the batch does not match whose date is not after D,
+was missing from D's snapshot and is deleted. A target row newer than D is never touched, so
+a late file of an older date deletes nothing a newer snapshot kept; and a key absent from
+the target is only inserted from a date not older than the target's newest, so a late file
+cannot bring back a key a newer snapshot deleted.
 
-Nothing is deleted when any row or file of the batch was rejected (the snapshot is then
-incomplete); the load says so in its log. Only set snapshot_deletes for configs whose files
-are full snapshots: a partial file would delete every key it does not hold.
+No key is deleted when the batch holds only part of D's snapshot: a row of the batch was
+rejected, or a file of D was loaded by an earlier run and is not in this batch (a snapshot
+split over several files that arrived apart). The load's log says so. Only set
+snapshot_deletes for configs whose files are full snapshots: a partial file deletes every
+key it does not hold.
 """
 
 from __future__ import annotations
@@ -2590,45 +2580,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DATE = "_source_date_partition"
-DELETED, DELETED_AT = "_is_deleted", "_deleted_at"
 
 
 @dataclass(frozen=True)
 class MergePlan:
     """The parts of the MERGE that snapshot_deletes adds (SQL conditions on t and s)."""
 
-    update_set: dict | None = None  # matched-update SET expressions replacing s.<column>
     insert_when: str | None = None  # condition of the not-matched insert (None: always)
-    missing_when: str | None = None  # condition of the not-matched-by-source clause
-    missing_set: dict | None = None  # its SET for soft deletes (None: delete)
+    missing_when: str | None = None  # condition of the not-matched-by-source delete
+
+
+def newest_snapshot(rows, routes):
+    """The date the batch's deletes apply as of, or None with the reason in
+    routes.snapshot_deletes (the date otherwise)."""
+    stats = rows.batch.stats if rows.batch is not None else {}
+    dated = [f.date for f in rows.files
+             if f.date is not None and stats.get(f.display_path) is not None
+             and stats[f.display_path].rows > 0]
+    newest = max(dated) if dated else None
+    clean = rows.whole and rows.batch is not None and rows.batch.source.clean
+    if not clean:
+        routes.snapshot_deletes = "none: rows of the batch were rejected, its snapshot is incomplete"
+    elif newest is None:
+        routes.snapshot_deletes = "none: no dated file of the batch holds a row"
+    elif newest.isoformat() in routes.split_dates:
+        routes.snapshot_deletes = (f"none: files of {newest} were loaded by an earlier run, so "
+                                   "this batch holds only part of that snapshot")
+    else:
+        routes.snapshot_deletes = newest
+        return newest
+    return None
 
 
 def mark(cfg, frame, rows, routes):
-    """The batch's rows with what snapshot_deletes needs: routes.snapshot_deletes records the
-    snapshot date the deletes apply as of (a date), or why none apply (text)."""
+    """The batch's rows without the keys missing from its newest snapshot (hard deletes)."""
     from pyspark.sql import functions as F
 
     if cfg.snapshot_deletes == "ignore":
         return frame
-    clean = rows.whole and rows.batch is not None and rows.batch.source.clean
-    newest = frame.agg(F.max(DATE)).first()[0] if clean else None
-    if not clean:
-        routes.snapshot_deletes = "none: rows of the batch were rejected, its snapshot is incomplete"
-    elif newest is None:
-        routes.snapshot_deletes = "none: the batch's rows have no date"
-    else:
-        routes.snapshot_deletes = newest
-    if cfg.snapshot_deletes == "hard":
-        return frame.where(F.col(DATE) >= F.lit(newest)) if newest is not None else frame
-    # soft: deleted as of the first date of the batch after the key's last row
-    dates = sorted({f.date for f in rows.files if f.date is not None and newest
-                    and f.date <= newest})
-    deleted_at = F.lit(None).cast("date")
-    for day in reversed(dates):
-        deleted_at = F.when(F.col(DATE) < F.lit(day), F.lit(day)).otherwise(deleted_at)
-    if newest is None:
-        deleted_at = F.lit(None).cast("date")
-    return frame.select("*", deleted_at.isNotNull().alias(DELETED), deleted_at.alias(DELETED_AT))
+    newest = newest_snapshot(rows, routes)
+    return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
 
 
 def merge_plan(spark, cfg, routes) -> MergePlan:
@@ -2640,22 +2631,9 @@ def merge_plan(spark, cfg, routes) -> MergePlan:
     newest = getattr(routes, "snapshot_deletes", None)
     as_of = newest if isinstance(newest, _dt.date) else None
     high = _newest_in_target(spark, cfg)
-    insert_when = None if high is None else f"s.{DATE} >= DATE'{high}'"
-    if cfg.snapshot_deletes == "hard":
-        return MergePlan(insert_when=insert_when,
-                         missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'")
-    # a row older than a known deletion keeps that deletion (a late file of an earlier date)
-    kept = f"t.{DELETED_AT} IS NOT NULL AND s.{DATE} < t.{DELETED_AT}"
-    flags = {DELETED: f"CASE WHEN {kept} THEN t.{DELETED} ELSE s.{DELETED} END",
-             DELETED_AT: f"CASE WHEN {kept} THEN t.{DELETED_AT} ELSE s.{DELETED_AT} END"}
-    if as_of is None:
-        return MergePlan(insert_when=insert_when, update_set=flags)
     return MergePlan(
-        insert_when=insert_when,
-        update_set=flags,
-        missing_when=(f"t.{DATE} <= DATE'{as_of}' AND (t.{DELETED} IS NULL OR NOT t.{DELETED} "
-                      f"OR t.{DELETED_AT} > DATE'{as_of}')"),
-        missing_set={DELETED: "true", DELETED_AT: f"DATE'{as_of}'"},
+        insert_when=None if high is None else f"s.{DATE} >= DATE'{high}'",
+        missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'",
     )
 
 
@@ -2665,25 +2643,6 @@ def _newest_in_target(spark, cfg):
     from ..target import table_name
 
     return spark.table(table_name(cfg)).agg(F.max(DATE)).first()[0]
-
-
-def verify(spark, cfg, report) -> None:
-    """Soft deletes: _is_deleted TRUE exactly on the rows with a _deleted_at."""
-    from pyspark.sql import functions as F
-
-    from ..target import table_name
-
-    table = spark.table(table_name(cfg))
-    if cfg.snapshot_deletes != "soft" or DELETED not in table.columns:
-        return
-    deleted = F.coalesce(F.col(DELETED), F.lit(False))
-    bad = table.where(deleted != F.col(DELETED_AT).isNotNull()).count()
-    if bad:
-        report.problems.append(
-            f"{cfg.config_id}: {bad} row(s) of {cfg.target_schema_name}.{cfg.target_table_name} "
-            f"disagree between {DELETED} and {DELETED_AT} (a deleted row needs its date, a "
-            "current row none)"
-        )
 '''),
     'ingen_fab_runtime.ingestion.plan': (False, 'ingen_fab_runtime/ingestion/plan.py', r'''"""The plan stage: per config, the pending files of a run. Reads no data.
 
@@ -2719,8 +2678,8 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     (the load records the hashes; a dry run leaves them out)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
     check = cfg.utf8
-    files, prints = pending(cfg, loc, ctx.state_of(cfg.config_id), lo, hi,
-                            loc.fs if fingerprint else None)
+    state = ctx.state_of(cfg.config_id)
+    files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
     if fingerprint:
@@ -2728,7 +2687,18 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
-    return Plan(cfg, files, prints)
+    plan = Plan(cfg, files, prints)
+    plan.routes.split_dates = split_dates(files, state)
+    return plan
+
+
+def split_dates(files, state: dict) -> list[str]:
+    """Dates of files that also have a file an earlier run loaded which is not in files."""
+    paths = {f.display_path for f in files}
+    dates = {f.date for f in files if f.date is not None}
+    return sorted({row.date_partition.isoformat() for path, row in state.items()
+                   if row.status == ledger.LOADED and row.date_partition in dates
+                   and path not in paths})
 
 
 def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:
@@ -3199,8 +3169,9 @@ class Routes:
     deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
     key_winners / most_rows_per_key: its answer. reread: files read again for the commit
     (the key winners). deduplicated: some key had several rows, so one row per key was kept.
-    snapshot_deletes (merge with snapshot_deletes soft/hard): the date of the snapshot whose
-    missing keys were deleted, or the reason none were (text).
+    snapshot_deletes (merge with snapshot_deletes hard): the date of the snapshot whose
+    missing keys were deleted, or the reason none were (text). split_dates: dates of the
+    batch that also have files an earlier run loaded (the batch holds part of their files).
     """
 
     type_sample: str | None = None
@@ -3213,6 +3184,7 @@ class Routes:
     reread: list = field(default_factory=list)
     deduplicated: bool = False
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
+    split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
 
 
 @dataclass
@@ -3610,15 +3582,12 @@ def aligned(spark, cfg, frame, columns, notes: list):
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
-    known = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
-    extra = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields
-             if f.name.lower() not in known]  # a write mode's own, e.g. _is_deleted
-    new = [(c, t) for c, t in [*columns, *extra] if c.lower() not in have]
+    new = [(c, t) for c, t in columns if c.lower() not in have]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
         notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
-    batch = known | {c.lower() for c, _ in extra}
+    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
     gone = [f for f in current.fields if f.name.lower() not in batch]
     if gone:
         notes.append(
@@ -3872,6 +3841,8 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
         frame, columns = no_rows(spark, cfg)
         rows = Rows(frame, columns, rows.files, 0)
     frame = mode.prepare(spark, cfg, rows, routes)
+    if isinstance(routes.snapshot_deletes, str):  # the mode deleted nothing, and says why
+        outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
     if not exists:
         if rows.count == 0:
             return outcome
@@ -4021,7 +3992,7 @@ CONFIG_TABLE = Table(
             "snapshot_deletes",
             "string",
             True,
-            "ignore, soft or hard",
+            "ignore or hard",
             10,
         ),
         _c(

@@ -19,7 +19,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
-    "snapshot_deletes": ("ignore", "soft", "hard"),
+    "snapshot_deletes": ("ignore", "hard"),
 }
 
 
@@ -37,7 +37,7 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
-    snapshot_deletes: str  # ignore | soft | hard (merge of full snapshots only)
+    snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None

@@ -32,8 +32,8 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     (the load records the hashes; a dry run leaves them out)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
     check = cfg.utf8
-    files, prints = pending(cfg, loc, ctx.state_of(cfg.config_id), lo, hi,
-                            loc.fs if fingerprint else None)
+    state = ctx.state_of(cfg.config_id)
+    files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
     if fingerprint:
@@ -41,7 +41,18 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
-    return Plan(cfg, files, prints)
+    plan = Plan(cfg, files, prints)
+    plan.routes.split_dates = split_dates(files, state)
+    return plan
+
+
+def split_dates(files, state: dict) -> list[str]:
+    """Dates of files that also have a file an earlier run loaded which is not in files."""
+    paths = {f.display_path for f in files}
+    dates = {f.date for f in files if f.date is not None}
+    return sorted({row.date_partition.isoformat() for path, row in state.items()
+                   if row.status == ledger.LOADED and row.date_partition in dates
+                   and path not in paths})
 
 
 def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:

@@ -37,15 +37,12 @@ def aligned(spark, cfg, frame, columns, notes: list):
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
-    known = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
-    extra = [(f.name, f.dataType.simpleString()) for f in frame.schema.fields
-             if f.name.lower() not in known]  # a write mode's own, e.g. _is_deleted
-    new = [(c, t) for c, t in [*columns, *extra] if c.lower() not in have]
+    new = [(c, t) for c, t in columns if c.lower() not in have]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
         notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
-    batch = known | {c.lower() for c, _ in extra}
+    batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
     gone = [f for f in current.fields if f.name.lower() not in batch]
     if gone:
         notes.append(

@@ -52,6 +52,8 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
         frame, columns = no_rows(spark, cfg)
         rows = Rows(frame, columns, rows.files, 0)
     frame = mode.prepare(spark, cfg, rows, routes)
+    if isinstance(routes.snapshot_deletes, str):  # the mode deleted nothing, and says why
+        outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
     if not exists:
         if rows.count == 0:
             return outcome

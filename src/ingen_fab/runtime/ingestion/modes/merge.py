@@ -73,18 +73,11 @@ class MergeMode(WriteMode):
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
         merge = DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
         plan = snapshot.merge_plan(spark, cfg, routes)
-        flags = {q(c): v for c, v in (plan.update_set or {}).items()}
-        merge = merge.whenMatchedUpdate(condition=newer, set={**values, **flags})
+        merge = merge.whenMatchedUpdate(condition=newer, set=values)
         merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
         if plan.missing_when is not None:  # keys missing from the newest snapshot
-            merge = (merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
-                     if plan.missing_set is None else
-                     merge.whenNotMatchedBySourceUpdate(
-                         condition=plan.missing_when,
-                         set={q(c): v for c, v in plan.missing_set.items()}))
+            merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
-        if isinstance(getattr(routes, "snapshot_deletes", None), str):
-            outcome.notes.append(f"snapshot_deletes {cfg.snapshot_deletes}: {routes.snapshot_deletes}")
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
@@ -92,11 +85,8 @@ class MergeMode(WriteMode):
         return metrics.get("numSourceRows")
 
     def verify(self, spark, cfg, report) -> None:
-        """One row per merge key (null-safe); soft deletes: a row is deleted exactly when it
-        has a deletion date."""
+        """One row per merge key (null-safe)."""
         from pyspark.sql import functions as F
-
-        snapshot.verify(spark, cfg, report)
 
         key_cols = [F.col(q(k)) for k in cfg.merge_keys]
         found = (

@@ -3,19 +3,19 @@ missing from the batch's newest snapshot was deleted on that date.
 
 - ignore (default): nothing is deleted; a key stays with its last row for ever.
 - hard: the key's row is deleted from the target.
-- soft: the row stays, with `_is_deleted` TRUE and `_deleted_at` the snapshot's date; a key
-  that comes back later is current again.
 
-Let D be the newest date holding a row in the batch. A key whose newest row in the batch is
-older than D, or a target row not matched by the batch whose date is not after D (and not
-already deleted), was missing from D's snapshot. A target row newer than D is never touched,
-so a late file of an older date deletes nothing that a newer snapshot kept; and with hard
-in either mode a key absent from the target is only inserted from a date not older than
-the target's newest, so a late file cannot bring back a key a newer snapshot deleted.
+Let D be the newest date of the batch whose files hold a row. A key whose newest row in the
+batch is older than D, or a target row the batch does not match whose date is not after D,
+was missing from D's snapshot and is deleted. A target row newer than D is never touched, so
+a late file of an older date deletes nothing a newer snapshot kept; and a key absent from
+the target is only inserted from a date not older than the target's newest, so a late file
+cannot bring back a key a newer snapshot deleted.
 
-Nothing is deleted when any row or file of the batch was rejected (the snapshot is then
-incomplete); the load says so in its log. Only set snapshot_deletes for configs whose files
-are full snapshots: a partial file would delete every key it does not hold.
+No key is deleted when the batch holds only part of D's snapshot: a row of the batch was
+rejected, or a file of D was loaded by an earlier run and is not in this batch (a snapshot
+split over several files that arrived apart). The load's log says so. Only set
+snapshot_deletes for configs whose files are full snapshots: a partial file deletes every
+key it does not hold.
 """
 
 from __future__ import annotations
@@ -23,45 +23,46 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DATE = "_source_date_partition"
-DELETED, DELETED_AT = "_is_deleted", "_deleted_at"
 
 
 @dataclass(frozen=True)
 class MergePlan:
     """The parts of the MERGE that snapshot_deletes adds (SQL conditions on t and s)."""
 
-    update_set: dict | None = None  # matched-update SET expressions replacing s.<column>
     insert_when: str | None = None  # condition of the not-matched insert (None: always)
-    missing_when: str | None = None  # condition of the not-matched-by-source clause
-    missing_set: dict | None = None  # its SET for soft deletes (None: delete)
+    missing_when: str | None = None  # condition of the not-matched-by-source delete
+
+
+def newest_snapshot(rows, routes):
+    """The date the batch's deletes apply as of, or None with the reason in
+    routes.snapshot_deletes (the date otherwise)."""
+    stats = rows.batch.stats if rows.batch is not None else {}
+    dated = [f.date for f in rows.files
+             if f.date is not None and stats.get(f.display_path) is not None
+             and stats[f.display_path].rows > 0]
+    newest = max(dated) if dated else None
+    clean = rows.whole and rows.batch is not None and rows.batch.source.clean
+    if not clean:
+        routes.snapshot_deletes = "none: rows of the batch were rejected, its snapshot is incomplete"
+    elif newest is None:
+        routes.snapshot_deletes = "none: no dated file of the batch holds a row"
+    elif newest.isoformat() in routes.split_dates:
+        routes.snapshot_deletes = (f"none: files of {newest} were loaded by an earlier run, so "
+                                   "this batch holds only part of that snapshot")
+    else:
+        routes.snapshot_deletes = newest
+        return newest
+    return None
 
 
 def mark(cfg, frame, rows, routes):
-    """The batch's rows with what snapshot_deletes needs: routes.snapshot_deletes records the
-    snapshot date the deletes apply as of (a date), or why none apply (text)."""
+    """The batch's rows without the keys missing from its newest snapshot (hard deletes)."""
     from pyspark.sql import functions as F
 
     if cfg.snapshot_deletes == "ignore":
         return frame
-    clean = rows.whole and rows.batch is not None and rows.batch.source.clean
-    newest = frame.agg(F.max(DATE)).first()[0] if clean else None
-    if not clean:
-        routes.snapshot_deletes = "none: rows of the batch were rejected, its snapshot is incomplete"
-    elif newest is None:
-        routes.snapshot_deletes = "none: the batch's rows have no date"
-    else:
-        routes.snapshot_deletes = newest
-    if cfg.snapshot_deletes == "hard":
-        return frame.where(F.col(DATE) >= F.lit(newest)) if newest is not None else frame
-    # soft: deleted as of the first date of the batch after the key's last row
-    dates = sorted({f.date for f in rows.files if f.date is not None and newest
-                    and f.date <= newest})
-    deleted_at = F.lit(None).cast("date")
-    for day in reversed(dates):
-        deleted_at = F.when(F.col(DATE) < F.lit(day), F.lit(day)).otherwise(deleted_at)
-    if newest is None:
-        deleted_at = F.lit(None).cast("date")
-    return frame.select("*", deleted_at.isNotNull().alias(DELETED), deleted_at.alias(DELETED_AT))
+    newest = newest_snapshot(rows, routes)
+    return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
 
 
 def merge_plan(spark, cfg, routes) -> MergePlan:
@@ -73,22 +74,9 @@ def merge_plan(spark, cfg, routes) -> MergePlan:
     newest = getattr(routes, "snapshot_deletes", None)
     as_of = newest if isinstance(newest, _dt.date) else None
     high = _newest_in_target(spark, cfg)
-    insert_when = None if high is None else f"s.{DATE} >= DATE'{high}'"
-    if cfg.snapshot_deletes == "hard":
-        return MergePlan(insert_when=insert_when,
-                         missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'")
-    # a row older than a known deletion keeps that deletion (a late file of an earlier date)
-    kept = f"t.{DELETED_AT} IS NOT NULL AND s.{DATE} < t.{DELETED_AT}"
-    flags = {DELETED: f"CASE WHEN {kept} THEN t.{DELETED} ELSE s.{DELETED} END",
-             DELETED_AT: f"CASE WHEN {kept} THEN t.{DELETED_AT} ELSE s.{DELETED_AT} END"}
-    if as_of is None:
-        return MergePlan(insert_when=insert_when, update_set=flags)
     return MergePlan(
-        insert_when=insert_when,
-        update_set=flags,
-        missing_when=(f"t.{DATE} <= DATE'{as_of}' AND (t.{DELETED} IS NULL OR NOT t.{DELETED} "
-                      f"OR t.{DELETED_AT} > DATE'{as_of}')"),
-        missing_set={DELETED: "true", DELETED_AT: f"DATE'{as_of}'"},
+        insert_when=None if high is None else f"s.{DATE} >= DATE'{high}'",
+        missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'",
     )
 
 
@@ -98,22 +86,3 @@ def _newest_in_target(spark, cfg):
     from ..target import table_name
 
     return spark.table(table_name(cfg)).agg(F.max(DATE)).first()[0]
-
-
-def verify(spark, cfg, report) -> None:
-    """Soft deletes: _is_deleted TRUE exactly on the rows with a _deleted_at."""
-    from pyspark.sql import functions as F
-
-    from ..target import table_name
-
-    table = spark.table(table_name(cfg))
-    if cfg.snapshot_deletes != "soft" or DELETED not in table.columns:
-        return
-    deleted = F.coalesce(F.col(DELETED), F.lit(False))
-    bad = table.where(deleted != F.col(DELETED_AT).isNotNull()).count()
-    if bad:
-        report.problems.append(
-            f"{cfg.config_id}: {bad} row(s) of {cfg.target_schema_name}.{cfg.target_table_name} "
-            f"disagree between {DELETED} and {DELETED_AT} (a deleted row needs its date, a "
-            "current row none)"
-        )
