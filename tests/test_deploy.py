@@ -158,6 +158,9 @@ def test_publish_creates_every_item_with_all_parts_and_the_target_ids(fake, proj
     updated = {c.path.split("/")[-2] for c in fake.calls if "/updateDefinition" in c.path}
     assert updated == {fake.item("Notebook", "flat_file_ingestion_group_1")["id"],
                        fake.item("DataPipeline", "ddl_pipeline")["id"]}
+    from fabric_cicd import constants
+
+    assert "enable_items_to_include" not in constants.FEATURE_FLAG  # not left on for later
 
 
 class _WrongToken(StaticCredential):
@@ -208,3 +211,29 @@ def test_environment_mode_publishes_the_runtime_environment_before_the_notebooks
     group = fake.parts("Notebook", "flat_file_ingestion_group_1")["notebook-content.py"]
     assert f'"environmentId": "{environment["id"]}"' in group
     assert environment_logical_id() not in group
+
+
+def test_a_configured_credential_that_is_refused_is_told_apart_from_none(monkeypatch):
+    """The service principal in AZURE_* exists but Entra refuses it (faked at that edge)."""
+    import azure.identity
+    from azure.core.exceptions import ClientAuthenticationError
+
+    from ingen_fab.deploy import NO_CREDENTIAL, default_credential
+
+    class Refused:
+        def get_token(self, *scopes, **kwargs):
+            raise ClientAuthenticationError("AADSTS7000215: Invalid client secret provided.\nmore")
+
+    class Missing:
+        def get_token(self, *scopes, **kwargs):
+            raise azure.identity.CredentialUnavailableError("not configured")
+
+    monkeypatch.setattr(azure.identity, "EnvironmentCredential", Refused)
+    monkeypatch.setattr(azure.identity, "AzureCliCredential", Missing)
+    with pytest.raises(DeployError, match=r"^the Azure credential \(Refused\) was refused: "
+                       r"AADSTS7000215: Invalid client secret provided\.$"):
+        default_credential()
+    monkeypatch.setattr(azure.identity, "EnvironmentCredential", Missing)
+    with pytest.raises(DeployError) as missing:
+        default_credential()
+    assert str(missing.value) == NO_CREDENTIAL

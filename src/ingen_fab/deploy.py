@@ -142,11 +142,9 @@ def deployed_items(credential, workspace_id: str) -> dict[tuple[str, str], str]:
 
 def _runtime_of(fabric_dir: Path, section: str) -> str:
     """How a section's notebooks were compiled: attached to the runtime Environment or not."""
-    from ingen_fab.runtime_package import environment_logical_id
+    from ingen_fab.runtime_package import uses_environment
 
-    attached = any(environment_logical_id() in p.read_text(encoding="utf-8")
-                   for p in (fabric_dir / section).rglob("notebook-content.*"))
-    return "environment" if attached else "embedded"
+    return "environment" if uses_environment(fabric_dir / section) else "embedded"
 
 
 def _check_fresh(root: Path, fabric_dir: Path) -> None:

@@ -42,6 +42,12 @@ def environment_logical_id() -> str:
     return environment_id("environment")
 
 
+def uses_environment(folder: Path) -> bool:
+    """Whether a generated notebook under folder is attached to the runtime Environment."""
+    return any(environment_logical_id() in p.read_text(encoding="utf-8")
+               for p in Path(folder).rglob("notebook-content.*"))
+
+
 def wheel_version() -> str:
     """The build id as a PEP 440 version: <version>+<12 hex of the runtime's sources>."""
     return runtime_id()
@@ -118,9 +124,7 @@ def write_environment_item(out_root: Path, mode: str) -> list[str]:
     fabric = Path(out_root) / FABRIC_DIR
     item = fabric / ITEM_DIR
     if mode != "environment":
-        attached = any(environment_logical_id() in p.read_text(encoding="utf-8")
-                       for p in fabric.rglob("notebook-content.*"))
-        if item.is_dir() and not attached:
+        if item.is_dir() and not uses_environment(fabric):
             shutil.rmtree(item)
         return []
     platform = {

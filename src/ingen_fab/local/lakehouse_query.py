@@ -52,21 +52,32 @@ def collect_display(root: str, query: str) -> dict:
     return {"columns": list(frame.columns), "rows": shown}
 
 
-def verify_display(root: str, config_ids: list) -> dict:
-    """verify_ingestion on the local lakehouse root: {"lines", "problems"}, or {"error": one
-    line}. Self-contained: its source runs in a kernel."""
-    from ingen_fab.runtime.ingestion import verify_ingestion
+def configured_session(root: str):
+    """(Spark on the local lakehouse root, None), or (None, one-line error) when Spark cannot
+    start or the DDL never ran there (no config table)."""
     from ingen_fab.runtime.schema import CONFIG_TABLE
     from ingen_fab.runtime.session import DEFAULT_SCHEMA, RuntimeSetupError, get_spark
 
     try:
         spark = get_spark(root)
     except RuntimeSetupError as exc:
-        return {"error": str(exc)}
+        return None, str(exc)
     config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
-    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
-        return {"error": f"{root}: table {config_table} does not exist: "
-                         "run `ingen_fab ddl run` first to create it"}
+    if not spark.catalog.tableExists(config_table):
+        return None, (f"{root}: table {config_table} does not exist: "
+                      "run `ingen_fab ddl run` first to create it")
+    return spark, None
+
+
+def verify_display(root: str, config_ids: list) -> dict:
+    """verify_ingestion on the local lakehouse root: {"lines", "problems"}, or {"error": one
+    line}. Self-contained: its source runs in a kernel."""
+    from ingen_fab.local.lakehouse_query import configured_session
+    from ingen_fab.runtime.ingestion import verify_ingestion
+
+    spark, error = configured_session(root)
+    if error:
+        return {"error": error}
     report = verify_ingestion(spark, list(config_ids) or None)
     return {"lines": list(report.lines), "problems": list(report.problems)}
 
@@ -74,18 +85,12 @@ def verify_display(root: str, config_ids: list) -> dict:
 def status_display(root: str, config_ids: list) -> dict:
     """ingestion_status on the local lakehouse root: {"configs": [dict, ...]}, or {"error":
     one line}. Self-contained: its source runs in a kernel."""
+    from ingen_fab.local.lakehouse_query import configured_session
     from ingen_fab.runtime.ingestion import ingestion_status
-    from ingen_fab.runtime.schema import CONFIG_TABLE
-    from ingen_fab.runtime.session import DEFAULT_SCHEMA, RuntimeSetupError, get_spark
 
-    try:
-        spark = get_spark(root)
-    except RuntimeSetupError as exc:
-        return {"error": str(exc)}
-    config_table = f"{DEFAULT_SCHEMA}.{CONFIG_TABLE.name}"
-    if not spark.catalog.tableExists(config_table):  # a lakehouse the DDL never ran on
-        return {"error": f"{root}: table {config_table} does not exist: "
-                         "run `ingen_fab ddl run` first to create it"}
+    spark, error = configured_session(root)
+    if error:
+        return {"error": error}
     return {"configs": [s.as_dict() for s in ingestion_status(spark, list(config_ids) or None)]}
 
 
