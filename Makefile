@@ -9,9 +9,11 @@ STAMP := $(VENV)/.installed
 RT13 ?= .venv-rt13
 RT13_STAMP := $(RT13)/.installed
 # The suites that run on both stacks: the DDL run, the spec's end-to-end flow, and the
-# ingestion write-mode and error tests.
+# ingestion write-mode and error tests. The pipeline runner (host-side orchestration of the
+# same notebooks) runs on the main stack only.
 RT13_TESTS := tests/test_ddl_run.py tests/test_e2e_spec.py tests/test_ingestion_modes.py \
-	tests/test_ingestion_errors.py
+	tests/test_ingestion_errors.py \
+	--deselect tests/test_e2e_spec.py::test_the_pipelines_run_the_ddl_then_every_group_and_stop_at_the_first_failure
 
 .PHONY: install install-rt13 test test-fast demo lint bench clean
 
@@ -26,8 +28,10 @@ $(STAMP): pyproject.toml
 
 jars:
 	@bash scripts/fetch_jars.sh $(VENV)
+	@$(PY) -m ingen_fab.local.class_archive
 
 install-rt13: $(RT13_STAMP)
+	@$(RT13)/bin/python -m ingen_fab.local.class_archive
 
 $(RT13_STAMP): pyproject.toml scripts/stack_requirements.py | $(STAMP)
 	@test -x $(RT13)/bin/python || $(PYTHON) -m venv $(RT13)
