@@ -51,9 +51,19 @@ def _holidays(values: tuple[str, ...]) -> dict[str, str]:
     metavar="DATE=FACTOR",
     help="Add or override a holiday demand factor (repeatable).",
 )
+@click.option(
+    "--changes",
+    "changes_mode",
+    type=click.Choice(["none", "feed"]),
+    default="none",
+    show_default=True,
+    help="feed: also write each day's changes to customers and products "
+    "(<table>_changes: _op I/U/D, _seq, _changed_at).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 def generate_series(
-    dataset, start_date, end_date, seed, scale, output_dir, fmt, epoch, holidays, dry_run
+    dataset, start_date, end_date, seed, scale, output_dir, fmt, epoch, holidays, changes_mode,
+    dry_run,
 ) -> None:
     """Write DATASET as one file per table per date between the two dates."""
     from ingen_fab.synthetic import api
@@ -65,6 +75,7 @@ def generate_series(
         "fmt": fmt,
         "epoch": epoch,
         "holidays": _holidays(holidays),
+        "changes_mode": changes_mode,
     }
     if dry_run:
         plan = api.plan_series(dataset, start_date, end_date, **options)
@@ -87,6 +98,7 @@ def _print_plan(plan) -> None:
     click.echo(
         f"dry run: {plan.dataset} seed={plan.settings['seed']} "
         f"scale={plan.settings['scale']} epoch={plan.settings['epoch']}"
+        + (f" changes={plan.settings['changes']}" if "changes" in plan.settings else "")
     )
     click.echo(f"output:  {plan.root}")
     click.echo(f"dates:   {plan.dates[0]}..{plan.dates[-1]} ({len(plan.dates)} days)")

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from ingen_fab.errors import SyntheticDataError
-from ingen_fab.synthetic import calendar, datasets, manifest, writer
+from ingen_fab.synthetic import calendar, changes, datasets, manifest, writer
 from ingen_fab.synthetic.datasets import DEFAULT_EPOCH, DEFAULT_SCALE, DEFAULT_SEED
 
 
@@ -58,6 +58,7 @@ def plan_series(
     fmt: str = "csv",
     epoch: str = DEFAULT_EPOCH,
     holidays: dict[str, float] | None = None,
+    changes_mode: str = "none",
 ) -> SeriesPlan:
     """Check every input and describe what ``generate_series`` would write; writes nothing."""
     spec = datasets.get_dataset(dataset)
@@ -73,6 +74,8 @@ def plan_series(
         )
     if fmt not in datasets.FORMATS:
         raise SyntheticDataError(f"unknown format '{fmt}': choose one of csv, parquet")
+    if changes_mode not in changes.MODES:
+        raise SyntheticDataError(f"unknown --changes '{changes_mode}': choose none or feed")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise SyntheticDataError(f"invalid seed {seed!r}: give a non-negative integer")
     root = os.path.abspath(output_dir or default_output_root(dataset))
@@ -86,8 +89,11 @@ def plan_series(
         "format": fmt,
         "holidays": calendar.parse_holidays(holidays),
     }
+    if changes_mode != "none":  # pinned only when asked: a plain run's manifest is unchanged
+        settings["changes"] = changes_mode
     manifest.check_manifest(root, settings)
-    files = [writer.relative_path(day, table.name, fmt) for day in dates for table in spec.tables]
+    names = _table_names(dataset, changes_mode)
+    files = [writer.relative_path(day, name, fmt) for day in dates for name in names]
     return SeriesPlan(
         dataset,
         root,
@@ -109,6 +115,7 @@ def generate_series(
     fmt: str = "csv",
     epoch: str = DEFAULT_EPOCH,
     holidays: dict[str, float] | None = None,
+    changes_mode: str = "none",
     progress=None,
 ) -> SeriesResult:
     """Write one file per table per date; the days before ``start_date`` are replayed unwritten.
@@ -127,10 +134,11 @@ def generate_series(
         fmt=fmt,
         epoch=epoch,
         holidays=holidays,
+        changes_mode=changes_mode,
     )
     settings = plan.settings
     _start_output(plan)
-    result = SeriesResult(plan, {name: 0 for name in _table_names(dataset)})
+    result = SeriesResult(plan, {name: 0 for name in _table_names(dataset, changes_mode)})
     began = time.perf_counter()
     world = RetailWorld(
         seed,
@@ -144,7 +152,7 @@ def generate_series(
             day = world.advance()
             if day not in wanted:
                 continue
-            for name, table in world.tables().items():
+            for name, table in _day_tables(world.tables(), day, changes_mode).items():
                 path = os.path.join(plan.root, writer.relative_path(day, name, fmt))
                 writers.submit(table, path, fmt)
                 result.rows[name] += table.num_rows
@@ -209,8 +217,19 @@ def _wait(future) -> None:
         ) from None
 
 
-def _table_names(dataset: str) -> list[str]:
-    return [table.name for table in datasets.get_dataset(dataset).tables]
+def _table_names(dataset: str, changes_mode: str = "none") -> list[str]:
+    names = [table.name for table in datasets.get_dataset(dataset).tables]
+    if changes_mode == "feed":
+        names += [changes.feed_name(name) for name in changes.FEEDS]
+    return names
+
+
+def _day_tables(tables: dict, day: dt.date, changes_mode: str) -> dict:
+    """The day's tables, with the change feeds when asked for."""
+    if changes_mode == "feed":
+        for name in changes.FEEDS:
+            tables[changes.feed_name(name)] = changes.day_changes(name, tables[name], day)
+    return tables
 
 
 def _day_number(day: dt.date) -> int:

@@ -12,7 +12,9 @@ import os
 from ingen_fab.errors import SyntheticDataError
 
 MANIFEST_NAME = "_manifest.json"
-PINNED = ("dataset", "generator_version", "seed", "scale", "epoch", "format", "holidays")
+PINNED = ("dataset", "generator_version", "seed", "scale", "epoch", "format", "holidays",
+          "changes")
+DEFAULTS = {"changes": "none"}  # a key a manifest leaves out when it holds the default
 
 
 def manifest_path(root: str) -> str:
@@ -45,9 +47,14 @@ def check_manifest(root: str, wanted: dict) -> None:
                 "choose an empty or new --output-dir"
             )
         return
-    different = [key for key in PINNED if existing.get(key) != wanted[key]]
+    def value(settings, key):
+        return settings.get(key, DEFAULTS.get(key))
+
+    different = [key for key in PINNED if value(existing, key) != value(wanted, key)]
     if different:
-        details = ", ".join(f"{k}={existing.get(k)!r} (asked {wanted[k]!r})" for k in different)
+        details = ", ".join(
+            f"{k}={value(existing, k)!r} (asked {value(wanted, k)!r})" for k in different
+        )
         raise SyntheticDataError(
             f"output folder {root} holds another world: {details}; "
             "rerun with the same settings or choose another --output-dir"
@@ -58,6 +65,6 @@ def write_manifest(root: str, wanted: dict) -> None:
     path = manifest_path(root)
     temporary = f"{path}.{os.getpid()}.tmp"
     with open(temporary, "w", encoding="utf-8") as handle:
-        json.dump({key: wanted[key] for key in PINNED}, handle, indent=2, sort_keys=True)
+        json.dump({key: wanted[key] for key in PINNED if key in wanted}, handle, indent=2, sort_keys=True)
         handle.write("\n")
     os.replace(temporary, path)

@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 
 from ingen_fab.errors import SyntheticDataError
-from ingen_fab.synthetic import datasets, manifest, writer
+from ingen_fab.synthetic import changes, datasets, manifest, writer
 
 MAX_PROBLEMS = 50
 
@@ -56,10 +56,14 @@ def validate_folder(root: str) -> ValidationReport:
     report = ValidationReport(root)
     dates = _date_folders(root, report)
     history = History()
+    declared = list(spec.tables)
+    if settings.get("changes") == "feed":
+        declared += [changes.feed_table(spec.table(name)) for name in changes.FEEDS]
     for day in dates:
-        tables = _read_day(root, day, spec, fmt, report)
+        tables = _read_day(root, day, declared, fmt, report)
         report.dates += 1
         if tables is not None:
+            _check_feeds(root, day, tables, report)
             check_day(day, tables, history, report)
     if not dates:
         report.add(f"{root} holds no YYYY/MM/DD date folders")
@@ -81,15 +85,25 @@ def _date_folders(root: str, report: ValidationReport) -> list[dt.date]:
     return sorted(dates)
 
 
-def _read_day(root: str, day: dt.date, spec, fmt: str, report: ValidationReport):
+def _check_feeds(root: str, day: dt.date, tables: dict, report: ValidationReport) -> None:
+    """Each change file holds exactly the changes its day's snapshot shows (taken out of
+    tables, which then holds the dataset's own tables)."""
+    for name in changes.FEEDS:
+        feed = tables.pop(changes.feed_name(name), None)
+        if feed is not None and not feed.equals(changes.day_changes(name, tables[name], day)):
+            report.add(f"{os.path.join(root, day.strftime('%Y/%m/%d'), changes.feed_name(name))}: "
+                       f"the changes differ from what the day's {name} snapshot shows")
+
+
+def _read_day(root: str, day: dt.date, declared, fmt: str, report: ValidationReport):
     import pyarrow as pa
 
     tables = {}
     folder = os.path.join(root, day.strftime("%Y/%m/%d"))
-    extra = sorted(set(os.listdir(folder)) - {t.name for t in spec.tables})
+    extra = sorted(set(os.listdir(folder)) - {t.name for t in declared})
     if extra:
         report.add(f"{folder}: unexpected entries {', '.join(extra)}")
-    for table in spec.tables:
+    for table in declared:
         path = os.path.join(root, writer.relative_path(day, table.name, fmt))
         siblings = (
             sorted(os.listdir(os.path.dirname(path)))
@@ -119,7 +133,7 @@ def _read_day(root: str, day: dt.date, spec, fmt: str, report: ValidationReport)
             del tables[table.name]
             continue
         report.rows += tables[table.name].num_rows
-    return tables if len(tables) == len(spec.tables) else None
+    return tables if len(tables) == len(declared) else None
 
 
 def _header_ok(path: str, table, report: ValidationReport) -> bool:
