@@ -53,7 +53,7 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append or merge", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
@@ -62,6 +62,10 @@ CONFIG_TABLE = Table(
             "ignore or hard",
             10,
         ),
+        _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
+           100),
+        _c("cdc_sequence_column", "string", True,
+           "cdc: column ordering a key's changes (default _seq)", 100),
         _c(
             "import_pattern",
             "string",

@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+fc0cfab525b0, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+f0a2b2cb287d, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+fc0cfab525b0'
+INGEN_FAB_RUNTIME_ID = '0.1.0+f0a2b2cb287d'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -285,6 +285,8 @@ class IngestionConfig:
     write_mode: str
     merge_keys: tuple[str, ...]
     snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
+    cdc_operation_column: str  # cdc: the column holding I/U/D
+    cdc_sequence_column: str  # cdc: the column ordering the changes of a key
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None
@@ -343,6 +345,8 @@ def from_row(row: dict) -> IngestionConfig:
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
         snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
+        cdc_operation_column=(row.get("cdc_operation_column") or "").strip() or "_op",
+        cdc_sequence_column=(row.get("cdc_sequence_column") or "").strip() or "_seq",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
         date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
         file_discovery_pattern=row.get("file_discovery_pattern") or None,
@@ -393,6 +397,9 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     for key in cfg.merge_keys:
         if not is_identifier(key):
             raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    for column in ("cdc_operation_column", "cdc_sequence_column"):
+        if not is_identifier(getattr(cfg, column)):
+            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier")
     if not cfg.source_file_path:
         raise cfg.error("source_file_path", "is empty")
     try:
@@ -2323,10 +2330,11 @@ from __future__ import annotations
 
 from .append import AppendMode
 from .base import WriteMode
+from .cdc import CdcMode
 from .merge import MergeMode
 from .overwrite import OverwriteMode
 
-MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode())}
+MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode())}
 NAMES = tuple(MODES)
 
 
@@ -2390,9 +2398,25 @@ class WriteMode:
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
 
+    def own_columns(self, cfg) -> tuple[str, ...]:
+        """Columns of the batch the mode reads but the target never holds."""
+        return ()
+
     def prepare(self, spark, cfg, rows, routes):
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
+
+    def first_load(self, spark, cfg, frame, notes: list) -> int:
+        """Create the target from frame (clearing the files of a first load that never
+        committed); returns the rows written."""
+        from ...session import clear_uncommitted_table, ensure_schema
+        from ..target import last_commit_metrics, table_name
+
+        ensure_schema(spark, cfg.target_schema_name)
+        if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+            notes.append("cleared the files of a first load that never committed")
+        frame.write.format("delta").saveAsTable(table_name(cfg))
+        return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         """Commit frame (the target's columns) to the existing target in one Delta commit,
@@ -2402,6 +2426,179 @@ class WriteMode:
 
     def verify(self, spark, cfg, report) -> None:
         """Add report.problems for a target this mode wrote that breaks its invariants."""
+'''),
+    'ingen_fab_runtime.ingestion.modes.cdc': (False, 'ingen_fab_runtime/ingestion/modes/cdc.py', r'''"""write_mode cdc: a change feed in, the current state out.
+
+Each row of the files is a change of one key (merge_keys): its operation in
+cdc_operation_column (I insert, U update, D delete; default `_op`) and its order in
+cdc_sequence_column (default `_seq`, a number that grows with every change of a key). Per
+key the change with the highest sequence of the batch is applied, and only when it is newer
+than what the target holds: an older change never overwrites a newer one, whatever order the
+files arrive in. I and U upsert the row (the target keeps the sequence column, not the
+operation); D deletes it.
+
+A deleted key leaves no row to compare a late change with, so each delete is also kept, as
+key + sequence, in `<target>_cdc_deletes` (same schema): a change older than the key's last
+delete is not applied, so a late file never brings a deleted key back. That table is committed
+before the target, and both commits are idempotent, so a run killed between them and run again
+ends as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+from ...sql import quote_ident
+from ...sql import quote_name as q
+from ..target import last_commit_metrics, table_name
+from .base import WriteMode
+
+OPERATIONS = ("I", "U", "D")
+
+
+def deletes_name(cfg) -> str:
+    return f"{cfg.target_table_name}_cdc_deletes"
+
+
+def _deletes_table(cfg) -> str:
+    return f"{quote_ident(cfg.target_schema_name)}.{quote_ident(deletes_name(cfg))}"
+
+
+class CdcMode(WriteMode):
+    name = "cdc"
+    description = ("apply a change feed (I/U/D in cdc_operation_column, order in "
+                   "cdc_sequence_column) per merge_keys; an older change never wins")
+    keyed = True
+    commits_empty = False
+
+    def validate(self, cfg) -> None:
+        super().validate(cfg)
+        if not cfg.merge_keys:
+            raise cfg.error("merge_keys", "write_mode cdc needs merge_keys")
+
+    def check_columns(self, cfg, columns) -> None:
+        names = {c.lower() for c, _ in columns}
+        wanted = [("merge_keys", k) for k in cfg.merge_keys] + [
+            ("cdc_operation_column", cfg.cdc_operation_column),
+            ("cdc_sequence_column", cfg.cdc_sequence_column),
+        ]
+        for column, name in wanted:
+            if name.lower() not in names:
+                raise cfg.error(column, f"{name} not in the data "
+                                f"(columns: {', '.join(c for c, _ in columns)})")
+
+    def own_columns(self, cfg) -> tuple[str, ...]:
+        return (cfg.cdc_operation_column,)
+
+    def prepare(self, spark, cfg, rows, routes):
+        """The latest change of each key in the batch (highest sequence; on a tie the later
+        date, file and line), its operation upper-cased; a bad operation or sequence stops."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        from ..lineage import ROW_POSITION
+
+        op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
+        frame = rows.frame.withColumn(cfg.cdc_operation_column, F.upper(F.trim(F.col(op))))
+        bad = frame.where(~F.col(op).isin(*OPERATIONS) | F.col(op).isNull()
+                          | F.col(seq).isNull()).select(op, seq, "_source_file_path").first()
+        if bad is not None:
+            raise cfg.error(
+                "cdc_operation_column" if bad[0] not in OPERATIONS else "cdc_sequence_column",
+                f"{bad[2]}: a change with operation {bad[0]!r} and sequence {bad[1]!r}; "
+                f"each row needs one of {', '.join(OPERATIONS)} and a sequence number",
+            )
+        window = Window.partitionBy(*[F.col(q(k)) for k in cfg.merge_keys]).orderBy(
+            F.col(seq).desc(), F.col("_source_date_partition").desc_nulls_last(),
+            F.col("_source_file_path").desc(), F.col(ROW_POSITION).desc())
+        routes.deduplicated = True
+        latest = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
+        return latest.drop("_n", ROW_POSITION)
+
+    def first_load(self, spark, cfg, frame, notes: list) -> int:
+        self._record_deletes(spark, cfg, frame)
+        live = self._not_deleted_later(spark, cfg, frame).where(
+            f"{q(cfg.cdc_operation_column)} <> 'D'")
+        return super().first_load(spark, cfg, live.drop(cfg.cdc_operation_column), notes)
+
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
+        from delta.tables import DeltaTable
+
+        self._record_deletes(spark, cfg, frame)
+        source = self._not_deleted_later(spark, cfg, frame)
+        op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        newer = f"s.{seq} > t.{seq}"
+        values = {q(c): f"s.{q(c)}" for c in frame.columns if c != cfg.cdc_operation_column}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(source.alias("s"), cond)
+            .whenMatchedDelete(condition=f"{newer} AND s.{op} = 'D'")
+            .whenMatchedUpdate(condition=newer, set=values)
+            .whenNotMatchedInsert(condition=f"s.{op} <> 'D'", values=values)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return metrics.get("numSourceRows")
+
+    def verify(self, spark, cfg, report) -> None:
+        """One row per key, and no row older than its key's last delete."""
+        from .merge import MergeMode
+
+        MergeMode.verify(self, spark, cfg, report)
+        if not _deletes_exist(spark, cfg):
+            return
+        seq = q(cfg.cdc_sequence_column)
+        cond = " AND ".join(f"t.{q(k)} <=> d.{q(k)}" for k in cfg.merge_keys)
+        back = spark.sql(
+            f"SELECT count(*) FROM {table_name(cfg)} t JOIN {_deletes_table(cfg)} d "
+            f"ON {cond} WHERE d.{seq} > t.{seq}").first()[0]
+        if back:
+            report.problems.append(
+                f"{cfg.config_id}: {back} deleted key(s) present in {cfg.target_schema_name}."
+                f"{cfg.target_table_name} (a row older than its key's delete in "
+                f"{deletes_name(cfg)})")
+
+    def _record_deletes(self, spark, cfg, frame) -> None:
+        """Merge the batch's deletes (key, sequence) into the deletes table, keeping each
+        key's newest; created on the first delete."""
+        from delta.tables import DeltaTable
+
+        from ...session import clear_uncommitted_table, ensure_schema
+
+        seq = cfg.cdc_sequence_column
+        deletes = frame.where(f"{q(cfg.cdc_operation_column)} = 'D'").select(
+            *[q(k) for k in cfg.merge_keys], q(seq))
+        if deletes.limit(1).count() == 0:
+            return
+        if not _deletes_exist(spark, cfg):
+            ensure_schema(spark, cfg.target_schema_name)
+            clear_uncommitted_table(spark, cfg.target_schema_name, deletes_name(cfg))
+            deletes.limit(0).write.format("delta").mode("ignore").saveAsTable(_deletes_table(cfg))
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        (
+            DeltaTable.forName(spark, _deletes_table(cfg)).alias("t").merge(deletes.alias("s"), cond)
+            .whenMatchedUpdate(condition=f"s.{q(seq)} > t.{q(seq)}", set={q(seq): f"s.{q(seq)}"})
+            .whenNotMatchedInsertAll()
+            .execute()
+        )
+
+    def _not_deleted_later(self, spark, cfg, frame):
+        """frame without the upserts older than their key's last recorded delete."""
+        if not _deletes_exist(spark, cfg):
+            return frame
+        keys = [k for k in cfg.merge_keys]
+        seq, op = cfg.cdc_sequence_column, cfg.cdc_operation_column
+        deleted = spark.table(_deletes_table(cfg)).withColumnRenamed(seq, "_deleted_seq")
+        cond = [frame[q(k)].eqNullSafe(deleted[q(k)]) for k in keys]
+        joined = frame.join(deleted, cond, "left")
+        keep = (joined[q(op)] == "D") | joined["_deleted_seq"].isNull() | (
+            joined[q(seq)] > joined["_deleted_seq"])
+        return joined.where(keep).select(*[frame[q(c)] for c in frame.columns])
+
+
+def _deletes_exist(spark, cfg) -> bool:
+    return spark.catalog.tableExists(f"{cfg.target_schema_name}.{deletes_name(cfg)}")
 '''),
     'ingen_fab_runtime.ingestion.modes.merge': (False, 'ingen_fab_runtime/ingestion/modes/merge.py', r'''"""write_mode merge: one row per merge key, upserted; an older date never overwrites a newer.
 
@@ -3575,14 +3772,16 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
-def aligned(spark, cfg, frame, columns, notes: list):
+def aligned(spark, cfg, frame, columns, notes: list, keep=()):
     """frame with the target's columns in its order: new batch columns are added to the
-    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted."""
+    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns
+    in keep (the write mode's own) stay at the end and are never added to the target."""
     from pyspark.sql import functions as F
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
-    new = [(c, t) for c, t in columns if c.lower() not in have]
+    own = {c.lower() for c in keep}
+    new = [(c, t) for c, t in columns if c.lower() not in have and c.lower() not in own]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
@@ -3597,6 +3796,7 @@ def aligned(spark, cfg, frame, columns, notes: list):
         *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
     )
     order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
+    order += [c for c in frame.columns if c.lower() in own]
     lookup = {c.lower(): c for c in frame.columns}
     return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
 
@@ -3798,9 +3998,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..session import clear_uncommitted_table, ensure_schema
 from .modes import write_mode
-from .target import aligned, last_commit_metrics, no_rows, table_name, target_exists
+from .target import aligned, no_rows, target_exists
 
 
 @dataclass
@@ -3846,23 +4045,14 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     if not exists:
         if rows.count == 0:
             return outcome
-        outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
+        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes)
     else:
-        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg))
         taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome
 
-
-def _first_load(spark, cfg, frame, notes: list) -> int:
-    """Create the target from frame (clearing the files of a first load that never
-    committed); returns the rows written."""
-    ensure_schema(spark, cfg.target_schema_name)
-    if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
-        notes.append("cleared the files of a first load that never committed")
-    frame.write.format("delta").saveAsTable(table_name(cfg))
-    return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 '''),
     'ingen_fab_runtime.params': (False, 'ingen_fab_runtime/params.py', r'''"""Notebook parameters as they arrive: Python values from papermill and `notebookutils.notebook.run`,
 strings from a Fabric Data Pipeline's notebook activity ("False", "0", "").
@@ -3986,7 +4176,7 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append or merge", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
@@ -3995,6 +4185,10 @@ CONFIG_TABLE = Table(
             "ignore or hard",
             10,
         ),
+        _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
+           100),
+        _c("cdc_sequence_column", "string", True,
+           "cdc: column ordering a key's changes (default _seq)", 100),
         _c(
             "import_pattern",
             "string",

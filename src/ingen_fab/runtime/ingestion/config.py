@@ -38,6 +38,8 @@ class IngestionConfig:
     write_mode: str
     merge_keys: tuple[str, ...]
     snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
+    cdc_operation_column: str  # cdc: the column holding I/U/D
+    cdc_sequence_column: str  # cdc: the column ordering the changes of a key
     import_pattern: str
     date_partition_format: str | None
     file_discovery_pattern: str | None
@@ -96,6 +98,8 @@ def from_row(row: dict) -> IngestionConfig:
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
         snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
+        cdc_operation_column=(row.get("cdc_operation_column") or "").strip() or "_op",
+        cdc_sequence_column=(row.get("cdc_sequence_column") or "").strip() or "_seq",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
         date_partition_format=fmt.strip() if isinstance(fmt, str) and fmt.strip() else None,
         file_discovery_pattern=row.get("file_discovery_pattern") or None,
@@ -146,6 +150,9 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     for key in cfg.merge_keys:
         if not is_identifier(key):
             raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    for column in ("cdc_operation_column", "cdc_sequence_column"):
+        if not is_identifier(getattr(cfg, column)):
+            raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier")
     if not cfg.source_file_path:
         raise cfg.error("source_file_path", "is empty")
     try:

@@ -30,14 +30,16 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
-def aligned(spark, cfg, frame, columns, notes: list):
+def aligned(spark, cfg, frame, columns, notes: list, keep=()):
     """frame with the target's columns in its order: new batch columns are added to the
-    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted."""
+    target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns
+    in keep (the write mode's own) stay at the end and are never added to the target."""
     from pyspark.sql import functions as F
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
-    new = [(c, t) for c, t in columns if c.lower() not in have]
+    own = {c.lower() for c in keep}
+    new = [(c, t) for c, t in columns if c.lower() not in have and c.lower() not in own]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
@@ -52,6 +54,7 @@ def aligned(spark, cfg, frame, columns, notes: list):
         *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
     )
     order = [f.name for f in spark.table(table_name(cfg)).schema.fields]
+    order += [c for c in frame.columns if c.lower() in own]
     lookup = {c.lower(): c for c in frame.columns}
     return frame.select(*[F.col(q(lookup[c.lower()])).alias(c) for c in order])
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..session import clear_uncommitted_table, ensure_schema
 from .modes import write_mode
-from .target import aligned, last_commit_metrics, no_rows, table_name, target_exists
+from .target import aligned, no_rows, target_exists
 
 
 @dataclass
@@ -57,20 +56,11 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     if not exists:
         if rows.count == 0:
             return outcome
-        outcome.inserted = taken = _first_load(spark, cfg, frame, outcome.notes)
+        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes)
     else:
-        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes)
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg))
         taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome
 
-
-def _first_load(spark, cfg, frame, notes: list) -> int:
-    """Create the target from frame (clearing the files of a first load that never
-    committed); returns the rows written."""
-    ensure_schema(spark, cfg.target_schema_name)
-    if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
-        notes.append("cleared the files of a first load that never committed")
-    frame.write.format("delta").saveAsTable(table_name(cfg))
-    return last_commit_metrics(spark, cfg).get("numOutputRows", 0)

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from .append import AppendMode
 from .base import WriteMode
+from .cdc import CdcMode
 from .merge import MergeMode
 from .overwrite import OverwriteMode
 
-MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode())}
+MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode())}
 NAMES = tuple(MODES)
 
 

@@ -27,9 +27,25 @@ class WriteMode:
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
 
+    def own_columns(self, cfg) -> tuple[str, ...]:
+        """Columns of the batch the mode reads but the target never holds."""
+        return ()
+
     def prepare(self, spark, cfg, rows, routes):
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
+
+    def first_load(self, spark, cfg, frame, notes: list) -> int:
+        """Create the target from frame (clearing the files of a first load that never
+        committed); returns the rows written."""
+        from ...session import clear_uncommitted_table, ensure_schema
+        from ..target import last_commit_metrics, table_name
+
+        ensure_schema(spark, cfg.target_schema_name)
+        if clear_uncommitted_table(spark, cfg.target_schema_name, cfg.target_table_name):
+            notes.append("cleared the files of a first load that never committed")
+        frame.write.format("delta").saveAsTable(table_name(cfg))
+        return last_commit_metrics(spark, cfg).get("numOutputRows", 0)
 
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         """Commit frame (the target's columns) to the existing target in one Delta commit,

@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+fc0cfab525b0, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+f0a2b2cb287d, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+fc0cfab525b0'
+INGEN_FAB_RUNTIME_ID = '0.1.0+f0a2b2cb287d'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -334,7 +334,7 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append or merge", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
@@ -343,6 +343,10 @@ CONFIG_TABLE = Table(
             "ignore or hard",
             10,
         ),
+        _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
+           100),
+        _c("cdc_sequence_column", "string", True,
+           "cdc: column ordering a key's changes (default _seq)", 100),
         _c(
             "import_pattern",
             "string",
