@@ -89,3 +89,54 @@ def test_cdc_names_its_columns_and_refuses_a_bad_change(spark, tmp_path):
     day_file(tmp_path, D2, "c.csv", "id,v,_op,_seq\n1,c,U,6\n")
     result = run_ingestion(spark, config_id="cdc_named")
     assert result.failed and "op not in the data" in result.configs[0].error_message
+
+
+def test_a_cdc_load_stopped_between_its_deletes_and_its_table_ends_as_an_uninterrupted_one(
+    spark, tmp_path, monkeypatch
+):
+    """A load commits the deletes first, then the table: stopped in between (on the table's
+    first write, then on a later MERGE), a plain run ends where an uninterrupted one does."""
+    # (IngestionAborted propagates like a kill: nothing after it runs, nothing is logged)
+    from delta.tables import DeltaMergeBuilder
+    from pyspark.sql import DataFrameWriter
+
+    from ingen_fab.runtime.ingestion import IngestionAborted
+
+    clean, crash = tmp_path / "clean", tmp_path / "crash"
+    add_configs(spark, config("cdc_clean", clean, "cdc_clean", write_mode="cdc", merge_keys="id"),
+                config("cdc_crash", crash, "cdc_crash", write_mode="cdc", merge_keys="id"))
+    save, execute = DataFrameWriter.saveAsTable, DeltaMergeBuilder.execute
+
+    def no_first_write(writer, name, *args, **kwargs):
+        if name.endswith("`cdc_crash`"):
+            raise IngestionAborted("killed before the table's first commit")
+        return save(writer, name, *args, **kwargs)
+
+    merges = []
+
+    def no_second_merge(builder):
+        merges.append(builder)
+        if len(merges) == 2:
+            raise IngestionAborted("killed between the deletes and the table")
+        return execute(builder)
+
+    for stop, day in ((no_first_write, D2), (no_second_merge, D3)):
+        for root in (clean, crash):
+            day_file(root, day, "c.csv", FEED[day])
+        _run(spark, "cdc_clean")
+        patched = "saveAsTable" if stop is no_first_write else "execute"
+        monkeypatch.setattr(DataFrameWriter if stop is no_first_write else DeltaMergeBuilder,
+                            patched, stop)
+        with pytest.raises(IngestionAborted):
+            run_ingestion(spark, config_id="cdc_crash")
+        monkeypatch.undo()
+        _run(spark, "cdc_crash")
+        assert _state(spark, "cdc_crash") == _state(spark, "cdc_clean")
+    assert len(merges) == 2
+    for day in (D1, D4):
+        for root in (clean, crash):
+            day_file(root, day, "c.csv", FEED[day])
+    _run(spark, "cdc_clean")
+    _run(spark, "cdc_crash")
+    assert _state(spark, "cdc_crash") == _state(spark, "cdc_clean") == CURRENT
+    assert verify_ingestion(spark, ["cdc_crash"]).ok

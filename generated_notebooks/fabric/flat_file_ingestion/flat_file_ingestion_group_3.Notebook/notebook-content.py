@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+f0a2b2cb287d, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+ae31b517d82f, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+f0a2b2cb287d'
+INGEN_FAB_RUNTIME_ID = '0.1.0+ae31b517d82f'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2387,6 +2387,7 @@ class WriteMode:
     description = ""
     keyed = False
     commits_empty = True
+    collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
 
     def validate(self, cfg) -> None:
@@ -2468,6 +2469,7 @@ class CdcMode(WriteMode):
                    "cdc_sequence_column) per merge_keys; an older change never wins")
     keyed = True
     commits_empty = False
+    collapse_rule = "the highest sequence wins"
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -3275,6 +3277,7 @@ def _missing_notes(per_file: dict, columns: list) -> list:
 from __future__ import annotations
 
 from . import ledger
+from .modes import write_mode
 
 
 def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
@@ -3315,7 +3318,8 @@ def fill_result(res, cfg, plan, stats, decision, outcome, batch) -> None:
         res.notes += outcome.notes
         if outcome.collapsed:
             res.notes.append(
-                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+                f"{outcome.collapsed} duplicate key row(s) collapsed "
+                f"({write_mode(cfg).collapse_rule})"
             )
     if batch is not None:
         res.notes += batch.notes

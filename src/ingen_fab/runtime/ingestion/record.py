@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from . import ledger
+from .modes import write_mode
 
 
 def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
@@ -43,7 +44,8 @@ def fill_result(res, cfg, plan, stats, decision, outcome, batch) -> None:
         res.notes += outcome.notes
         if outcome.collapsed:
             res.notes.append(
-                f"{outcome.collapsed} duplicate key row(s) collapsed (latest date wins)"
+                f"{outcome.collapsed} duplicate key row(s) collapsed "
+                f"({write_mode(cfg).collapse_rule})"
             )
     if batch is not None:
         res.notes += batch.notes

@@ -16,6 +16,7 @@ class WriteMode:
     description = ""
     keyed = False
     commits_empty = True
+    collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
 
     def validate(self, cfg) -> None:

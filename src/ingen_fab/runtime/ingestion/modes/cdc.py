@@ -39,6 +39,7 @@ class CdcMode(WriteMode):
                    "cdc_sequence_column) per merge_keys; an older change never wins")
     keyed = True
     commits_empty = False
+    collapse_rule = "the highest sequence wins"
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
