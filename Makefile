@@ -61,6 +61,7 @@ demo: install
 bench: install
 	$(PY) bench/bench_synthetic.py
 	$(PY) bench/bench_ingestion.py
+	$(PY) bench/bench_cdc.py
 
 clean:
 	rm -rf tmp
