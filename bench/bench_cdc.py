@@ -5,7 +5,8 @@ a new Python process with its own Spark (timed from session ready to data commit
   - ours, one run:  a cdc config on customers_changes (merge_keys customer_id), all 30 days
                     in one `run_ingestion` (discovery, checks, ledger and log included)
   - ours, daily:    the same config loading one date per run, 30 runs
-  - baseline:       one hand-written job: read every change file, keep each key's highest
+  - baseline:       one hand-written job: read every change file (text; ids and _seq cast to
+                    numbers), keep each key's highest
                     `_seq`, one MERGE (delete on D, update when newer, insert otherwise)
 Both final tables are compared (business columns): the row must say "same".
 
@@ -29,6 +30,8 @@ DATA = "Files/synthetic_data/retail_oltp_incremental"
 CONFIG = {
     "config_id": "bench_cdc", "config_name": "bench_cdc", "source_file_path": DATA,
     "source_file_format": "csv", "file_delimiter": ",", "has_header": True, "encoding": "utf-8",
+    # postcodes and phone numbers keep their leading zeros (the first day may hold none)
+    "custom_schema_json": '{"postcode": "string", "phone": "string"}',
     "target_schema_name": "bronze", "target_table_name": "customers_cdc", "write_mode": "cdc",
     "merge_keys": "customer_id", "import_pattern": "date_partitioned",
     "date_partition_format": "YYYY/MM/DD", "file_discovery_pattern": "**/customers_changes/*.csv",
@@ -91,7 +94,9 @@ def baseline(root: Path) -> dict:
     ensure_schema(spark, "bronze")
     started = time.perf_counter()
     paths = [str(p) for p in sorted((root / DATA).glob("*/*/*/customers_changes/*.csv"))]
-    changes = spark.read.option("header", True).option("inferSchema", True).csv(paths)
+    changes = (spark.read.option("header", True).csv(paths)  # text, as the files hold it
+               .withColumn("customer_id", F.col("customer_id").cast("bigint"))
+               .withColumn("_seq", F.col("_seq").cast("bigint")))
     latest = (changes.withColumn("_n", F.row_number().over(
         Window.partitionBy("customer_id").orderBy(F.col("_seq").desc())))
         .where("_n = 1").drop("_n"))
