@@ -81,4 +81,8 @@ def build(path: str | None = None) -> str:
 
 
 if __name__ == "__main__":
-    print(build(sys.argv[1] if len(sys.argv) > 1 else None))
+    try:
+        print(build(sys.argv[1] if len(sys.argv) > 1 else None))
+    except Exception as exc:  # an older JDK, no JVM: local Spark starts without an archive
+        print(f"warning: no class archive ({exc.__class__.__name__}: {exc}); "
+              "local Spark starts without one")
