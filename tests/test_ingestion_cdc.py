@@ -56,7 +56,7 @@ def test_cdc_applies_each_keys_newest_change_in_any_load_order(spark, tmp_path, 
     assert verify_ingestion(spark, [config_id]).ok
 
 
-def test_cdc_verify_finds_a_deleted_key_brought_back(spark, tmp_path):
+def test_cdc_verify_finds_a_deleted_key_brought_back_and_a_duplicate_key(spark, tmp_path):
     add_configs(spark, config("cdc_verify", tmp_path, "cdc_verify", write_mode="cdc",
                               merge_keys="id"))
     for day in (D1, D2, D3):
@@ -66,6 +66,10 @@ def test_cdc_verify_finds_a_deleted_key_brought_back(spark, tmp_path):
     spark.sql("INSERT INTO itest.cdc_verify (id, v, _seq) VALUES (3, 'c', 3)")
     report = verify_ingestion(spark, ["cdc_verify"])
     assert any("1 deleted key(s) present in itest.cdc_verify" in p for p in report.problems)
+    spark.sql("INSERT INTO itest.cdc_verify (id, v, _seq) VALUES (1, 'again', 99)")
+    report = verify_ingestion(spark, ["cdc_verify"])
+    assert any("1 duplicate merge key(s) in itest.cdc_verify on id" in p
+               for p in report.problems), report.problems
 
 
 def test_cdc_names_its_columns_and_refuses_a_bad_change(spark, tmp_path):

@@ -276,3 +276,18 @@ def test_holiday_option_raises_that_dates_order_volume(tmp_path):
         assert _csv_rows(roots["plain"], "2024-01-09", table) == _csv_rows(
             roots["holiday"], "2024-01-09", table
         )
+
+
+def test_changes_feed_from_the_command_line(tmp_path):
+    out = tmp_path / "feed"
+    args = ["generate-series", "retail_oltp_incremental", "--start-date", "2024-01-01",
+            "--end-date", "2024-01-02", "--changes", "feed", "--output-dir", str(out)]
+    plan = run(*args, "--dry-run")
+    assert plan.exit_code == 0 and "changes=feed" in plan.output, plan.output
+    assert not out.exists()
+    done = run(*args)
+    assert done.exit_code == 0, done.output
+    for table in ("customers_changes", "products_changes"):
+        assert (out / f"2024/01/02/{table}/{table}_20240102.csv").is_file()
+    bad = run(*args[:-4], "--changes", "cdc", "--output-dir", str(out))
+    assert bad.exit_code == 2 and "'cdc' is not one of 'none', 'feed'" in bad.output

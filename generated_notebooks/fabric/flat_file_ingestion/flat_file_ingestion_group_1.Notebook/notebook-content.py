@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+ae31b517d82f, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+ab0772283fd7, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+ae31b517d82f'
+INGEN_FAB_RUNTIME_ID = '0.1.0+ab0772283fd7'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2545,9 +2545,9 @@ class CdcMode(WriteMode):
 
     def verify(self, spark, cfg, report) -> None:
         """One row per key, and no row older than its key's last delete."""
-        from .merge import MergeMode
+        from .merge import check_one_row_per_key
 
-        MergeMode.verify(self, spark, cfg, report)
+        check_one_row_per_key(spark, cfg, report)
         if not _deletes_exist(spark, cfg):
             return
         seq = q(cfg.cdc_sequence_column)
@@ -2589,7 +2589,7 @@ class CdcMode(WriteMode):
         """frame without the upserts older than their key's last recorded delete."""
         if not _deletes_exist(spark, cfg):
             return frame
-        keys = [k for k in cfg.merge_keys]
+        keys = cfg.merge_keys
         seq, op = cfg.cdc_sequence_column, cfg.cdc_operation_column
         deleted = spark.table(_deletes_table(cfg)).withColumnRenamed(seq, "_deleted_seq")
         cond = [frame[q(k)].eqNullSafe(deleted[q(k)]) for k in keys]
@@ -2690,30 +2690,7 @@ class MergeMode(WriteMode):
 
     def verify(self, spark, cfg, report) -> None:
         """One row per merge key (null-safe)."""
-        from pyspark.sql import functions as F
-
-        key_cols = [F.col(q(k)) for k in cfg.merge_keys]
-        found = (
-            spark.table(table_name(cfg))
-            .groupBy(*key_cols)
-            .count()
-            .where(F.col("count") > 1)
-            .agg(
-                F.count(F.lit(1)).alias("_dupes"),
-                F.slice(F.sort_array(F.collect_list(F.struct(*key_cols))), 1, 3).alias("_some"),
-            )
-            .first()
-        )
-        if found and found["_dupes"]:
-            examples = "; ".join(
-                ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key))
-                for key in found["_some"]
-            )
-            report.problems.append(
-                f"{cfg.config_id}: {found['_dupes']} duplicate merge key(s) in "
-                f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-                f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
-            )
+        check_one_row_per_key(spark, cfg, report)
 
 
 def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
@@ -2736,6 +2713,34 @@ def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
         winners, most = latest_files(rows.frame, cfg.merge_keys, order, orders)
     routes.key_winners, routes.most_rows_per_key = sorted(winners), most
     return winners, most
+
+
+def check_one_row_per_key(spark, cfg, report) -> None:
+    """Add a problem when the target holds a merge key (null-safe) more than once."""
+    from pyspark.sql import functions as F
+
+    key_cols = [F.col(q(k)) for k in cfg.merge_keys]
+    found = (
+        spark.table(table_name(cfg))
+        .groupBy(*key_cols)
+        .count()
+        .where(F.col("count") > 1)
+        .agg(
+            F.count(F.lit(1)).alias("_dupes"),
+            F.slice(F.sort_array(F.collect_list(F.struct(*key_cols))), 1, 3).alias("_some"),
+        )
+        .first()
+    )
+    if found and found["_dupes"]:
+        examples = "; ".join(
+            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key))
+            for key in found["_some"]
+        )
+        report.problems.append(
+            f"{cfg.config_id}: {found['_dupes']} duplicate merge key(s) in "
+            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
+        )
 '''),
     'ingen_fab_runtime.ingestion.modes.overwrite': (False, 'ingen_fab_runtime/ingestion/modes/overwrite.py', r'''"""write_mode overwrite: the target is replaced by the batch, in one commit."""
 

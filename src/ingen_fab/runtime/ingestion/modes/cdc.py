@@ -115,9 +115,9 @@ class CdcMode(WriteMode):
 
     def verify(self, spark, cfg, report) -> None:
         """One row per key, and no row older than its key's last delete."""
-        from .merge import MergeMode
+        from .merge import check_one_row_per_key
 
-        MergeMode.verify(self, spark, cfg, report)
+        check_one_row_per_key(spark, cfg, report)
         if not _deletes_exist(spark, cfg):
             return
         seq = q(cfg.cdc_sequence_column)
@@ -159,7 +159,7 @@ class CdcMode(WriteMode):
         """frame without the upserts older than their key's last recorded delete."""
         if not _deletes_exist(spark, cfg):
             return frame
-        keys = [k for k in cfg.merge_keys]
+        keys = cfg.merge_keys
         seq, op = cfg.cdc_sequence_column, cfg.cdc_operation_column
         deleted = spark.table(_deletes_table(cfg)).withColumnRenamed(seq, "_deleted_seq")
         cond = [frame[q(k)].eqNullSafe(deleted[q(k)]) for k in keys]

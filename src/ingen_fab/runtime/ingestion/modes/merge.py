@@ -86,30 +86,7 @@ class MergeMode(WriteMode):
 
     def verify(self, spark, cfg, report) -> None:
         """One row per merge key (null-safe)."""
-        from pyspark.sql import functions as F
-
-        key_cols = [F.col(q(k)) for k in cfg.merge_keys]
-        found = (
-            spark.table(table_name(cfg))
-            .groupBy(*key_cols)
-            .count()
-            .where(F.col("count") > 1)
-            .agg(
-                F.count(F.lit(1)).alias("_dupes"),
-                F.slice(F.sort_array(F.collect_list(F.struct(*key_cols))), 1, 3).alias("_some"),
-            )
-            .first()
-        )
-        if found and found["_dupes"]:
-            examples = "; ".join(
-                ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key))
-                for key in found["_some"]
-            )
-            report.problems.append(
-                f"{cfg.config_id}: {found['_dupes']} duplicate merge key(s) in "
-                f"{cfg.target_schema_name}.{cfg.target_table_name} on "
-                f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
-            )
+        check_one_row_per_key(spark, cfg, report)
 
 
 def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
@@ -132,3 +109,31 @@ def _key_pass(spark, cfg, rows, routes, latest) -> tuple[set, int]:
         winners, most = latest_files(rows.frame, cfg.merge_keys, order, orders)
     routes.key_winners, routes.most_rows_per_key = sorted(winners), most
     return winners, most
+
+
+def check_one_row_per_key(spark, cfg, report) -> None:
+    """Add a problem when the target holds a merge key (null-safe) more than once."""
+    from pyspark.sql import functions as F
+
+    key_cols = [F.col(q(k)) for k in cfg.merge_keys]
+    found = (
+        spark.table(table_name(cfg))
+        .groupBy(*key_cols)
+        .count()
+        .where(F.col("count") > 1)
+        .agg(
+            F.count(F.lit(1)).alias("_dupes"),
+            F.slice(F.sort_array(F.collect_list(F.struct(*key_cols))), 1, 3).alias("_some"),
+        )
+        .first()
+    )
+    if found and found["_dupes"]:
+        examples = "; ".join(
+            ", ".join(f"{k}={v!r}" for k, v in zip(cfg.merge_keys, key))
+            for key in found["_some"]
+        )
+        report.problems.append(
+            f"{cfg.config_id}: {found['_dupes']} duplicate merge key(s) in "
+            f"{cfg.target_schema_name}.{cfg.target_table_name} on "
+            f"{', '.join(cfg.merge_keys)} (e.g. {examples})"
+        )

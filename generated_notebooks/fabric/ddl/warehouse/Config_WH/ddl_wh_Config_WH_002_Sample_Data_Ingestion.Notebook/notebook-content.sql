@@ -153,10 +153,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+ae31b517d82f', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+ab0772283fd7', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+ae31b517d82f', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+ab0772283fd7', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
