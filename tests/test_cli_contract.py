@@ -39,7 +39,7 @@ def test_a_named_lakehouse_keeps_runs_and_warehouse_inside_it(tmp_path):
     assert (lakehouse / ".ingen_fab" / "warehouse" / "Config_WH.duckdb").is_file()
     query = _cli(project, env, "warehouse", "sql", "Config_WH",
                  "SELECT COUNT(*) AS n FROM config.config_flat_file_ingestion")
-    assert query.returncode == 0 and query.stdout.split()[:3] == ["n", "-", "6"], query.stderr
+    assert query.returncode == 0 and query.stdout.split()[:3] == ["n", "-", "8"], query.stderr
 
 
 def test_the_default_layout_is_tmp_spark_warehouse_and_runs(tmp_path, monkeypatch):
@@ -155,7 +155,7 @@ def test_missing_delta_jars_exit_1_with_one_line_naming_the_fix(tmp_path, comman
 # --- one lakehouse, DDL run once, on a warm kernel of its own ---------------------------------
 
 STATUS = "SELECT config_id, write_mode FROM config_flat_file_ingestion ORDER BY config_id"
-MY_SCRIPT = "ddl_scripts/Lakehouses/Config/002_Sample_Data_Ingestion/005_my_configs.py"
+MY_SCRIPT = "ddl_scripts/Lakehouses/Config/002_Sample_Data_Ingestion/006_my_configs.py"
 
 
 def _readme_config_script() -> str:

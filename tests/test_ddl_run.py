@@ -36,17 +36,24 @@ def _table(spark, lakehouse, rel):
     return spark.read.format("delta").load(str(lakehouse / rel))
 
 
-def test_first_run_creates_tables_and_six_spec_configs(project, spark):
+def test_first_run_creates_tables_the_six_spec_configs_and_two_history_ones(project, spark):
     assert project["first"].ran == [
         "ddl_lh_Config_001_Initial_Creation",
         "ddl_lh_Config_002_Sample_Data_Ingestion",
     ]
     lakehouse = project["lakehouse"]
     configs = {r.config_id: r for r in _table(spark, lakehouse, "Tables/dbo/config_flat_file_ingestion").collect()}
-    assert sorted(configs) == sorted(
+    spec = sorted(
         f"retail_{t}_incremental"
         for t in ("customers", "products", "stores", "orders", "order_items", "inventory")
     )
+    assert sorted(configs) == sorted([*spec, "retail_products_history", "retail_customers_changes"])
+    history = configs.pop("retail_products_history")
+    assert (history.write_mode, history.merge_keys, history.snapshot_deletes,
+            history.execution_group) == ("scd2", "product_id", "close", 4)
+    changes = configs.pop("retail_customers_changes")
+    assert (changes.write_mode, changes.merge_keys, changes.file_discovery_pattern,
+            changes.execution_group) == ("cdc", "customer_id", "**/customers_changes/*.csv", 4)
     orders = configs["retail_orders_incremental"]
     assert (orders.write_mode, orders.merge_keys, orders.skip_existing_dates) == ("append", None, False)
     assert (orders.execution_group, orders.import_sequence_order) == (2, 4)
@@ -79,7 +86,7 @@ def test_the_config_table_is_queryable_by_name_from_the_cli(project):
         capture_output=True, text=True, env=_env(project),
     )
     assert result.returncode == 0, result.stderr
-    assert "retail_orders_incremental" in result.stdout and "(6 rows)" in result.stdout
+    assert "retail_orders_incremental" in result.stdout and "(8 rows)" in result.stdout
 
 
 def _env(project):
@@ -88,13 +95,13 @@ def _env(project):
     return {**os.environ, "INGEN_FAB_LAKEHOUSE_ROOT": str(project["lakehouse"])}
 
 
-def test_second_run_skips_every_script_and_keeps_six_rows(project, spark, monkeypatch):
+def test_second_run_skips_every_script_and_keeps_eight_rows(project, spark, monkeypatch):
     monkeypatch.setenv("INGEN_FAB_LAKEHOUSE_ROOT", str(project["lakehouse"]))
     report = api.run_ddl(["lakehouse"], project=project["project"])
-    assert [outcome for _, outcome in report.scripts] == ["skipped"] * 3
+    assert [outcome for _, outcome in report.scripts] == ["skipped"] * 4
     assert project["first"].scripts == [(script_id, "ran") for script_id, _ in report.scripts]
     lakehouse = project["lakehouse"]
-    assert _table(spark, lakehouse, "Tables/dbo/config_flat_file_ingestion").count() == 6
+    assert _table(spark, lakehouse, "Tables/dbo/config_flat_file_ingestion").count() == 8
 
 
 def test_edited_script_stops_with_drift_error_then_explicit_rerun_upserts(project, spark, monkeypatch):
@@ -108,7 +115,7 @@ def test_edited_script_stops_with_drift_error_then_explicit_rerun_upserts(projec
     assert SAMPLE_ID in str(err.value) and "changed after it ran" in str(err.value)
     api.run_ddl(["lakehouse"], rerun=[SAMPLE_ID], project=root)
     lakehouse = project["lakehouse"]
-    assert _table(spark, lakehouse, "Tables/dbo/config_flat_file_ingestion").count() == 6
+    assert _table(spark, lakehouse, "Tables/dbo/config_flat_file_ingestion").count() == 8
     ledger = _table(spark, lakehouse, LEDGER).where(f"script_id = '{SAMPLE_ID}'")
     assert ledger.where("status = 'success'").select("content_hash").distinct().count() == 2
 

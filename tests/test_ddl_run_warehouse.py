@@ -43,7 +43,7 @@ def test_warehouse_run_creates_the_same_tables_and_six_configs(project, tmp_path
         assert names == table.column_names
     api.run_ddl(["warehouse"], project=project)
     _, again = api.warehouse_sql("Config_WH", "SELECT COUNT(*) FROM config.config_flat_file_ingestion")
-    assert again == [(6,)]
+    assert again == [(8,)]  # the spec's six and the two history samples
 
 
 def test_warehouse_drift_is_an_error_naming_the_script(project):
@@ -56,7 +56,7 @@ def test_warehouse_drift_is_an_error_naming_the_script(project):
     assert SAMPLE_ID in str(err.value)
     api.run_ddl(["warehouse"], rerun=[SAMPLE_ID], project=project)
     _, rows = api.warehouse_sql("Config_WH", "SELECT COUNT(*) FROM config.config_flat_file_ingestion")
-    assert rows == [(6,)]
+    assert rows == [(8,)]
 
 
 def test_unsupported_tsql_is_rejected_at_compile_time_with_file_and_line(project):

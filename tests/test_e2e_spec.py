@@ -358,15 +358,16 @@ def test_the_pipelines_run_the_ddl_then_every_group_and_stop_at_the_first_failur
     assert (world["lakehouse"] / ".ingen_fab/warehouse/Config_WH.duckdb").is_file()
     # a value a pipeline should never send stops the first activity; the others never run
     with pytest.raises(RunError, match=r"activity flat_file_ingestion_group_1 failed .*"
-                                       r"parameter dry_run.*; 2 later activities not run"):
+                                       r"parameter dry_run.*; 3 later activities not run"):
         api.run_pipeline("flat_file_ingestion_pipeline", {"dry_run": "maybe"}, project=world["project"])
     assert not list((world["lakehouse"] / "Tables").glob("bronze/*/_delta_log"))
     run = api.run_pipeline("flat_file_ingestion_pipeline", {"end_date": "2024-01-02"},
                            project=world["project"])
-    assert run.ran == [f"flat_file_ingestion_group_{g}" for g in (1, 2, 3)]
+    assert run.ran == [f"flat_file_ingestion_group_{g}" for g in (1, 2, 3, 4)]
     log = spark.read.format("delta").load(str(world["lakehouse"] / "Tables/dbo/log_flat_file_ingestion"))
     loaded = {(r.config_id, r.date_partition) for r in log.where("status = 'completed'").collect()}
-    assert loaded == {(f"retail_{t}_incremental", "2024-01-01..2024-01-02") for t in TABLES}
+    assert loaded == {(f"retail_{t}_incremental", "2024-01-01..2024-01-02") for t in TABLES} | {
+        ("retail_products_history", "2024-01-01..2024-01-02")}  # group 4 (no change feed here)
 
 
 def _kill_kernel_when(cli: subprocess.Popen, ready, timeout=300) -> bool:

@@ -345,23 +345,35 @@ def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp
 # Full daily snapshots: 2 goes missing on D2, 3 on D3; 4 and 5 arrive.
 SNAPSHOTS = {D1: "id,v\n1,a\n2,b\n3,c\n", D2: "id,v\n1,a2\n3,c\n4,d\n", D3: "id,v\n1,a3\n4,d\n5,e\n"}
 CURRENT = {1: "a3", 4: "d", 5: "e"}
+# soft: every key stays; id -> (v, _is_deleted, _deleted_at)
+SOFT = {1: ("a3", False, None), 2: ("b", True, D2), 3: ("c", True, D3), 4: ("d", False, None),
+        5: ("e", False, None)}
 
 
 def _values(spark, table) -> dict:
     return {r["id"]: r["v"] for r in rows(spark, "itest", table)}
 
 
-@pytest.mark.parametrize("order", ["daily", "batch", "late"])
-def test_snapshot_deletes_follow_the_newest_snapshot_in_any_load_order(spark, tmp_path, order):
-    config_id = f"mode_snap_{order}"
+@pytest.mark.parametrize(("deletes", "order"), [
+    ("hard", "daily"), ("hard", "batch"), ("hard", "late"),
+    ("soft", "daily"), ("soft", "batch"), ("soft", "late"), ("soft", "reverse")])
+def test_snapshot_deletes_follow_the_newest_snapshot_in_any_load_order(spark, tmp_path, deletes,
+                                                                       order):
+    config_id = f"mode_snap_{deletes}_{order}"
     add_configs(spark, config(config_id, tmp_path, config_id, write_mode="merge",
-                              merge_keys="id", snapshot_deletes="hard"))
-    arrivals = {"daily": [[D1], [D2], [D3]], "batch": [[D1, D2, D3]], "late": [[D1, D3], [D2]]}
+                              merge_keys="id", snapshot_deletes=deletes))
+    arrivals = {"daily": [[D1], [D2], [D3]], "batch": [[D1, D2, D3]], "late": [[D1, D3], [D2]],
+                "reverse": [[D3], [D2], [D1]]}
     for days in [*arrivals[order], []]:  # and a re-run, which changes nothing
         for day in days:
             day_file(tmp_path, day, "s.csv", SNAPSHOTS[day])
-        _run(spark, config_id)
-    assert _values(spark, config_id) == CURRENT
+        res = _run(spark, config_id)
+        assert not any("columns missing" in n for n in res.notes), res.notes
+    if deletes == "hard":
+        assert _values(spark, config_id) == CURRENT
+    else:
+        assert {r["id"]: (r["v"], r["_is_deleted"], r["_deleted_at"])
+                for r in rows(spark, "itest", config_id)} == SOFT
     assert verify_ingestion(spark, [config_id]).ok
 
 
@@ -384,11 +396,12 @@ def test_snapshot_deletes_need_merge_and_a_clean_snapshot(spark, tmp_path):
     from ingen_fab.runtime.ingestion.config import from_row, validate
     from ingen_fab.runtime.ingestion.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="snapshot_deletes.*needs write_mode merge"):
+    with pytest.raises(ConfigError, match="snapshot_deletes.*hard does not apply to write_mode "
+                                          "append; use ignore"):
         validate(from_row(config("mode_snap_append", tmp_path, "t", snapshot_deletes="hard")))
-    with pytest.raises(ConfigError, match="snapshot_deletes.*unknown value 'soft'"):
+    with pytest.raises(ConfigError, match="snapshot_deletes.*unknown value 'purge'"):
         validate(from_row(config("mode_snap_bad", tmp_path, "t", write_mode="merge",
-                                 merge_keys="id", snapshot_deletes="soft")))
+                                 merge_keys="id", snapshot_deletes="purge")))
     # a snapshot with a rejected row is incomplete: nothing is deleted, and the log says why
     add_configs(spark, config("mode_snap_dirty", tmp_path, "mode_snap_dirty", write_mode="merge",
                               merge_keys="id", snapshot_deletes="hard",

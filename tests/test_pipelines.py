@@ -77,7 +77,7 @@ def test_ddl_pipeline_runs_every_lakehouse_notebook_then_every_warehouse_one():
 def test_ingestion_pipeline_runs_the_groups_ascending_with_their_parameters():
     content, _ = _pipeline("flat_file_ingestion_pipeline")
     names = _chain(content)
-    assert names == [f"flat_file_ingestion_group_{g}" for g in (1, 2, 3)]
+    assert names == [f"flat_file_ingestion_group_{g}" for g in (1, 2, 3, 4)]
     values = parameter_values(content, {"end_date": "2024-01-02"})
     assert values == {"start_date": "", "end_date": "2024-01-02", "dry_run": "false"}
     for group, activity in enumerate(content["properties"]["activities"], start=1):

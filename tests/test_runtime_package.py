@@ -100,8 +100,8 @@ def test_environment_mode_attaches_the_notebooks_that_use_the_runtime(tmp_path):
             importing.append(name)
             assert "import ingen_fab_runtime as _ingen_fab_runtime" in text
             assert len(text) < len(embedded[name]) / 5
-    assert len(importing) == 5  # two lakehouse DDL notebooks, three ingestion groups
-    assert len(embedded) == 8  # and three orchestrators
+    assert len(importing) == 6  # two lakehouse DDL notebooks, four ingestion groups
+    assert len(embedded) == 9  # and three orchestrators
 
     # compiling embedded again detaches them and removes the item
     api.compile_ddl(project=REPO, output=out)

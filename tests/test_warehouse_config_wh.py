@@ -61,11 +61,12 @@ def notebook_cells() -> list[str]:
     return cells
 
 
-def test_the_three_scripts_exist():
+def test_the_four_scripts_exist():
     assert [p.relative_to(CONFIG_WH).as_posix() for p in scripts()] == [
         "001_Initial_Creation/001_config_flat_file_ingestion_create.sql",
         "001_Initial_Creation/002_log_flat_file_ingestion_create.sql",
         "002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql",
+        "002_Sample_Data_Ingestion/005_history_sample_configs.sql",
     ]
 
 
@@ -97,9 +98,9 @@ def test_config_wh_run_creates_tables_and_six_configs_twice(tmp_path):
     db = str(tmp_path / "warehouse" / "Config_WH.duckdb")
     cells = notebook_cells()
     first = run_warehouse_cells(cells, db)
-    assert first.counts == {"run": 3, "skipped": 0, "failed": 0}
+    assert first.counts == {"run": 4, "skipped": 0, "failed": 0}
     second = run_warehouse_cells(cells, db)
-    assert second.counts == {"run": 0, "skipped": 3, "failed": 0}
+    assert second.counts == {"run": 0, "skipped": 4, "failed": 0}
 
     tables = query_warehouse(
         db, "SELECT table_schema, table_name FROM information_schema.tables ORDER BY 1, 2"
@@ -115,14 +116,21 @@ def test_config_wh_run_creates_tables_and_six_configs_twice(tmp_path):
         "file_discovery_pattern, skip_existing_dates, execution_group, import_sequence_order "
         "FROM config.config_flat_file_ingestion ORDER BY import_sequence_order",
     )
-    assert rows == EXPECTED
+    assert rows[:6] == EXPECTED
+    assert [r[:4] for r in rows[6:]] == [
+        ("retail_products_history", "Retail products (history of the daily snapshots)",
+         "products_history", "scd2"),
+        ("retail_customers_changes", "Retail customers (change feed applied)",
+         "customers_current", "cdc"),
+    ]
     common = query_warehouse(
         db,
         "SELECT DISTINCT source_file_path, source_file_format, file_delimiter, has_header, "
         "encoding, custom_schema_json, target_schema_name, import_pattern, "
         "date_partition_format, batch_import_enabled, CAST(date_range_start AS varchar(10)), "
         "CAST(date_range_end AS varchar(10)), table_relationship_group, "
-        "error_handling_strategy, active_yn FROM config.config_flat_file_ingestion",
+        "error_handling_strategy, active_yn FROM config.config_flat_file_ingestion "
+        "WHERE execution_group < 4",
     )
     assert common == [
         ("Files/synthetic_data/retail_oltp_incremental", "csv", ",", True, "utf-8", None,

@@ -53,15 +53,17 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge, cdc or scd2", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
             "string",
             True,
-            "ignore or hard",
+            "ignore, soft, hard or close",
             10,
         ),
+        _c("scd2_tracked_columns", "string", True,
+           "scd2: comma-separated columns whose changes open a version (default: all)", 1000),
         _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
            100),
         _c("cdc_sequence_column", "string", True,
@@ -157,10 +159,15 @@ _SPARK_TYPES = {
 }
 
 
+def spark_type(column) -> str:
+    """A declared column's Spark SQL type."""
+    return _SPARK_TYPES[column.type]
+
+
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"{quote_ident(c.name)} {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        f"{quote_ident(c.name)} {spark_type(c)}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .schema import Table, spark_ddl, spark_schema
+from .schema import Table, spark_ddl, spark_schema, spark_type
 from .session import clear_uncommitted_table, ensure_schema
 from .sql import DEFAULT_SCHEMA, qualified, quote_ident, string_literal
 
@@ -33,6 +33,18 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     return name
 
 
+def add_missing_columns(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> list[str]:
+    """Add the declared columns an existing table lacks (made by an older release; nullable
+    columns only, so its rows stay valid); returns their names."""
+    name = qualified(table.name, schema)
+    have = {f.name.lower() for f in spark.table(name).schema.fields}
+    missing = [c for c in table.columns if c.name.lower() not in have and c.nullable]
+    if missing:
+        spec = ", ".join(f"{quote_ident(c.name)} {spark_type(c)}" for c in missing)
+        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({spec})")
+    return [c.name for c in missing]
+
+
 def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
     """MERGE rows into the table on its key: new keys inserted, existing keys updated.
 
@@ -55,6 +67,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
             full["modified_date"] = now
         prepared.append(tuple(full[n] for n in names))
     source = local_frame(spark, spark_schema(table), prepared)
+    add_missing_columns(spark, table, schema)
     target = DeltaTable.forName(spark, qualified(table.name, schema))
     condition = " AND ".join(f"t.{quote_ident(k)} <=> s.{quote_ident(k)}" for k in table.key)
     updates = {quote_ident(n): f"s.{quote_ident(n)}" for n in names if n != "created_date"}

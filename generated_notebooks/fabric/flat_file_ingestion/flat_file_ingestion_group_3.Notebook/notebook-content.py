@@ -48,7 +48,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+ab0772283fd7, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+5113611bb3f4, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +56,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+ab0772283fd7'
+INGEN_FAB_RUNTIME_ID = '0.1.0+5113611bb3f4'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -266,7 +266,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
-    "snapshot_deletes": ("ignore", "hard"),
+    "snapshot_deletes": modes.DELETES,
 }
 
 
@@ -284,7 +284,8 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
-    snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
+    snapshot_deletes: str  # ignore, or a value of the write mode's (modes/snapshot.py)
+    scd2_tracked_columns: tuple[str, ...]  # scd2: the columns whose changes open a version
     cdc_operation_column: str  # cdc: the column holding I/U/D
     cdc_sequence_column: str  # cdc: the column ordering the changes of a key
     import_pattern: str
@@ -321,6 +322,11 @@ def _bool(value, default: bool) -> bool:
     return bool(value)
 
 
+def _names(value) -> tuple[str, ...]:
+    """A comma-separated list of column names."""
+    return tuple(k.strip() for k in (value or "").split(",") if k.strip())
+
+
 def _date(value):
     if value is None or isinstance(value, _dt.date):
         return value
@@ -330,7 +336,7 @@ def _date(value):
 def from_row(row: dict) -> IngestionConfig:
     """A config from a table row (dict); normalises case and defaults, checks nothing."""
     fmt = row.get("date_partition_format")
-    keys = tuple(k.strip() for k in (row.get("merge_keys") or "").split(",") if k.strip())
+    keys = _names(row.get("merge_keys"))
     return IngestionConfig(
         config_id=str(row.get("config_id")),
         config_name=row.get("config_name") or "",
@@ -345,6 +351,7 @@ def from_row(row: dict) -> IngestionConfig:
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
         snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
+        scd2_tracked_columns=_names(row.get("scd2_tracked_columns")),
         cdc_operation_column=(row.get("cdc_operation_column") or "").strip() or "_op",
         cdc_sequence_column=(row.get("cdc_sequence_column") or "").strip() or "_seq",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
@@ -394,9 +401,10 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
                 "(letters, digits and _, not starting with a digit)",
             )
     modes.write_mode(cfg).validate(cfg)
-    for key in cfg.merge_keys:
-        if not is_identifier(key):
-            raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    for column in ("merge_keys", "scd2_tracked_columns"):
+        for name in getattr(cfg, column):
+            if not is_identifier(name):
+                raise cfg.error(column, f"{name!r} is not an identifier")
     for column in ("cdc_operation_column", "cdc_sequence_column"):
         if not is_identifier(getattr(cfg, column)):
             raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier")
@@ -2104,6 +2112,14 @@ def done_dates(state: dict) -> frozenset:
     return frozenset(d for d, flags in dates.items() if all(flags))
 
 
+def loaded_dates(state: dict) -> list[str]:
+    """Dates (ISO) with a file loaded that wrote at least one row: the snapshots the
+    target already reflects."""
+    return sorted({row.date_partition.isoformat() for row in state.values()
+                   if row.status == LOADED and row.date_partition is not None
+                   and (row.rows_written or 0) > 0})
+
+
 def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:
     """Files to load and the fingerprints taken on the way (display path -> fs.fingerprint).
 
@@ -2333,9 +2349,14 @@ from .base import WriteMode
 from .cdc import CdcMode
 from .merge import MergeMode
 from .overwrite import OverwriteMode
+from .scd2 import Scd2Mode
 
-MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode())}
+MODES: dict[str, WriteMode] = {
+    m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode(), Scd2Mode())
+}
 NAMES = tuple(MODES)
+# snapshot_deletes: ignore, then each mode's own values (a value may serve several modes)
+DELETES = tuple(dict.fromkeys(("ignore", *(d for m in MODES.values() for d in m.deletes))))
 
 
 def write_mode(cfg) -> WriteMode:
@@ -2388,13 +2409,14 @@ class WriteMode:
     keyed = False
     commits_empty = True
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
-    snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
+    deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
-        if cfg.snapshot_deletes != "ignore" and not self.snapshot_deletes:
-            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} needs write_mode merge "
-                            "(each date's files a full snapshot); use ignore")
+        if cfg.snapshot_deletes != "ignore" and cfg.snapshot_deletes not in self.deletes:
+            allowed = ", ".join(("ignore", *self.deletes))
+            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} does not apply to "
+                            f"write_mode {self.name}; use {allowed}")
 
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
@@ -2403,11 +2425,15 @@ class WriteMode:
         """Columns of the batch the mode reads but the target never holds."""
         return ()
 
+    def added_columns(self, cfg) -> tuple[str, ...]:
+        """Columns of the target the mode writes itself (no batch holds them)."""
+        return ()
+
     def prepare(self, spark, cfg, rows, routes):
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
 
-    def first_load(self, spark, cfg, frame, notes: list) -> int:
+    def first_load(self, spark, cfg, frame, notes: list, routes=None) -> int:
         """Create the target from frame (clearing the files of a first load that never
         committed); returns the rows written."""
         from ...session import clear_uncommitted_table, ensure_schema
@@ -2515,7 +2541,7 @@ class CdcMode(WriteMode):
         latest = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
         return latest.drop("_n", ROW_POSITION)
 
-    def first_load(self, spark, cfg, frame, notes: list) -> int:
+    def first_load(self, spark, cfg, frame, notes: list, routes=None) -> int:
         self._record_deletes(spark, cfg, frame)
         live = self._not_deleted_later(spark, cfg, frame).where(
             f"{q(cfg.cdc_operation_column)} <> 'D'")
@@ -2627,7 +2653,7 @@ class MergeMode(WriteMode):
     description = "upsert on merge_keys; the latest date wins, an older file never overwrites"
     keyed = True
     commits_empty = False
-    snapshot_deletes = True
+    deletes = ("soft", "hard")
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -2643,6 +2669,9 @@ class MergeMode(WriteMode):
                 f"{', '.join(missing)} not in the data "
                 f"(columns: {', '.join(c for c, _ in columns)})",
             )
+
+    def added_columns(self, cfg) -> tuple[str, ...]:
+        return snapshot.SOFT if cfg.snapshot_deletes == "soft" else ()
 
     def prepare(self, spark, cfg, rows, routes):
         """The batch with one row per key, marked for snapshot_deletes (see snapshot.py)."""
@@ -2679,7 +2708,10 @@ class MergeMode(WriteMode):
         plan = snapshot.merge_plan(spark, cfg, routes)
         merge = merge.whenMatchedUpdate(condition=newer, set=values)
         merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
-        if plan.missing_when is not None:  # keys missing from the newest snapshot
+        if plan.missing_set is not None:  # soft: keys missing from the newest snapshot
+            merge = merge.whenNotMatchedBySourceUpdate(condition=plan.missing_when,
+                                                       set=plan.missing_set)
+        elif plan.missing_when is not None:  # hard
             merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
         metrics = last_commit_metrics(spark, cfg)
@@ -2759,10 +2791,269 @@ class OverwriteMode(WriteMode):
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
 '''),
+    'ingen_fab_runtime.ingestion.modes.scd2': (False, 'ingen_fab_runtime/ingestion/modes/scd2.py', r'''"""write_mode scd2: dated snapshots in, history (slowly changing dimension, type 2) out.
+
+Each date's file states the rows of its keys (merge_keys) on that date. The target keeps one
+version per run of equal values: `_valid_from` (the date the values were first seen),
+`_valid_to` (the date they changed or the key went missing; NULL while current) and
+`_is_current`. Change detection compares scd2_tracked_columns, or every business column
+when it is empty; a row whose tracked values did not change writes nothing. With
+snapshot_deletes `close` each date's files are a full snapshot, so a key missing from a
+date's snapshot has its current version closed at that date.
+
+History does not depend on the order dates are loaded in. A batch recomputes, for the keys
+it can change, every version alive on or after its oldest date, from the observations the
+load order does not change: the batch's rows (one per key and date, the last in file order
+wins), the first date of each version already held, and -- with `close`, where every
+snapshot restates every key -- the key's state on each date loaded earlier (the ledger's
+dates). The result replaces those versions in one MERGE that writes only what differs, so
+re-running a date writes nothing and a late file splits the version it falls into.
+
+A version opened by a restatement (a late file changed a key between two dates that held
+the same values) carries the lineage columns of the row it restates.
+"""
+
+from __future__ import annotations
+
+from ...sql import quote_name as q
+from ..lineage import LINEAGE, ROW_POSITION
+from ..target import last_commit_metrics, table_name
+from . import snapshot
+from .base import WriteMode
+
+DATE = "_source_date_partition"
+VALID_FROM, VALID_TO, IS_CURRENT = "_valid_from", "_valid_to", "_is_current"
+HISTORY = (VALID_FROM, VALID_TO, IS_CURRENT)
+
+
+class Scd2Mode(WriteMode):
+    name = "scd2"
+    description = ("history per merge_keys: a changed row closes the current version "
+                   "(_valid_to) and opens a new one (_valid_from, _is_current)")
+    keyed = True
+    commits_empty = False
+    collapse_rule = "per date, the last row in file order wins"
+    deletes = ("close",)
+
+    def validate(self, cfg) -> None:
+        super().validate(cfg)
+        if not cfg.merge_keys:
+            raise cfg.error("merge_keys", "write_mode scd2 needs merge_keys")
+        clash = [c for c in cfg.scd2_tracked_columns if c.lower() in {k.lower() for k in cfg.merge_keys}]
+        if clash:
+            raise cfg.error("scd2_tracked_columns", f"{', '.join(clash)} is a merge key; "
+                            "list only the columns whose changes open a new version")
+
+    def check_columns(self, cfg, columns) -> None:
+        names = {c.lower() for c, _ in columns}
+        found = ", ".join(c for c, _ in columns)
+        for column, wanted in (("merge_keys", cfg.merge_keys),
+                               ("scd2_tracked_columns", cfg.scd2_tracked_columns)):
+            missing = [k for k in wanted if k.lower() not in names]
+            if missing:
+                raise cfg.error(column, f"{', '.join(missing)} not in the data (columns: {found})")
+        taken = [c for c, _ in columns if c.lower() in {h.lower() for h in HISTORY}]
+        if taken:
+            raise cfg.error("write_mode", f"the data has a column {taken[0]}, which scd2 "
+                            "writes itself; rename it in the files or use another write_mode")
+
+    def added_columns(self, cfg) -> tuple[str, ...]:
+        return HISTORY
+
+    def prepare(self, spark, cfg, rows, routes):
+        """One row per key and date (the last in file order); which dates are full
+        snapshots a missing key is closed at goes to routes.snapshot_deletes."""
+        from ..keys import dedupe
+
+        undated = sorted(f.display_path for f in rows.files if f.date is None)
+        if undated:
+            raise cfg.error("import_pattern", f"{undated[0]}: write_mode scd2 needs each file's "
+                            "date; use import_pattern date_partitioned")
+        routes.history_from = min(f.date for f in rows.files).isoformat()
+        if cfg.snapshot_deletes == "close":
+            routes.snapshot_deletes = snapshot.complete_dates(rows, routes)
+        return dedupe(rows.frame, [*cfg.merge_keys, DATE])
+
+    def first_load(self, spark, cfg, frame, notes: list, routes=None) -> int:
+        history = _versions(spark, cfg, frame, routes, existing=None)
+        return super().first_load(spark, cfg, history, notes)
+
+    def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int | None:
+        import datetime as _dt
+
+        from delta.tables import DeltaTable
+        from pyspark.sql import functions as F
+
+        frame = frame.drop(*HISTORY)
+        lo = _dt.date.fromisoformat(routes.history_from)
+        alive = spark.table(table_name(cfg)).where(
+            F.col(VALID_TO).isNull() | (F.col(VALID_TO) >= F.lit(lo)))
+        if cfg.snapshot_deletes != "close":  # only the batch's keys can change
+            alive = _within(alive, frame, cfg.merge_keys)
+        history = _versions(spark, cfg, frame, routes, existing=alive)
+        gone = _without(alive, history, [*cfg.merge_keys, VALID_FROM])
+        source = history.withColumn("_action", F.lit("upsert")).unionByName(
+            gone.withColumn("_action", F.lit("delete")))
+        data = [c for c in frame.columns if c not in LINEAGE]
+        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in [*data, VALID_TO])
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in [*cfg.merge_keys, VALID_FROM])
+        values = {q(c): f"s.{q(c)}" for c in history.columns}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(source.alias("s"), cond)
+            .whenMatchedDelete(condition="s._action = 'delete'")
+            .whenMatchedUpdate(condition=f"s._action = 'upsert' AND ({changed})", set=values)
+            .whenNotMatchedInsert(condition="s._action = 'upsert'", values=values)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return None
+
+    def verify(self, spark, cfg, report) -> None:
+        """Per key: versions that do not overlap, one current version at most, and
+        _is_current TRUE exactly when _valid_to is NULL."""
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        keys = [F.col(q(k)) for k in cfg.merge_keys]
+        order = Window.partitionBy(*keys).orderBy(F.col(VALID_FROM))
+        found = (
+            spark.table(table_name(cfg))
+            .withColumn("_next", F.lead(VALID_FROM).over(order))
+            .agg(
+                F.sum(F.when(F.col("_next").isNotNull() & (F.col(VALID_TO).isNull() | (
+                    F.col(VALID_TO) > F.col("_next")) | (F.col(VALID_FROM) == F.col("_next"))),
+                    1).otherwise(0)).alias("overlaps"),
+                F.sum(F.when(F.col(VALID_TO).isNotNull() & (F.col(VALID_TO) <= F.col(VALID_FROM)),
+                             1).otherwise(0)).alias("empty"),
+                F.sum(F.when(F.col(IS_CURRENT).isNull() | (F.col(IS_CURRENT) != F.col(VALID_TO).isNull()),
+                             1).otherwise(0)).alias("flags"),
+            )
+            .first()
+        )
+        where = f"{cfg.config_id}: {cfg.target_schema_name}.{cfg.target_table_name}"
+        if found["overlaps"]:
+            report.problems.append(f"{where}: {found['overlaps']} version(s) overlap the next "
+                                   f"version of their key on {', '.join(cfg.merge_keys)} (two "
+                                   "current versions, or a _valid_to after the next _valid_from)")
+        if found["empty"]:
+            report.problems.append(f"{where}: {found['empty']} version(s) end on or before "
+                                   "their _valid_from")
+        if found["flags"]:
+            report.problems.append(f"{where}: {found['flags']} version(s) whose _is_current "
+                                   "does not match _valid_to (TRUE exactly when it is NULL)")
+
+
+def _pairs(left, right, columns):
+    """Null-safe equality of columns between left and right, aliased so that frames read
+    from the same table can be joined."""
+    from pyspark.sql import functions as F
+
+    cond = [F.col(f"_l.{q(c)}").eqNullSafe(F.col(f"_r.{q(c)}")) for c in columns]
+    return left.alias("_l"), right.alias("_r"), cond
+
+
+def _without(left, right, columns):
+    """The rows of left with no row of right equal on columns (null-safe)."""
+    a, b, cond = _pairs(left, right, columns)
+    return a.join(b, cond, "left_anti")
+
+
+def _within(left, right, columns):
+    """The rows of left with a row of right equal on columns (null-safe)."""
+    a, b, cond = _pairs(left, right, columns)
+    return a.join(b, cond, "left_semi")
+
+
+def _versions(spark, cfg, batch, routes, existing):
+    """The versions of the keys batch (one row per key and date) can change: every version
+    of existing (the target's versions alive on or after the batch's oldest date, or None
+    on a first load) recomputed with the batch."""
+    import datetime as _dt
+
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    keys = list(cfg.merge_keys)
+    columns = [c for c in batch.columns if c != ROW_POSITION and c not in HISTORY]
+    types = dict(batch.select(*[q(c) for c in columns]).dtypes)
+    lo = _dt.date.fromisoformat(routes.history_from)
+    close = cfg.snapshot_deletes == "close"
+    full = routes.snapshot_deletes if close and isinstance(routes.snapshot_deletes, list) else []
+    full_dates = [_dt.date.fromisoformat(d) for d in full]
+
+    seen = _observed(batch, columns, F.col(DATE))
+    snapshots = list(full_dates)  # dates on which a key nothing holds was absent
+    if existing is not None:
+        held = _observed(existing, columns, F.col(VALID_FROM))
+        if close:
+            loaded = [_dt.date.fromisoformat(d) for d in routes.loaded_dates
+                      if d >= lo.isoformat()]
+            held = held.unionByName(_restated(spark, existing, columns, loaded))
+            snapshots = sorted(set(snapshots) | set(loaded))
+        if full_dates:  # the batch restates these dates' whole snapshots
+            held = held.where(~F.col("_d").isin(*full_dates))
+        seen = seen.unionByName(_without(held, seen, [*keys, "_d"]))
+    if snapshots:
+        dates = spark.createDataFrame([(d,) for d in snapshots], "_d date")
+        missing = _without(seen.select(*[q(k) for k in keys]).distinct().crossJoin(dates),
+                           seen, [*keys, "_d"])
+        seen = seen.unionByName(_absent(missing, columns, keys, types))
+
+    lookup = {c.lower(): c for c in columns}
+    tracked = [lookup[c.lower()] for c in cfg.scd2_tracked_columns] or [
+        c for c in columns if c not in LINEAGE and c.lower() not in {k.lower() for k in keys}]
+    by_date = Window.partitionBy(*[F.col(q(k)) for k in keys]).orderBy("_d")
+    was = F.coalesce(F.lag("_present").over(by_date), F.lit(False))
+    opens = F.col("_present") & (~was | ~F.lag("_v").over(by_date).eqNullSafe(F.col("_v")))
+    edges = (seen.withColumn("_v", F.struct(*[F.col(q(c)) for c in tracked]))
+             .withColumn("_edge", F.when(F.col("_present"), opens).otherwise(was))
+             .where("_edge"))
+    versions = (edges.withColumn(VALID_TO, F.lead("_d").over(by_date))
+                .where("_present")
+                .withColumn(VALID_FROM, F.col("_d"))
+                .withColumn(IS_CURRENT, F.col(VALID_TO).isNull()))
+    return versions.select(*[q(c) for c in columns], VALID_FROM, VALID_TO, IS_CURRENT)
+
+
+def _observed(frame, columns, date):
+    """frame's rows as present observations on date (a Column)."""
+    from pyspark.sql import functions as F
+
+    return frame.select(*[F.col(q(c)) for c in columns], date.alias("_d"),
+                        F.lit(True).alias("_present"))
+
+
+def _restated(spark, existing, columns, loaded):
+    """With full snapshots: each held version's values again on every loaded date (of
+    loaded) inside it after its first -- what those dates' snapshots said."""
+    from pyspark.sql import functions as F
+
+    if not loaded:
+        return _observed(existing, columns, F.col(VALID_FROM)).limit(0)
+    dates = spark.createDataFrame([(d,) for d in loaded], "_g date")
+    inside = (F.col("_g") > F.col(VALID_FROM)) & (
+        F.col(VALID_TO).isNull() | (F.col("_g") < F.col(VALID_TO)))
+    return _observed(existing.crossJoin(dates).where(inside), columns, F.col("_g"))
+
+
+def _absent(missing, columns, keys, types):
+    """Rows saying the keys of missing (keys, _d) were absent from _d's snapshot."""
+    from pyspark.sql import functions as F
+
+    names = {k.lower() for k in keys}
+    values = [F.col(q(c)) if c.lower() in names else F.lit(None).cast(types[c]).alias(c)
+              for c in columns]
+    return missing.select(*values, "_d", F.lit(False).alias("_present"))
+'''),
     'ingen_fab_runtime.ingestion.modes.snapshot': (False, 'ingen_fab_runtime/ingestion/modes/snapshot.py', r'''"""snapshot_deletes for write_mode merge: each date's files are a full snapshot, so a key
 missing from the batch's newest snapshot was deleted on that date.
 
 - ignore (default): nothing is deleted; a key stays with its last row for ever.
+- soft: the key's row stays, marked `_is_deleted` TRUE with `_deleted_at` the date of the
+  first snapshot it was missing from; a snapshot holding the key again clears both.
 - hard: the key's row is deleted from the target.
 
 Let D be the newest date of the batch whose files hold a row. A key whose newest row in the
@@ -2771,6 +3062,11 @@ was missing from D's snapshot and is deleted. A target row newer than D is never
 a late file of an older date deletes nothing a newer snapshot kept; and a key absent from
 the target is only inserted from a date not older than the target's newest, so a late file
 cannot bring back a key a newer snapshot deleted.
+
+With soft, a key's row is kept, so each row of the batch is upserted with the date of the
+first snapshot after it that lacked its key (the batch's dates that hold a row, and the dates
+loaded earlier) as `_deleted_at`: loaded in any order, a key ends with its last row and the
+date it went missing.
 
 No key is deleted when the batch holds only part of D's snapshot: a row of the batch was
 rejected, or a file of D was loaded by an earlier run and is not in this batch (a snapshot
@@ -2784,6 +3080,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DATE = "_source_date_partition"
+IS_DELETED, DELETED_AT = "_is_deleted", "_deleted_at"
+SOFT = (IS_DELETED, DELETED_AT)
 
 
 @dataclass(frozen=True)
@@ -2791,7 +3089,8 @@ class MergePlan:
     """The parts of the MERGE that snapshot_deletes adds (SQL conditions on t and s)."""
 
     insert_when: str | None = None  # condition of the not-matched insert (None: always)
-    missing_when: str | None = None  # condition of the not-matched-by-source delete
+    missing_when: str | None = None  # condition of the not-matched-by-source delete/update
+    missing_set: dict | None = None  # soft: the not-matched-by-source update (else: delete)
 
 
 def newest_snapshot(rows, routes):
@@ -2816,14 +3115,59 @@ def newest_snapshot(rows, routes):
     return None
 
 
+def complete_dates(rows, routes):
+    """scd2 with close: the dates (ISO) of the batch whose files are whole snapshots (they
+    hold a row, no row of the batch was rejected, no file of the date was loaded apart),
+    or the reason there are none (text)."""
+    stats = rows.batch.stats if rows.batch is not None else {}
+    dated = {f.date.isoformat() for f in rows.files
+             if f.date is not None and stats.get(f.display_path) is not None
+             and stats[f.display_path].rows > 0}
+    if not (rows.whole and rows.batch is not None and rows.batch.source.clean):
+        return "none: rows of the batch were rejected, its snapshots are incomplete"
+    full = sorted(dated - set(routes.split_dates))
+    return full or "none: no date of the batch holds a whole snapshot"
+
+
 def mark(cfg, frame, rows, routes):
-    """The batch's rows without the keys missing from its newest snapshot (hard deletes)."""
+    """The batch's rows for snapshot_deletes: hard drops the keys missing from its newest
+    snapshot (the MERGE deletes their rows); soft keeps every row, with the date its key
+    went missing (if it did) in _deleted_at and _is_deleted."""
     from pyspark.sql import functions as F
 
     if cfg.snapshot_deletes == "ignore":
         return frame
     newest = newest_snapshot(rows, routes)
-    return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
+    if cfg.snapshot_deletes == "hard":
+        return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
+    missing_on = first_after(F.col(DATE), snapshot_dates(rows, routes, newest))
+    return frame.withColumn(DELETED_AT, missing_on).withColumn(
+        IS_DELETED, F.col(DELETED_AT).isNotNull())
+
+
+def snapshot_dates(rows, routes, newest) -> list:
+    """The dates a key can go missing on: the batch's dates that hold a row (when its
+    newest snapshot is whole) and the dates loaded earlier, from the batch's oldest on."""
+    import datetime as _dt
+
+    stats = rows.batch.stats if rows.batch is not None else {}
+    dated = {f.date for f in rows.files if f.date is not None
+             and stats.get(f.display_path) is not None and stats[f.display_path].rows > 0}
+    oldest = min((f.date for f in rows.files if f.date is not None), default=None)
+    loaded = {_dt.date.fromisoformat(d) for d in getattr(routes, "loaded_dates", [])}
+    if oldest is not None:
+        loaded = {d for d in loaded if d >= oldest}
+    return sorted(loaded | (dated if newest is not None else set()))
+
+
+def first_after(date, dates):
+    """The Column: the first of dates after date (NULL when none is)."""
+    from pyspark.sql import functions as F
+
+    found = F.lit(None).cast("date")
+    for d in reversed(dates):
+        found = F.when(date < F.lit(d), F.lit(d)).otherwise(found)
+    return found
 
 
 def merge_plan(spark, cfg, routes) -> MergePlan:
@@ -2834,10 +3178,31 @@ def merge_plan(spark, cfg, routes) -> MergePlan:
         return MergePlan()
     newest = getattr(routes, "snapshot_deletes", None)
     as_of = newest if isinstance(newest, _dt.date) else None
+    if cfg.snapshot_deletes == "soft":
+        return _soft_plan(as_of, routes)
     high = _newest_in_target(spark, cfg)
     return MergePlan(
         insert_when=None if high is None else f"s.{DATE} >= DATE'{high}'",
         missing_when=None if as_of is None else f"t.{DATE} <= DATE'{as_of}'",
+    )
+
+
+def _soft_plan(as_of, routes) -> MergePlan:
+    """soft: a target row the batch lacks whose date is not after as_of is marked deleted
+    on the first snapshot date after its own (at the latest as_of), unless it already is
+    on that date or an earlier one."""
+    import datetime as _dt
+
+    if as_of is None:
+        return MergePlan()
+    dates = sorted({_dt.date.fromisoformat(d) for d in routes.loaded_dates} | {as_of})
+    dates = [d for d in dates if d <= as_of]
+    case = " ".join(f"WHEN t.{DATE} < DATE'{d}' THEN DATE'{d}'" for d in dates)
+    missing_on = f"CASE {case} ELSE DATE'{as_of}' END"
+    return MergePlan(
+        missing_when=(f"t.{DATE} <= DATE'{as_of}' AND (NOT coalesce(t.{IS_DELETED}, FALSE) "
+                      f"OR t.{DELETED_AT} > {missing_on})"),
+        missing_set={IS_DELETED: "TRUE", DELETED_AT: missing_on},
     )
 
 
@@ -2893,6 +3258,7 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
             prints.update(zip((s.display_path for s in todo), found))
     plan = Plan(cfg, files, prints)
     plan.routes.split_dates = split_dates(files, state)
+    plan.routes.loaded_dates = ledger.loaded_dates(state)
     return plan
 
 
@@ -3375,8 +3741,9 @@ class Routes:
     deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
     key_winners / most_rows_per_key: its answer. reread: files read again for the commit
     (the key winners). deduplicated: some key had several rows, so one row per key was kept.
-    snapshot_deletes (merge with snapshot_deletes hard): the date of the snapshot whose
-    missing keys were deleted, or the reason none were (text). split_dates: dates of the
+    snapshot_deletes (merge with snapshot_deletes soft/hard): the date of the snapshot whose
+    missing keys were deleted, or the reason none were (text); scd2 with close: the dates
+    (ISO) whose full snapshots close missing keys, or the reason none do. split_dates: dates of the
     batch that also have files an earlier run loaded (the batch holds part of their files).
     """
 
@@ -3391,6 +3758,8 @@ class Routes:
     deduplicated: bool = False
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
+    loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
+    history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
 
 
 @dataclass
@@ -3738,16 +4107,19 @@ def _last_runs(spark, ids: list[str]) -> dict:
 from __future__ import annotations
 
 from ..schema import CONFIG_TABLE, FILE_LEDGER_TABLE, LOG_TABLE, QUARANTINE_TABLE
-from ..tables import create_table
+from ..tables import add_missing_columns, create_table
 
 INGESTION_TABLES = (CONFIG_TABLE, LOG_TABLE, FILE_LEDGER_TABLE, QUARANTINE_TABLE)
 
 
 def ensure_ingestion_tables(spark) -> None:
-    """Create the config, log, file ledger and quarantine tables when they are missing."""
+    """Create the config, log, file ledger and quarantine tables when they are missing; a
+    config table made by an older release gains the config columns added since."""
     for table in INGESTION_TABLES:
         if not spark.catalog.tableExists(f"dbo.{table.name}"):
             create_table(spark, table)
+        elif table is CONFIG_TABLE:
+            add_missing_columns(spark, table)
 '''),
     'ingen_fab_runtime.ingestion.target': (False, 'ingen_fab_runtime/ingestion/target.py', r'''"""The Delta target of a config: its name, columns, schema evolution and commit metrics."""
 
@@ -3781,25 +4153,30 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
-def aligned(spark, cfg, frame, columns, notes: list, keep=()):
+def aligned(spark, cfg, frame, columns, notes: list, keep=(), added=()):
     """frame with the target's columns in its order: new batch columns are added to the
     target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns
-    in keep (the write mode's own) stay at the end and are never added to the target."""
+    in keep (the write mode's own) stay at the end and are never added to the target;
+    columns in added (the mode writes them itself) are NULL and not noted."""
     from pyspark.sql import functions as F
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
     own = {c.lower() for c in keep}
+    mine = {c.lower() for c in added}
     new = [(c, t) for c, t in columns if c.lower() not in have and c.lower() not in own]
+    new += [(c, t) for c, t in frame.dtypes if c.lower() in mine and c.lower() not in have]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
         notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
     batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    batch |= {c.lower() for c in frame.columns if c.lower() in mine}
     gone = [f for f in current.fields if f.name.lower() not in batch]
-    if gone:
+    noted = [f for f in gone if f.name.lower() not in mine]
+    if noted:
         notes.append(
-            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in noted)
         )
     frame = frame.select(
         *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]
@@ -4054,9 +4431,10 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     if not exists:
         if rows.count == 0:
             return outcome
-        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes)
+        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes, routes)
     else:
-        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg))
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg),
+                        mode.added_columns(cfg))
         taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
@@ -4185,15 +4563,17 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge, cdc or scd2", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
             "string",
             True,
-            "ignore or hard",
+            "ignore, soft, hard or close",
             10,
         ),
+        _c("scd2_tracked_columns", "string", True,
+           "scd2: comma-separated columns whose changes open a version (default: all)", 1000),
         _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
            100),
         _c("cdc_sequence_column", "string", True,
@@ -4289,10 +4669,15 @@ _SPARK_TYPES = {
 }
 
 
+def spark_type(column) -> str:
+    """A declared column's Spark SQL type."""
+    return _SPARK_TYPES[column.type]
+
+
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"{quote_ident(c.name)} {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        f"{quote_ident(c.name)} {spark_type(c)}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
     )
 
@@ -4744,7 +5129,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .schema import Table, spark_ddl, spark_schema
+from .schema import Table, spark_ddl, spark_schema, spark_type
 from .session import clear_uncommitted_table, ensure_schema
 from .sql import DEFAULT_SCHEMA, qualified, quote_ident, string_literal
 
@@ -4773,6 +5158,18 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     return name
 
 
+def add_missing_columns(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> list[str]:
+    """Add the declared columns an existing table lacks (made by an older release; nullable
+    columns only, so its rows stay valid); returns their names."""
+    name = qualified(table.name, schema)
+    have = {f.name.lower() for f in spark.table(name).schema.fields}
+    missing = [c for c in table.columns if c.name.lower() not in have and c.nullable]
+    if missing:
+        spec = ", ".join(f"{quote_ident(c.name)} {spark_type(c)}" for c in missing)
+        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({spec})")
+    return [c.name for c in missing]
+
+
 def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
     """MERGE rows into the table on its key: new keys inserted, existing keys updated.
 
@@ -4795,6 +5192,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
             full["modified_date"] = now
         prepared.append(tuple(full[n] for n in names))
     source = local_frame(spark, spark_schema(table), prepared)
+    add_missing_columns(spark, table, schema)
     target = DeltaTable.forName(spark, qualified(table.name, schema))
     condition = " AND ".join(f"t.{quote_ident(k)} <=> s.{quote_ident(k)}" for k in table.key)
     updates = {quote_ident(n): f"s.{quote_ident(n)}" for n in names if n != "created_date"}
@@ -4969,7 +5367,7 @@ for warning in result.warnings:
     print(f"WARNING: {warning}")
 print(result.render_table())
 # active configs of an execution group that has no notebook: no run ever loads them
-unscheduled = unscheduled_configs(spark, [1, 2, 3]) if as_bool("report_unscheduled", report_unscheduled) else []
+unscheduled = unscheduled_configs(spark, [1, 2, 3, 4]) if as_bool("report_unscheduled", report_unscheduled) else []
 for config in unscheduled:
     print(f"WARNING: config {config['config_id']}: execution_group {config['execution_group']} has no notebook")
 if summary_path:

@@ -28,7 +28,7 @@
 
 # PARAMETERS CELL ********************
 
-execution_groups = "1,2,3"
+execution_groups = "1,2,3,4"
 start_date = ""
 end_date = ""
 timeout_seconds = 7200
@@ -50,6 +50,7 @@ group_notebooks = {
     1: 'flat_file_ingestion_group_1',
     2: 'flat_file_ingestion_group_2',
     3: 'flat_file_ingestion_group_3',
+    4: 'flat_file_ingestion_group_4',
 }
 selected = sorted(int(g) for g in str(execution_groups).split(",") if g.strip())
 unknown = [g for g in selected if g not in group_notebooks]

@@ -19,7 +19,7 @@ ENUMERATIONS = {
     "import_pattern": ("single_file", "wildcard_pattern", "date_partitioned"),
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
-    "snapshot_deletes": ("ignore", "hard"),
+    "snapshot_deletes": modes.DELETES,
 }
 
 
@@ -37,7 +37,8 @@ class IngestionConfig:
     target_table_name: str
     write_mode: str
     merge_keys: tuple[str, ...]
-    snapshot_deletes: str  # ignore | hard (merge of full snapshots only)
+    snapshot_deletes: str  # ignore, or a value of the write mode's (modes/snapshot.py)
+    scd2_tracked_columns: tuple[str, ...]  # scd2: the columns whose changes open a version
     cdc_operation_column: str  # cdc: the column holding I/U/D
     cdc_sequence_column: str  # cdc: the column ordering the changes of a key
     import_pattern: str
@@ -74,6 +75,11 @@ def _bool(value, default: bool) -> bool:
     return bool(value)
 
 
+def _names(value) -> tuple[str, ...]:
+    """A comma-separated list of column names."""
+    return tuple(k.strip() for k in (value or "").split(",") if k.strip())
+
+
 def _date(value):
     if value is None or isinstance(value, _dt.date):
         return value
@@ -83,7 +89,7 @@ def _date(value):
 def from_row(row: dict) -> IngestionConfig:
     """A config from a table row (dict); normalises case and defaults, checks nothing."""
     fmt = row.get("date_partition_format")
-    keys = tuple(k.strip() for k in (row.get("merge_keys") or "").split(",") if k.strip())
+    keys = _names(row.get("merge_keys"))
     return IngestionConfig(
         config_id=str(row.get("config_id")),
         config_name=row.get("config_name") or "",
@@ -98,6 +104,7 @@ def from_row(row: dict) -> IngestionConfig:
         write_mode=_lower(row.get("write_mode")),
         merge_keys=keys,
         snapshot_deletes=_lower(row.get("snapshot_deletes")) or "ignore",
+        scd2_tracked_columns=_names(row.get("scd2_tracked_columns")),
         cdc_operation_column=(row.get("cdc_operation_column") or "").strip() or "_op",
         cdc_sequence_column=(row.get("cdc_sequence_column") or "").strip() or "_seq",
         import_pattern=_lower(row.get("import_pattern")) or "single_file",
@@ -147,9 +154,10 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
                 "(letters, digits and _, not starting with a digit)",
             )
     modes.write_mode(cfg).validate(cfg)
-    for key in cfg.merge_keys:
-        if not is_identifier(key):
-            raise cfg.error("merge_keys", f"{key!r} is not an identifier")
+    for column in ("merge_keys", "scd2_tracked_columns"):
+        for name in getattr(cfg, column):
+            if not is_identifier(name):
+                raise cfg.error(column, f"{name!r} is not an identifier")
     for column in ("cdc_operation_column", "cdc_sequence_column"):
         if not is_identifier(getattr(cfg, column)):
             raise cfg.error(column, f"{getattr(cfg, column)!r} is not an identifier")

@@ -73,6 +73,14 @@ def done_dates(state: dict) -> frozenset:
     return frozenset(d for d, flags in dates.items() if all(flags))
 
 
+def loaded_dates(state: dict) -> list[str]:
+    """Dates (ISO) with a file loaded that wrote at least one row: the snapshots the
+    target already reflects."""
+    return sorted({row.date_partition.isoformat() for row in state.values()
+                   if row.status == LOADED and row.date_partition is not None
+                   and (row.rows_written or 0) > 0})
+
+
 def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:
     """Files to load and the fingerprints taken on the way (display path -> fs.fingerprint).
 

@@ -43,6 +43,7 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
             prints.update(zip((s.display_path for s in todo), found))
     plan = Plan(cfg, files, prints)
     plan.routes.split_dates = split_dates(files, state)
+    plan.routes.loaded_dates = ledger.loaded_dates(state)
     return plan
 
 

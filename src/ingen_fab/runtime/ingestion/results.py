@@ -21,8 +21,9 @@ class Routes:
     deduplicated outright), "read" (found by one_pass), "narrow" (key columns only), "full";
     key_winners / most_rows_per_key: its answer. reread: files read again for the commit
     (the key winners). deduplicated: some key had several rows, so one row per key was kept.
-    snapshot_deletes (merge with snapshot_deletes hard): the date of the snapshot whose
-    missing keys were deleted, or the reason none were (text). split_dates: dates of the
+    snapshot_deletes (merge with snapshot_deletes soft/hard): the date of the snapshot whose
+    missing keys were deleted, or the reason none were (text); scd2 with close: the dates
+    (ISO) whose full snapshots close missing keys, or the reason none do. split_dates: dates of the
     batch that also have files an earlier run loaded (the batch holds part of their files).
     """
 
@@ -37,6 +38,8 @@ class Routes:
     deduplicated: bool = False
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
+    loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
+    history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
 
 
 @dataclass

@@ -30,25 +30,30 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
-def aligned(spark, cfg, frame, columns, notes: list, keep=()):
+def aligned(spark, cfg, frame, columns, notes: list, keep=(), added=()):
     """frame with the target's columns in its order: new batch columns are added to the
     target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns
-    in keep (the write mode's own) stay at the end and are never added to the target."""
+    in keep (the write mode's own) stay at the end and are never added to the target;
+    columns in added (the mode writes them itself) are NULL and not noted."""
     from pyspark.sql import functions as F
 
     current = spark.table(table_name(cfg)).schema
     have = {f.name.lower(): f for f in current.fields}
     own = {c.lower() for c in keep}
+    mine = {c.lower() for c in added}
     new = [(c, t) for c, t in columns if c.lower() not in have and c.lower() not in own]
+    new += [(c, t) for c, t in frame.dtypes if c.lower() in mine and c.lower() not in have]
     if new:
         spec = ", ".join(f"{q(c)} {t}" for c, t in new)
         spark.sql(f"ALTER TABLE {table_name(cfg)} ADD COLUMNS ({spec})")
         notes.append("columns added to the table: " + ", ".join(c for c, _ in new))
     batch = {c.lower() for c, _ in columns} | {c.lower() for c in LINEAGE}
+    batch |= {c.lower() for c in frame.columns if c.lower() in mine}
     gone = [f for f in current.fields if f.name.lower() not in batch]
-    if gone:
+    noted = [f for f in gone if f.name.lower() not in mine]
+    if noted:
         notes.append(
-            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in gone)
+            "columns missing from this batch (loaded as NULL): " + ", ".join(f.name for f in noted)
         )
     frame = frame.select(
         *frame.columns, *[F.lit(None).cast(f.dataType).alias(f.name) for f in gone]

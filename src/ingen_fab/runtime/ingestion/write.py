@@ -56,9 +56,10 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     if not exists:
         if rows.count == 0:
             return outcome
-        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes)
+        outcome.inserted = taken = mode.first_load(spark, cfg, frame, outcome.notes, routes)
     else:
-        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg))
+        frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg),
+                        mode.added_columns(cfg))
         taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)

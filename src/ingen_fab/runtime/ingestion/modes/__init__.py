@@ -11,9 +11,14 @@ from .base import WriteMode
 from .cdc import CdcMode
 from .merge import MergeMode
 from .overwrite import OverwriteMode
+from .scd2 import Scd2Mode
 
-MODES: dict[str, WriteMode] = {m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode())}
+MODES: dict[str, WriteMode] = {
+    m.name: m for m in (OverwriteMode(), AppendMode(), MergeMode(), CdcMode(), Scd2Mode())
+}
 NAMES = tuple(MODES)
+# snapshot_deletes: ignore, then each mode's own values (a value may serve several modes)
+DELETES = tuple(dict.fromkeys(("ignore", *(d for m in MODES.values() for d in m.deletes))))
 
 
 def write_mode(cfg) -> WriteMode:

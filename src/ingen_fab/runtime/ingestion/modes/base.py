@@ -17,13 +17,14 @@ class WriteMode:
     keyed = False
     commits_empty = True
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
-    snapshot_deletes = False  # can delete keys missing from a full snapshot (snapshot.py)
+    deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
-        if cfg.snapshot_deletes != "ignore" and not self.snapshot_deletes:
-            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} needs write_mode merge "
-                            "(each date's files a full snapshot); use ignore")
+        if cfg.snapshot_deletes != "ignore" and cfg.snapshot_deletes not in self.deletes:
+            allowed = ", ".join(("ignore", *self.deletes))
+            raise cfg.error("snapshot_deletes", f"{cfg.snapshot_deletes} does not apply to "
+                            f"write_mode {self.name}; use {allowed}")
 
     def check_columns(self, cfg, columns) -> None:
         """Raise cfg.error(...) when the batch's columns ([(name, type)]) do not suit it."""
@@ -32,11 +33,15 @@ class WriteMode:
         """Columns of the batch the mode reads but the target never holds."""
         return ()
 
+    def added_columns(self, cfg) -> tuple[str, ...]:
+        """Columns of the target the mode writes itself (no batch holds them)."""
+        return ()
+
     def prepare(self, spark, cfg, rows, routes):
         """The frame to commit from rows (write.Rows); routes records the choices made."""
         return rows.frame
 
-    def first_load(self, spark, cfg, frame, notes: list) -> int:
+    def first_load(self, spark, cfg, frame, notes: list, routes=None) -> int:
         """Create the target from frame (clearing the files of a first load that never
         committed); returns the rows written."""
         from ...session import clear_uncommitted_table, ensure_schema

@@ -85,7 +85,7 @@ class CdcMode(WriteMode):
         latest = frame.withColumn("_n", F.row_number().over(window)).where("_n = 1")
         return latest.drop("_n", ROW_POSITION)
 
-    def first_load(self, spark, cfg, frame, notes: list) -> int:
+    def first_load(self, spark, cfg, frame, notes: list, routes=None) -> int:
         self._record_deletes(spark, cfg, frame)
         live = self._not_deleted_later(spark, cfg, frame).where(
             f"{q(cfg.cdc_operation_column)} <> 'D'")

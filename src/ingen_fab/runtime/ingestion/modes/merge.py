@@ -23,7 +23,7 @@ class MergeMode(WriteMode):
     description = "upsert on merge_keys; the latest date wins, an older file never overwrites"
     keyed = True
     commits_empty = False
-    snapshot_deletes = True
+    deletes = ("soft", "hard")
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -39,6 +39,9 @@ class MergeMode(WriteMode):
                 f"{', '.join(missing)} not in the data "
                 f"(columns: {', '.join(c for c, _ in columns)})",
             )
+
+    def added_columns(self, cfg) -> tuple[str, ...]:
+        return snapshot.SOFT if cfg.snapshot_deletes == "soft" else ()
 
     def prepare(self, spark, cfg, rows, routes):
         """The batch with one row per key, marked for snapshot_deletes (see snapshot.py)."""
@@ -75,7 +78,10 @@ class MergeMode(WriteMode):
         plan = snapshot.merge_plan(spark, cfg, routes)
         merge = merge.whenMatchedUpdate(condition=newer, set=values)
         merge = merge.whenNotMatchedInsert(condition=plan.insert_when, values=values)
-        if plan.missing_when is not None:  # keys missing from the newest snapshot
+        if plan.missing_set is not None:  # soft: keys missing from the newest snapshot
+            merge = merge.whenNotMatchedBySourceUpdate(condition=plan.missing_when,
+                                                       set=plan.missing_set)
+        elif plan.missing_when is not None:  # hard
             merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
         metrics = last_commit_metrics(spark, cfg)

@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+ab0772283fd7, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+5113611bb3f4, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+ab0772283fd7'
+INGEN_FAB_RUNTIME_ID = '0.1.0+5113611bb3f4'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -334,15 +334,17 @@ CONFIG_TABLE = Table(
         _c("custom_schema_json", "string", True, "Spark schema JSON fixing column types", 4000),
         _c("target_schema_name", "string", False, "Lakehouse schema of the target table", 100),
         _c("target_table_name", "string", False, "Target table name", 100),
-        _c("write_mode", "string", False, "overwrite, append, merge or cdc", 20),
+        _c("write_mode", "string", False, "overwrite, append, merge, cdc or scd2", 20),
         _c("merge_keys", "string", True, "Comma-separated key columns for merge", 500),
         _c(
             "snapshot_deletes",
             "string",
             True,
-            "ignore or hard",
+            "ignore, soft, hard or close",
             10,
         ),
+        _c("scd2_tracked_columns", "string", True,
+           "scd2: comma-separated columns whose changes open a version (default: all)", 1000),
         _c("cdc_operation_column", "string", True, "cdc: column holding I, U or D (default _op)",
            100),
         _c("cdc_sequence_column", "string", True,
@@ -438,10 +440,15 @@ _SPARK_TYPES = {
 }
 
 
+def spark_type(column) -> str:
+    """A declared column's Spark SQL type."""
+    return _SPARK_TYPES[column.type]
+
+
 def spark_ddl(table: Table) -> str:
     """Column list in Spark SQL DDL form, e.g. "config_id STRING NOT NULL, ..."."""
     return ", ".join(
-        f"{quote_ident(c.name)} {_SPARK_TYPES[c.type]}{'' if c.nullable else ' NOT NULL'}"
+        f"{quote_ident(c.name)} {spark_type(c)}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
     )
 
@@ -893,7 +900,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from .schema import Table, spark_ddl, spark_schema
+from .schema import Table, spark_ddl, spark_schema, spark_type
 from .session import clear_uncommitted_table, ensure_schema
 from .sql import DEFAULT_SCHEMA, qualified, quote_ident, string_literal
 
@@ -922,6 +929,18 @@ def create_table(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> str:
     return name
 
 
+def add_missing_columns(spark, table: Table, schema: str = DEFAULT_SCHEMA) -> list[str]:
+    """Add the declared columns an existing table lacks (made by an older release; nullable
+    columns only, so its rows stay valid); returns their names."""
+    name = qualified(table.name, schema)
+    have = {f.name.lower() for f in spark.table(name).schema.fields}
+    missing = [c for c in table.columns if c.name.lower() not in have and c.nullable]
+    if missing:
+        spec = ", ".join(f"{quote_ident(c.name)} {spark_type(c)}" for c in missing)
+        spark.sql(f"ALTER TABLE {name} ADD COLUMNS ({spec})")
+    return [c.name for c in missing]
+
+
 def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCHEMA) -> int:
     """MERGE rows into the table on its key: new keys inserted, existing keys updated.
 
@@ -944,6 +963,7 @@ def upsert_rows(spark, table: Table, rows: list[dict], schema: str = DEFAULT_SCH
             full["modified_date"] = now
         prepared.append(tuple(full[n] for n in names))
     source = local_frame(spark, spark_schema(table), prepared)
+    add_missing_columns(spark, table, schema)
     target = DeltaTable.forName(spark, qualified(table.name, schema))
     condition = " AND ".join(f"t.{quote_ident(k)} <=> s.{quote_ident(k)}" for k in table.key)
     updates = {quote_ident(n): f"s.{quote_ident(n)}" for n in names if n != "created_date"}
@@ -1161,6 +1181,78 @@ def ddl_004_incremental_synthetic_data_sample_configs():
 
 
 ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.py', 'abbf1317a21730fd0053e8b432b2c31f6686238a7fc58ce4ea7f525b677e34c6', ddl_004_incremental_synthetic_data_sample_configs)
+
+# METADATA ********************
+
+# META {
+# META   "language": "python",
+# META   "language_group": "synapse_pyspark"
+# META }
+
+# MARKDOWN ********************
+
+# ## 005_history_sample_configs.py
+
+# CELL ********************
+
+def ddl_005_history_sample_configs():
+    # Sample configs keeping history of the retail_oltp_incremental dataset (execution group 4,
+    # after the spec's three): products' daily snapshots as scd2 history, and the customers change
+    # feed (generate-series ... --changes feed) applied with cdc. Upserted by config_id.
+    import datetime
+
+    from ingen_fab_runtime.schema import CONFIG_TABLE
+    from ingen_fab_runtime.tables import upsert_rows
+
+    COMMON = dict(
+        source_file_path="Files/synthetic_data/retail_oltp_incremental",
+        source_file_format="csv",
+        file_delimiter=",",
+        has_header=True,
+        encoding="utf-8",
+        target_schema_name="bronze",
+        merge_keys=None,
+        import_pattern="date_partitioned",
+        date_partition_format="YYYY/MM/DD",
+        batch_import_enabled=True,
+        date_range_start=datetime.date(2024, 1, 1),
+        date_range_end=datetime.date(2024, 1, 30),
+        skip_existing_dates=False,
+        table_relationship_group="retail_history",
+        execution_group=4,
+        error_handling_strategy="log",
+        active_yn="Y",
+    )
+    rows = [
+        dict(
+            COMMON,
+            config_id="retail_products_history",
+            config_name="Retail products (history of the daily snapshots)",
+            target_table_name="products_history",
+            write_mode="scd2",
+            merge_keys="product_id",
+            snapshot_deletes="close",  # every day's file holds every product
+            file_discovery_pattern="**/products/*.csv",
+            import_sequence_order=7,
+        ),
+        dict(
+            COMMON,
+            config_id="retail_customers_changes",
+            config_name="Retail customers (change feed applied)",
+            target_table_name="customers_current",
+            write_mode="cdc",
+            merge_keys="customer_id",
+            # postcodes and phone numbers keep their leading zeros
+            custom_schema_json='{"postcode": "string", "phone": "string"}',
+            file_discovery_pattern="**/customers_changes/*.csv",
+            import_sequence_order=8,
+        ),
+    ]
+    upsert_rows(spark, CONFIG_TABLE, rows)
+    print(f"{len(rows)} history sample configs upserted")
+
+
+ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/005_history_sample_configs.py', '6aa9bbf9c5666e982d8c5bd240295e48b1b84f02ae208255a6b944a39f45cf42', ddl_005_history_sample_configs)
 
 # METADATA ********************
 
