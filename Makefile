@@ -12,7 +12,8 @@ RT13_STAMP := $(RT13)/.installed
 # ingestion write-mode and error tests. The pipeline runner (host-side orchestration of the
 # same notebooks) runs on the main stack only.
 RT13_TESTS := tests/test_ddl_run.py tests/test_e2e_spec.py tests/test_ingestion_modes.py \
-	tests/test_ingestion_cdc.py tests/test_ingestion_scd2.py tests/test_ingestion_errors.py \
+	tests/test_ingestion_cdc.py tests/test_ingestion_scd2.py tests/test_ingestion_reprocess.py \
+	tests/test_ingestion_errors.py \
 	--deselect tests/test_e2e_spec.py::test_the_pipelines_run_the_ddl_then_every_group_and_stop_at_the_first_failure
 
 .PHONY: install install-rt13 test test-fast demo lint bench clean
@@ -62,6 +63,7 @@ bench: install
 	$(PY) bench/bench_synthetic.py
 	$(PY) bench/bench_ingestion.py
 	$(PY) bench/bench_cdc.py
+	$(PY) bench/bench_scd2.py
 
 clean:
 	rm -rf tmp

@@ -110,7 +110,8 @@ def baseline(root: Path) -> dict:
     was = F.coalesce(F.lag("_present").over(by_day), F.lit(False))
     opens = F.col("_present") & (~was | ~F.lag("_v").over(by_day).eqNullSafe(F.col("_v")))
     history = (seen.withColumn("_v", tracked)
-               .where(F.when(F.col("_present"), opens).otherwise(was))
+               .withColumn("_edge", F.when(F.col("_present"), opens).otherwise(was))
+               .where("_edge")
                .withColumn("_valid_to", F.lead("_d").over(by_day))
                .where("_present")
                .select(*business, F.col("_d").alias("_valid_from"), "_valid_to",

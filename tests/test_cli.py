@@ -78,3 +78,14 @@ def test_sql_queries_may_start_with_a_comment_line(tmp_path, monkeypatch):
     assert result.output.splitlines()[2].strip() == "42"
     piped = CliRunner().invoke(main, ["warehouse", "sql", "WH", "-f", "-"], input="SELECT 7 AS n")
     assert piped.exit_code == 0 and "7" in piped.output.splitlines()[2]
+
+
+def test_reprocess_without_a_config_and_a_range_is_a_usage_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("INGEN_FAB_LAKEHOUSE_ROOT", str(tmp_path / "spark"))
+    for args in (["--reprocess"], ["--reprocess", "--config-id", "x"],
+                 ["--reprocess", "--execution-group=1", "--start-date", "2024-01-01",
+                  "--end-date", "2024-01-01"]):
+        result = CliRunner().invoke(main, ["run", "package", "flat-file-ingestion", "run", *args])
+        assert result.exit_code == 2, result.output
+        assert "give --config-id, --start-date and --end-date" in result.output
+    assert not (tmp_path / "spark").exists()  # nothing ran

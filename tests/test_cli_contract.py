@@ -228,7 +228,7 @@ def test_lakehouse_sql_runs_on_the_warm_kernel_ddl_run_started(world):
     one_shot = _cli(world["project"], {**world["env"], "INGEN_FAB_WARM_KERNEL": "0"},
                     "lakehouse", "sql", STATUS)
     assert warm.returncode == 0 and one_shot.returncode == 0, warm.stderr + one_shot.stderr
-    assert warm.stdout == one_shot.stdout and warm.stdout.endswith("(7 rows)\n")
+    assert warm.stdout == one_shot.stdout and warm.stdout.endswith("(9 rows)\n")
     failed = _cli(world["project"], world["env"], "lakehouse", "sql", "SELECT nope FROM dbo.x")
     assert failed.returncode == 1 and failed.stderr.startswith("error: query failed: ")
     assert len(failed.stderr.splitlines()) == 1
@@ -348,3 +348,27 @@ def test_a_run_of_every_group_names_active_configs_whose_group_has_no_notebook(w
         "flat_file_ingestion.toml, then run `ingen_fab package flat-file-ingestion compile`"
     )
     assert "never run" not in one_group.stderr  # a run of named groups does not check
+
+
+@pytest.mark.spark
+@pytest.mark.papermill
+def test_a_day_edited_after_loading_is_reprocessed_from_the_command_line(world):
+    loaded = _ingest(world, "--config-id", "my_sales")
+    assert loaded.returncode == 0, loaded.stderr
+    day = world["lakehouse"] / "Files" / "my_sales" / "2024" / "01" / "01" / "sales.csv"
+    day.write_text("sale_id,amount\n001,9.75\n", encoding="utf-8")  # 002 withdrawn, 001 fixed
+    span = ("--config-id", "my_sales", "--reprocess", "--start-date", "2024-01-01",
+            "--end-date", "2024-01-01")
+    planned = _ingest(world, *span, "--dry-run")
+    assert planned.returncode == 0, planned.stderr
+    assert "re-process replaces the rows of 2024-01-01..2024-01-01 (2 row(s) of the table)" in (
+        planned.stdout), planned.stdout
+    done = _ingest(world, *span)
+    assert done.returncode == 0, done.stderr
+    rows = _cli(world["project"], world["env"], "lakehouse", "sql",
+                "SELECT sale_id, amount FROM bronze.sales WHERE sale_id < '003' ORDER BY sale_id")
+    assert [line.split() for line in rows.stdout.splitlines()[2:]] == [["001", "9.75"],
+                                                                     ["(1", "row)"]], rows.stdout
+    refused = _ingest(world, "--config-id", "my_sales", "--reprocess")
+    assert refused.returncode == 2 and "give --config-id, --start-date and --end-date" in (
+        refused.stderr)

@@ -246,6 +246,7 @@ def run_flat_file_ingestion(
     project=None,
     stop_after_files: int | None = None,
     stream: bool = False,
+    reprocess: bool = False,
 ) -> IngestionRunReport:
     """Run the execution group notebooks locally with papermill, in ascending group order.
 
@@ -282,6 +283,7 @@ def run_flat_file_ingestion(
             "start_date": start_date or "",
             "end_date": end_date or "",
             "dry_run": dry_run,
+            "reprocess": reprocess,
             "stop_after_files": stop_after_files or 0,
             "report_unscheduled": first_of_all,
         }

@@ -93,9 +93,12 @@ def run_flat_file_ingestion() -> None:
 @click.option("--start-date", type=DATE, help="Override date_range_start (YYYY-MM-DD).")
 @click.option("--end-date", type=DATE, help="Override date_range_end (YYYY-MM-DD).")
 @click.option("--dry-run", is_flag=True, help="Print the dates and files each config would load.")
+@click.option("--reprocess", is_flag=True,
+              help="With --config-id, --start-date and --end-date: load that range's files "
+                   "again as they are now, replacing the rows it loaded before.")
 @click.option("--environment", default="local", show_default=True,
               help="Environment the notebooks were compiled for.")
-def run_command(groups, config_id, start_date, end_date, dry_run, environment) -> None:
+def run_command(groups, config_id, start_date, end_date, dry_run, reprocess, environment) -> None:
     """Run the execution group notebooks with papermill on local Spark + Delta."""
     from ingen_fab import api
     from ingen_fab.cli.lakehouse import format_table
@@ -104,6 +107,9 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
         raise click.UsageError("give --execution-group or --config-id, not both")
     if start_date and end_date and start_date > end_date:
         raise click.BadParameter("--start-date is after --end-date", param_hint="--start-date")
+    if reprocess and not (config_id and start_date and end_date):
+        raise click.UsageError("--reprocess replaces one config's rows of one date range: "
+                               "give --config-id, --start-date and --end-date")
     report = api.run_flat_file_ingestion(
         groups,
         config_id,
@@ -112,6 +118,7 @@ def run_command(groups, config_id, start_date, end_date, dry_run, environment) -
         dry_run,
         environment,
         stream=sys.stdout.isatty(),
+        reprocess=reprocess,
     )
     for warning in report.warnings + _unscheduled_warnings(report.unscheduled):
         click.echo(f"warning: {warning}", err=True)
@@ -178,6 +185,10 @@ def _render_plan(plan: dict) -> str:
     if dates:
         head += f" over {len(dates)} dates ({dates[0]}..{dates[-1]})"
     head += f" -> {plan.get('target')} ({plan.get('write_mode')})"
+    if plan.get("replaces"):
+        head += f"; re-process replaces the rows of {plan['replaces']}"
+        if plan.get("reads_again"):
+            head += f", reading {plan['reads_again']} loaded file(s) outside the range again"
     if plan.get("error_message"):
         head += f"; error: {plan['error_message']}"
     lines = [head]

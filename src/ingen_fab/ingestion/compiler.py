@@ -65,6 +65,7 @@ def _group_notebook(group: int, lakehouse: LakehouseRef, runtime: str, run_cell:
             'start_date = ""  # YYYY-MM-DD, overrides date_range_start',
             'end_date = ""  # YYYY-MM-DD, overrides date_range_end',
             "dry_run = False  # list the dates and files each config would load",
+            "reprocess = False  # with config_id, start_date, end_date: replace that range's rows",
             'summary_path = ""  # local runs: where to write the JSON summary',
             "stop_after_files = 0  # test hook: abort after N committed files",
             "report_unscheduled = False  # name active configs of groups with no notebook",

@@ -35,6 +35,7 @@ config_id = ""  # run this one config instead of the group
 start_date = ""  # YYYY-MM-DD, overrides date_range_start
 end_date = ""  # YYYY-MM-DD, overrides date_range_end
 dry_run = False  # list the dates and files each config would load
+reprocess = False  # with config_id, start_date, end_date: replace that range's rows
 summary_path = ""  # local runs: where to write the JSON summary
 stop_after_files = 0  # test hook: abort after N committed files
 report_unscheduled = False  # name active configs of groups with no notebook
@@ -48,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+5113611bb3f4, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+564a6134caf4, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -56,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+5113611bb3f4'
+INGEN_FAB_RUNTIME_ID = '0.1.0+564a6134caf4'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -702,6 +703,7 @@ class RunContext:
     dry_run: bool
     stop_after_files: int | None
     progress: object
+    reprocess: bool = False  # replace the rows of [start, end] (one config; see plan.py)
     committed: int = 0
     states: dict | None = None  # config_id -> ledger state, read once per run
     deferred_ledger: list = field(default_factory=list)
@@ -837,8 +839,16 @@ def run_ingestion(
     execution_id: str | None = None,
     stop_after_files: int | None = None,
     progress=None,
+    reprocess: bool = False,
 ) -> IngestionResult:
-    """Run the configs of a group, one config, or all active configs in group order."""
+    """Run the configs of a group, one config, or all active configs in group order.
+
+    reprocess: re-load config_id's files of [start_date, end_date] as they are now,
+    replacing the rows that range loaded before (in one Delta commit; README).
+    """
+    if reprocess and not (config_id and start_date and end_date):
+        raise IngestionError("reprocess needs config_id, start_date and end_date: it replaces "
+                             "one config's rows of one date range")
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -849,6 +859,7 @@ def run_ingestion(
         dry_run,
         stop_after_files,
         progress,
+        reprocess,
     )
     with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
         return _run(ctx, execution_group, config_id)
@@ -957,9 +968,23 @@ def _plan(ctx, row, cfg, loc, error):
     if error is not None:
         return plan_entry(from_row(row), (), _one_line(error))
     try:
-        return plan_config(ctx, cfg, loc, fingerprint=False).entry()
+        entry = plan_config(ctx, cfg, loc, fingerprint=False).entry()
     except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))
+    if entry.replaces:
+        entry.replaces += f" ({_rows_from(ctx.spark, cfg, entry.replaces)} row(s) of the table)"
+    return entry
+
+
+def _rows_from(spark, cfg, span: str) -> int:
+    """How many rows of cfg's target came from the dates of span ("D1..D2")."""
+    from .target import table_name, target_exists
+
+    if not target_exists(spark, cfg):
+        return 0
+    lo, hi = span.split("..")
+    return spark.table(table_name(cfg)).where(
+        f"_source_date_partition BETWEEN DATE'{lo}' AND DATE'{hi}'").count()
 '''),
     'ingen_fab_runtime.ingestion.errors': (False, 'ingen_fab_runtime/ingestion/errors.py', r'''"""Exceptions of the ingestion engine: one base, a few specific kinds."""
 
@@ -2287,7 +2312,7 @@ from dataclasses import asdict
 
 from . import ledger
 from .check import check_batch
-from .errors import IngestionAborted
+from .errors import IngestionAborted, IngestionError
 from .plan import plan_config
 from .quarantine import quarantine_rows, write_quarantine
 from .read import read_batch
@@ -2309,9 +2334,14 @@ def load_config(ctx, cfg, loc, res) -> None:
     decision = check_batch(cfg, plan.files, batch)
     stats = batch.stats if batch is not None else {}
     outcome = None
+    span = tuple(plan.routes.reprocess.split("..")) if plan.routes.reprocess else None
+    if span is not None and decision.failed:  # a re-process replaces its whole range or nothing
+        path, why = min(decision.failed.items())
+        raise IngestionError(f"re-process of {plan.routes.reprocess} stopped before any commit: "
+                             f"{path}: {why}")
     if decision.keep:
         rows = _rows_to_write(batch, stats, decision)
-        outcome = write_rows(ctx.spark, cfg, rows, plan.routes)
+        outcome = write_rows(ctx.spark, cfg, rows, plan.routes, span)
     ctx.committed += len(decision.keep)
     if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
         raise IngestionAborted(
@@ -2322,6 +2352,12 @@ def load_config(ctx, cfg, loc, res) -> None:
         write_quarantine(ctx.spark, cfg, found, sorted(decision.kept))
     ctx.record(ledger_rows(ctx, cfg, plan, stats, decision))
     fill_result(res, cfg, plan, stats, decision, outcome, batch)
+    if span is not None:
+        range_paths = {f.display_path for f in plan.range_files}
+        res.dates_loaded = plan.routes.reprocess_dates
+        res.notes.insert(0, f"re-processed {plan.routes.reprocess}: {len(range_paths)} file(s) "
+                            f"of the range, {len(plan.files) - len(range_paths)} loaded file(s) "
+                            "outside it read again")
     res.routes = asdict(plan.routes)
 
 
@@ -2389,6 +2425,18 @@ class AppendMode(WriteMode):
         outcome.inserted = metrics.get("numOutputRows", 0)
         outcome.deleted = metrics.get("numDeletedRows", 0)
         return outcome.inserted
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
+        """The rows of the range's dates, whichever file they came from, replaced by the
+        range's files as they are now (one commit with replaceWhere on the date)."""
+        where = (f"_source_date_partition >= DATE'{span[0]}' AND "
+                 f"_source_date_partition <= DATE'{span[1]}'")
+        frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
+            table_name(cfg))
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numOutputRows", 0)
+        outcome.deleted = metrics.get("numDeletedRows", 0)
+        return outcome.inserted
 '''),
     'ingen_fab_runtime.ingestion.modes.base': (False, 'ingen_fab_runtime/ingestion/modes/base.py', r'''"""What a write mode gives validation, the write stage and verify (see modes/__init__.py)."""
 
@@ -2410,6 +2458,9 @@ class WriteMode:
     commits_empty = True
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
+    # --reprocess: the loaded files outside the range it reads again -- "none", "before"
+    # (those dated before it) or "all" -- to rebuild the rows the range's rows replaced
+    reprocess_reads = "none"
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
@@ -2449,6 +2500,16 @@ class WriteMode:
         """Commit frame (the target's columns) to the existing target in one Delta commit,
         idempotent on re-run; fill outcome's counts; return the source rows it took (None:
         unknown)."""
+        raise NotImplementedError
+
+    def check_reprocess(self, cfg) -> None:
+        """Raise cfg.error(...) when the mode cannot re-process this config."""
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """Re-process: in one Delta commit (a mode keeping a side table may commit it first,
+        idempotently), make the target what loading every file in date order would give, the
+        range span (first, last date) read as its files are now; frame holds the range's
+        rows and those of the files reprocess_reads names. Fill outcome's counts."""
         raise NotImplementedError
 
     def verify(self, spark, cfg, report) -> None:
@@ -2496,6 +2557,7 @@ class CdcMode(WriteMode):
     keyed = True
     commits_empty = False
     collapse_rule = "the highest sequence wins"
+    reprocess_reads = "all"  # a key's latest change may sit in any file
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -2569,6 +2631,50 @@ class CdcMode(WriteMode):
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
         return metrics.get("numSourceRows")
 
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """frame: each key's latest change over every loaded file, the range's as they are
+        now. The deletes table is set to those of the keys frame holds (first, its own
+        commit), then a target row from the range is replaced by its key's latest change
+        (or deleted), a row from outside the range only by a newer change."""
+        from delta.tables import DeltaTable
+
+        op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        latest = frame.select(*[q(k) for k in cfg.merge_keys], op, seq)
+        if _deletes_exist(spark, cfg) or latest.where(f"{op} = 'D'").limit(1).count():
+            _create_deletes(spark, cfg, latest.drop(cfg.cdc_operation_column))
+            (
+                DeltaTable.forName(spark, _deletes_table(cfg)).alias("t")
+                .merge(latest.alias("s"), cond)
+                .whenMatchedDelete(condition=f"s.{op} <> 'D'")
+                .whenMatchedUpdate(condition=f"s.{op} = 'D' AND NOT (t.{seq} <=> s.{seq})",
+                                   set={seq: f"s.{seq}"})
+                .whenNotMatchedInsert(condition=f"s.{op} = 'D'",
+                                      values={**{q(k): f"s.{q(k)}" for k in cfg.merge_keys},
+                                              seq: f"s.{seq}"})
+                .execute()
+            )
+        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
+                    f"t._source_date_partition <= DATE'{span[1]}'")
+        kept = [c for c in frame.columns if c != cfg.cdc_operation_column]
+        compared = [c for c in kept if c not in ("_ingestion_timestamp", "_ingestion_execution_id")]
+        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        values = {q(c): f"s.{q(c)}" for c in kept}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+            .whenMatchedDelete(condition=f"s.{op} = 'D' AND ({in_range} OR s.{seq} > t.{seq})")
+            .whenMatchedUpdate(condition=f"s.{op} <> 'D' AND ({in_range} OR s.{seq} >= t.{seq}) "
+                                         f"AND ({changed})", set=values)
+            .whenNotMatchedInsert(condition=f"s.{op} <> 'D'", values=values)
+            .whenNotMatchedBySourceDelete(condition=in_range)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return None
+
     def verify(self, spark, cfg, report) -> None:
         """One row per key, and no row older than its key's last delete."""
         from .merge import check_one_row_per_key
@@ -2592,17 +2698,12 @@ class CdcMode(WriteMode):
         key's newest; created on the first delete."""
         from delta.tables import DeltaTable
 
-        from ...session import clear_uncommitted_table, ensure_schema
-
         seq = cfg.cdc_sequence_column
         deletes = frame.where(f"{q(cfg.cdc_operation_column)} = 'D'").select(
             *[q(k) for k in cfg.merge_keys], q(seq))
         if deletes.limit(1).count() == 0:
             return
-        if not _deletes_exist(spark, cfg):
-            ensure_schema(spark, cfg.target_schema_name)
-            clear_uncommitted_table(spark, cfg.target_schema_name, deletes_name(cfg))
-            deletes.limit(0).write.format("delta").mode("ignore").saveAsTable(_deletes_table(cfg))
+        _create_deletes(spark, cfg, deletes)
         cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
         (
             DeltaTable.forName(spark, _deletes_table(cfg)).alias("t").merge(deletes.alias("s"), cond)
@@ -2623,6 +2724,18 @@ class CdcMode(WriteMode):
         keep = (joined[q(op)] == "D") | joined["_deleted_seq"].isNull() | (
             joined[q(seq)] > joined["_deleted_seq"])
         return joined.where(keep).select(*[frame[q(c)] for c in frame.columns])
+
+
+def _create_deletes(spark, cfg, deletes) -> None:
+    """Create the (empty) deletes table with the schema of deletes (keys + sequence) unless
+    it exists, clearing the files of a creation that never committed."""
+    from ...session import clear_uncommitted_table, ensure_schema
+
+    if _deletes_exist(spark, cfg):
+        return
+    ensure_schema(spark, cfg.target_schema_name)
+    clear_uncommitted_table(spark, cfg.target_schema_name, deletes_name(cfg))
+    deletes.limit(0).write.format("delta").mode("ignore").saveAsTable(_deletes_table(cfg))
 
 
 def _deletes_exist(spark, cfg) -> bool:
@@ -2654,6 +2767,7 @@ class MergeMode(WriteMode):
     keyed = True
     commits_empty = False
     deletes = ("soft", "hard")
+    reprocess_reads = "before"  # a key the range no longer holds falls back to its last row
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -2719,6 +2833,39 @@ class MergeMode(WriteMode):
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
         return metrics.get("numSourceRows")
+
+    def check_reprocess(self, cfg) -> None:
+        if cfg.snapshot_deletes != "ignore":
+            raise cfg.error("snapshot_deletes", f"--reprocess cannot rebuild the deletes of "
+                            f"snapshot_deletes {cfg.snapshot_deletes}; load the range's edited "
+                            "files with a plain run (a changed file is loaded again)")
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """frame: each key's latest row over the files before the range and the range's
+        files now. A row from the range is replaced by it (or deleted when no file holds
+        the key any more); a row from outside the range only by a newer one."""
+        from delta.tables import DeltaTable
+
+        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
+                    f"t._source_date_partition <= DATE'{span[1]}'")
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        compared = [c for c in frame.columns if c not in ("_ingestion_timestamp",
+                                                            "_ingestion_execution_id")]
+        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        newer = "s._source_date_partition >= t._source_date_partition"
+        values = {q(c): f"s.{q(c)}" for c in frame.columns}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+            .whenMatchedUpdate(condition=f"({in_range} OR {newer}) AND ({changed})", set=values)
+            .whenNotMatchedInsert(values=values)
+            .whenNotMatchedBySourceDelete(condition=in_range)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return None
 
     def verify(self, spark, cfg, report) -> None:
         """One row per merge key (null-safe)."""
@@ -2790,6 +2937,10 @@ class OverwriteMode(WriteMode):
         frame.write.format("delta").mode("overwrite").saveAsTable(table_name(cfg))
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
+        """The table is what the range's files hold now (as a load of them would leave it)."""
+        return self.commit(spark, cfg, frame, files, outcome, routes)
 '''),
     'ingen_fab_runtime.ingestion.modes.scd2': (False, 'ingen_fab_runtime/ingestion/modes/scd2.py', r'''"""write_mode scd2: dated snapshots in, history (slowly changing dimension, type 2) out.
 
@@ -2879,6 +3030,15 @@ class Scd2Mode(WriteMode):
         return super().first_load(spark, cfg, history, notes)
 
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int | None:
+        return self._apply(spark, cfg, frame, outcome, routes, None)
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """The range's dates observed anew: what the versions held said about them is
+        dropped, the range's files say it again; the rest of the history stays."""
+        routes.history_from = span[0]
+        return self._apply(spark, cfg, frame, outcome, routes, span)
+
+    def _apply(self, spark, cfg, frame, outcome, routes, span) -> int | None:
         import datetime as _dt
 
         from delta.tables import DeltaTable
@@ -2888,9 +3048,14 @@ class Scd2Mode(WriteMode):
         lo = _dt.date.fromisoformat(routes.history_from)
         alive = spark.table(table_name(cfg)).where(
             F.col(VALID_TO).isNull() | (F.col(VALID_TO) >= F.lit(lo)))
-        if cfg.snapshot_deletes != "close":  # only the batch's keys can change
-            alive = _within(alive, frame, cfg.merge_keys)
-        history = _versions(spark, cfg, frame, routes, existing=alive)
+        if cfg.snapshot_deletes != "close":  # only the batch's keys (and the range's) change
+            keys = [q(k) for k in cfg.merge_keys]
+            touched = frame.select(*keys)
+            if span is not None:
+                touched = touched.unionByName(alive.where(
+                    F.col(VALID_FROM).between(F.lit(span[0]), F.lit(span[1]))).select(*keys))
+            alive = _within(alive, touched, cfg.merge_keys)
+        history = _versions(spark, cfg, frame, routes, existing=alive, span=span)
         gone = _without(alive, history, [*cfg.merge_keys, VALID_FROM])
         source = history.withColumn("_action", F.lit("upsert")).unionByName(
             gone.withColumn("_action", F.lit("delete")))
@@ -2909,7 +3074,7 @@ class Scd2Mode(WriteMode):
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
-        return None
+        return None  # versions, not source rows: nothing to count as collapsed
 
     def verify(self, spark, cfg, report) -> None:
         """Per key: versions that do not overlap, one current version at most, and
@@ -2967,10 +3132,11 @@ def _within(left, right, columns):
     return a.join(b, cond, "left_semi")
 
 
-def _versions(spark, cfg, batch, routes, existing):
+def _versions(spark, cfg, batch, routes, existing, span=None):
     """The versions of the keys batch (one row per key and date) can change: every version
     of existing (the target's versions alive on or after the batch's oldest date, or None
-    on a first load) recomputed with the batch."""
+    on a first load) recomputed with the batch. span (a re-process's first and last date):
+    what existing said about those dates is dropped."""
     import datetime as _dt
 
     from pyspark.sql import Window
@@ -2995,6 +3161,8 @@ def _versions(spark, cfg, batch, routes, existing):
             snapshots = sorted(set(snapshots) | set(loaded))
         if full_dates:  # the batch restates these dates' whole snapshots
             held = held.where(~F.col("_d").isin(*full_dates))
+        if span is not None:
+            held = held.where(~F.col("_d").between(F.lit(span[0]), F.lit(span[1])))
         seen = seen.unionByName(_without(held, seen, [*keys, "_d"]))
     if snapshots:
         dates = spark.createDataFrame([(d,) for d in snapshots], "_d date")
@@ -3236,21 +3404,33 @@ class Plan:
     files: list  # pending SourceFiles, in discovery order
     prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
     routes: Routes = field(default_factory=Routes)
+    range_files: list | None = None  # a re-process: the files of its range (files: and more)
 
     def entry(self) -> ConfigPlan:
-        return plan_entry(self.cfg, self.files)
+        entry = plan_entry(self.cfg, self.files if self.range_files is None else self.range_files)
+        if self.range_files is not None:
+            entry.replaces = self.routes.reprocess
+            entry.reads_again = len(self.files) - len(self.range_files)
+        return entry
 
 
 def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     """The files in the run's date range that the ledger does not hold as loaded (or, for
     skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
-    (the load records the hashes; a dry run leaves them out)."""
+    (the load records the hashes; a dry run leaves them out). A re-process plans every file
+    of its range instead (see reprocess_files)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    check = cfg.utf8
     state = ctx.state_of(cfg.config_id)
+    if getattr(ctx, "reprocess", False):
+        return _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint)
     files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
+    return _planned(cfg, loc, files, prints, state, fingerprint)
+
+
+def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
+    check = cfg.utf8
     if fingerprint:
         todo = [s for s in files if s.display_path not in prints]
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -3259,6 +3439,37 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     plan = Plan(cfg, files, prints)
     plan.routes.split_dates = split_dates(files, state)
     plan.routes.loaded_dates = ledger.loaded_dates(state)
+    return plan
+
+
+def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
+    """Every file of [lo, hi] as it is now, whatever the ledger says, and the files loaded
+    earlier that the write mode reads again to rebuild what the range's rows replaced
+    (modes/base.py reprocess_reads)."""
+    from .modes import write_mode
+
+    if cfg.import_pattern != "date_partitioned":
+        raise cfg.error("import_pattern", "--reprocess replaces the rows of a date range, so it "
+                        "needs date_partitioned files")
+    mode = write_mode(cfg)
+    mode.check_reprocess(cfg)
+    files = discover(cfg, loc, lo, hi)
+    reads = mode.reprocess_reads
+    if reads != "none":
+        loaded = {path for path, row in state.items() if row.status == ledger.LOADED}
+        start, end = date_range(cfg)
+        earlier = [f for f in discover(cfg, loc, start, end)
+                   if f.display_path in loaded and f.date is not None
+                   and (f.date < lo if reads == "before" else not lo <= f.date <= hi)]
+        files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
+    plan = _planned(cfg, loc, files, {}, state, fingerprint)
+    plan.range_files = [f for f in files if lo <= f.date <= hi]
+    plan.routes.reprocess = f"{lo.isoformat()}..{hi.isoformat()}"
+    plan.routes.split_dates = []
+    range_dates = {f.date.isoformat() for f in plan.range_files}
+    plan.routes.loaded_dates = [d for d in plan.routes.loaded_dates
+                                if not lo.isoformat() <= d <= hi.isoformat()]
+    plan.routes.reprocess_dates = sorted(range_dates)
     return plan
 
 
@@ -3760,6 +3971,8 @@ class Routes:
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
     loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
+    reprocess: str | None = None  # a re-process: its range "D1..D2"
+    reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
 
 
 @dataclass
@@ -3810,6 +4023,8 @@ class ConfigPlan:
     dates: list = field(default_factory=list)
     files: list = field(default_factory=list)
     error_message: str | None = None
+    replaces: str | None = None  # a re-process: the range whose rows it replaces
+    reads_again: int = 0  # a re-process: files outside the range read to rebuild the keys
 
 
 @dataclass
@@ -4415,8 +4630,9 @@ class WriteOutcome:
     notes: list = field(default_factory=list)
 
 
-def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
-    """Commit rows to the config's target; returns the commit's counts."""
+def write_rows(spark, cfg, rows: Rows, routes, span=None) -> WriteOutcome:
+    """Commit rows to the config's target; returns the commit's counts. span (a
+    re-process's first and last date, ISO): the mode replaces that range's rows."""
     mode = write_mode(cfg)
     outcome = WriteOutcome()
     exists = target_exists(spark, cfg)
@@ -4435,7 +4651,10 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     else:
         frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg),
                         mode.added_columns(cfg))
-        taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
+        if span is None:
+            taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
+        else:
+            taken = mode.replace(spark, cfg, frame, rows.files, outcome, routes, span)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome
@@ -5360,6 +5579,7 @@ result = run_ingestion(
     start_date=as_text(start_date),
     end_date=as_text(end_date),
     dry_run=as_bool("dry_run", dry_run),
+    reprocess=as_bool("reprocess", reprocess),
     stop_after_files=as_int("stop_after_files", stop_after_files, 0) or None,
     progress=print,
 )

@@ -40,6 +40,7 @@ class RunContext:
     dry_run: bool
     stop_after_files: int | None
     progress: object
+    reprocess: bool = False  # replace the rows of [start, end] (one config; see plan.py)
     committed: int = 0
     states: dict | None = None  # config_id -> ledger state, read once per run
     deferred_ledger: list = field(default_factory=list)
@@ -175,8 +176,16 @@ def run_ingestion(
     execution_id: str | None = None,
     stop_after_files: int | None = None,
     progress=None,
+    reprocess: bool = False,
 ) -> IngestionResult:
-    """Run the configs of a group, one config, or all active configs in group order."""
+    """Run the configs of a group, one config, or all active configs in group order.
+
+    reprocess: re-load config_id's files of [start_date, end_date] as they are now,
+    replacing the rows that range loaded before (in one Delta commit; README).
+    """
+    if reprocess and not (config_id and start_date and end_date):
+        raise IngestionError("reprocess needs config_id, start_date and end_date: it replaces "
+                             "one config's rows of one date range")
     if not dry_run:
         ensure_ingestion_tables(spark)
     ctx = RunContext(
@@ -187,6 +196,7 @@ def run_ingestion(
         dry_run,
         stop_after_files,
         progress,
+        reprocess,
     )
     with csv_column_pruning(spark, False):  # every query flags malformed CSV rows alike
         return _run(ctx, execution_group, config_id)
@@ -295,6 +305,20 @@ def _plan(ctx, row, cfg, loc, error):
     if error is not None:
         return plan_entry(from_row(row), (), _one_line(error))
     try:
-        return plan_config(ctx, cfg, loc, fingerprint=False).entry()
+        entry = plan_config(ctx, cfg, loc, fingerprint=False).entry()
     except Exception as exc:
         return plan_entry(cfg, (), _one_line(exc))
+    if entry.replaces:
+        entry.replaces += f" ({_rows_from(ctx.spark, cfg, entry.replaces)} row(s) of the table)"
+    return entry
+
+
+def _rows_from(spark, cfg, span: str) -> int:
+    """How many rows of cfg's target came from the dates of span ("D1..D2")."""
+    from .target import table_name, target_exists
+
+    if not target_exists(spark, cfg):
+        return 0
+    lo, hi = span.split("..")
+    return spark.table(table_name(cfg)).where(
+        f"_source_date_partition BETWEEN DATE'{lo}' AND DATE'{hi}'").count()

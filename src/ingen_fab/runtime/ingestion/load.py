@@ -12,7 +12,7 @@ from dataclasses import asdict
 
 from . import ledger
 from .check import check_batch
-from .errors import IngestionAborted
+from .errors import IngestionAborted, IngestionError
 from .plan import plan_config
 from .quarantine import quarantine_rows, write_quarantine
 from .read import read_batch
@@ -34,9 +34,14 @@ def load_config(ctx, cfg, loc, res) -> None:
     decision = check_batch(cfg, plan.files, batch)
     stats = batch.stats if batch is not None else {}
     outcome = None
+    span = tuple(plan.routes.reprocess.split("..")) if plan.routes.reprocess else None
+    if span is not None and decision.failed:  # a re-process replaces its whole range or nothing
+        path, why = min(decision.failed.items())
+        raise IngestionError(f"re-process of {plan.routes.reprocess} stopped before any commit: "
+                             f"{path}: {why}")
     if decision.keep:
         rows = _rows_to_write(batch, stats, decision)
-        outcome = write_rows(ctx.spark, cfg, rows, plan.routes)
+        outcome = write_rows(ctx.spark, cfg, rows, plan.routes, span)
     ctx.committed += len(decision.keep)
     if ctx.stop_after_files is not None and ctx.committed >= ctx.stop_after_files:
         raise IngestionAborted(
@@ -47,6 +52,12 @@ def load_config(ctx, cfg, loc, res) -> None:
         write_quarantine(ctx.spark, cfg, found, sorted(decision.kept))
     ctx.record(ledger_rows(ctx, cfg, plan, stats, decision))
     fill_result(res, cfg, plan, stats, decision, outcome, batch)
+    if span is not None:
+        range_paths = {f.display_path for f in plan.range_files}
+        res.dates_loaded = plan.routes.reprocess_dates
+        res.notes.insert(0, f"re-processed {plan.routes.reprocess}: {len(range_paths)} file(s) "
+                            f"of the range, {len(plan.files) - len(range_paths)} loaded file(s) "
+                            "outside it read again")
     res.routes = asdict(plan.routes)
 
 

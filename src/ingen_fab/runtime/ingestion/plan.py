@@ -21,21 +21,33 @@ class Plan:
     files: list  # pending SourceFiles, in discovery order
     prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
     routes: Routes = field(default_factory=Routes)
+    range_files: list | None = None  # a re-process: the files of its range (files: and more)
 
     def entry(self) -> ConfigPlan:
-        return plan_entry(self.cfg, self.files)
+        entry = plan_entry(self.cfg, self.files if self.range_files is None else self.range_files)
+        if self.range_files is not None:
+            entry.replaces = self.routes.reprocess
+            entry.reads_again = len(self.files) - len(self.range_files)
+        return entry
 
 
 def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     """The files in the run's date range that the ledger does not hold as loaded (or, for
     skip_existing_dates, whose date it does not); fingerprint: also hash every pending file
-    (the load records the hashes; a dry run leaves them out)."""
+    (the load records the hashes; a dry run leaves them out). A re-process plans every file
+    of its range instead (see reprocess_files)."""
     lo, hi = date_range(cfg, ctx.start, ctx.end)
-    check = cfg.utf8
     state = ctx.state_of(cfg.config_id)
+    if getattr(ctx, "reprocess", False):
+        return _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint)
     files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
+    return _planned(cfg, loc, files, prints, state, fingerprint)
+
+
+def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
+    check = cfg.utf8
     if fingerprint:
         todo = [s for s in files if s.display_path not in prints]
         with ThreadPoolExecutor(max_workers=4) as pool:
@@ -44,6 +56,37 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     plan = Plan(cfg, files, prints)
     plan.routes.split_dates = split_dates(files, state)
     plan.routes.loaded_dates = ledger.loaded_dates(state)
+    return plan
+
+
+def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
+    """Every file of [lo, hi] as it is now, whatever the ledger says, and the files loaded
+    earlier that the write mode reads again to rebuild what the range's rows replaced
+    (modes/base.py reprocess_reads)."""
+    from .modes import write_mode
+
+    if cfg.import_pattern != "date_partitioned":
+        raise cfg.error("import_pattern", "--reprocess replaces the rows of a date range, so it "
+                        "needs date_partitioned files")
+    mode = write_mode(cfg)
+    mode.check_reprocess(cfg)
+    files = discover(cfg, loc, lo, hi)
+    reads = mode.reprocess_reads
+    if reads != "none":
+        loaded = {path for path, row in state.items() if row.status == ledger.LOADED}
+        start, end = date_range(cfg)
+        earlier = [f for f in discover(cfg, loc, start, end)
+                   if f.display_path in loaded and f.date is not None
+                   and (f.date < lo if reads == "before" else not lo <= f.date <= hi)]
+        files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
+    plan = _planned(cfg, loc, files, {}, state, fingerprint)
+    plan.range_files = [f for f in files if lo <= f.date <= hi]
+    plan.routes.reprocess = f"{lo.isoformat()}..{hi.isoformat()}"
+    plan.routes.split_dates = []
+    range_dates = {f.date.isoformat() for f in plan.range_files}
+    plan.routes.loaded_dates = [d for d in plan.routes.loaded_dates
+                                if not lo.isoformat() <= d <= hi.isoformat()]
+    plan.routes.reprocess_dates = sorted(range_dates)
     return plan
 
 

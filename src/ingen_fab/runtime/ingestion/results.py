@@ -40,6 +40,8 @@ class Routes:
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
     loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
+    reprocess: str | None = None  # a re-process: its range "D1..D2"
+    reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
 
 
 @dataclass
@@ -90,6 +92,8 @@ class ConfigPlan:
     dates: list = field(default_factory=list)
     files: list = field(default_factory=list)
     error_message: str | None = None
+    replaces: str | None = None  # a re-process: the range whose rows it replaces
+    reads_again: int = 0  # a re-process: files outside the range read to rebuild the keys
 
 
 @dataclass

@@ -40,8 +40,9 @@ class WriteOutcome:
     notes: list = field(default_factory=list)
 
 
-def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
-    """Commit rows to the config's target; returns the commit's counts."""
+def write_rows(spark, cfg, rows: Rows, routes, span=None) -> WriteOutcome:
+    """Commit rows to the config's target; returns the commit's counts. span (a
+    re-process's first and last date, ISO): the mode replaces that range's rows."""
     mode = write_mode(cfg)
     outcome = WriteOutcome()
     exists = target_exists(spark, cfg)
@@ -60,7 +61,10 @@ def write_rows(spark, cfg, rows: Rows, routes) -> WriteOutcome:
     else:
         frame = aligned(spark, cfg, frame, rows.columns, outcome.notes, mode.own_columns(cfg),
                         mode.added_columns(cfg))
-        taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
+        if span is None:
+            taken = mode.commit(spark, cfg, frame, rows.files, outcome, routes)
+        else:
+            taken = mode.replace(spark, cfg, frame, rows.files, outcome, routes, span)
     if mode.keyed:
         outcome.collapsed = max(rows.count - (rows.count if taken is None else taken), 0)
     return outcome

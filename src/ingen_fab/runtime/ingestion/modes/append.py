@@ -24,3 +24,15 @@ class AppendMode(WriteMode):
         outcome.inserted = metrics.get("numOutputRows", 0)
         outcome.deleted = metrics.get("numDeletedRows", 0)
         return outcome.inserted
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
+        """The rows of the range's dates, whichever file they came from, replaced by the
+        range's files as they are now (one commit with replaceWhere on the date)."""
+        where = (f"_source_date_partition >= DATE'{span[0]}' AND "
+                 f"_source_date_partition <= DATE'{span[1]}'")
+        frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
+            table_name(cfg))
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numOutputRows", 0)
+        outcome.deleted = metrics.get("numDeletedRows", 0)
+        return outcome.inserted

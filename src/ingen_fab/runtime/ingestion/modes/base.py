@@ -18,6 +18,9 @@ class WriteMode:
     commits_empty = True
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
+    # --reprocess: the loaded files outside the range it reads again -- "none", "before"
+    # (those dated before it) or "all" -- to rebuild the rows the range's rows replaced
+    reprocess_reads = "none"
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
@@ -57,6 +60,16 @@ class WriteMode:
         """Commit frame (the target's columns) to the existing target in one Delta commit,
         idempotent on re-run; fill outcome's counts; return the source rows it took (None:
         unknown)."""
+        raise NotImplementedError
+
+    def check_reprocess(self, cfg) -> None:
+        """Raise cfg.error(...) when the mode cannot re-process this config."""
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """Re-process: in one Delta commit (a mode keeping a side table may commit it first,
+        idempotently), make the target what loading every file in date order would give, the
+        range span (first, last date) read as its files are now; frame holds the range's
+        rows and those of the files reprocess_reads names. Fill outcome's counts."""
         raise NotImplementedError
 
     def verify(self, spark, cfg, report) -> None:

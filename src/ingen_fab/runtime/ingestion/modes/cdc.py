@@ -40,6 +40,7 @@ class CdcMode(WriteMode):
     keyed = True
     commits_empty = False
     collapse_rule = "the highest sequence wins"
+    reprocess_reads = "all"  # a key's latest change may sit in any file
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -113,6 +114,50 @@ class CdcMode(WriteMode):
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
         return metrics.get("numSourceRows")
 
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """frame: each key's latest change over every loaded file, the range's as they are
+        now. The deletes table is set to those of the keys frame holds (first, its own
+        commit), then a target row from the range is replaced by its key's latest change
+        (or deleted), a row from outside the range only by a newer change."""
+        from delta.tables import DeltaTable
+
+        op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        latest = frame.select(*[q(k) for k in cfg.merge_keys], op, seq)
+        if _deletes_exist(spark, cfg) or latest.where(f"{op} = 'D'").limit(1).count():
+            _create_deletes(spark, cfg, latest.drop(cfg.cdc_operation_column))
+            (
+                DeltaTable.forName(spark, _deletes_table(cfg)).alias("t")
+                .merge(latest.alias("s"), cond)
+                .whenMatchedDelete(condition=f"s.{op} <> 'D'")
+                .whenMatchedUpdate(condition=f"s.{op} = 'D' AND NOT (t.{seq} <=> s.{seq})",
+                                   set={seq: f"s.{seq}"})
+                .whenNotMatchedInsert(condition=f"s.{op} = 'D'",
+                                      values={**{q(k): f"s.{q(k)}" for k in cfg.merge_keys},
+                                              seq: f"s.{seq}"})
+                .execute()
+            )
+        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
+                    f"t._source_date_partition <= DATE'{span[1]}'")
+        kept = [c for c in frame.columns if c != cfg.cdc_operation_column]
+        compared = [c for c in kept if c not in ("_ingestion_timestamp", "_ingestion_execution_id")]
+        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        values = {q(c): f"s.{q(c)}" for c in kept}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+            .whenMatchedDelete(condition=f"s.{op} = 'D' AND ({in_range} OR s.{seq} > t.{seq})")
+            .whenMatchedUpdate(condition=f"s.{op} <> 'D' AND ({in_range} OR s.{seq} >= t.{seq}) "
+                                         f"AND ({changed})", set=values)
+            .whenNotMatchedInsert(condition=f"s.{op} <> 'D'", values=values)
+            .whenNotMatchedBySourceDelete(condition=in_range)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return None
+
     def verify(self, spark, cfg, report) -> None:
         """One row per key, and no row older than its key's last delete."""
         from .merge import check_one_row_per_key
@@ -136,17 +181,12 @@ class CdcMode(WriteMode):
         key's newest; created on the first delete."""
         from delta.tables import DeltaTable
 
-        from ...session import clear_uncommitted_table, ensure_schema
-
         seq = cfg.cdc_sequence_column
         deletes = frame.where(f"{q(cfg.cdc_operation_column)} = 'D'").select(
             *[q(k) for k in cfg.merge_keys], q(seq))
         if deletes.limit(1).count() == 0:
             return
-        if not _deletes_exist(spark, cfg):
-            ensure_schema(spark, cfg.target_schema_name)
-            clear_uncommitted_table(spark, cfg.target_schema_name, deletes_name(cfg))
-            deletes.limit(0).write.format("delta").mode("ignore").saveAsTable(_deletes_table(cfg))
+        _create_deletes(spark, cfg, deletes)
         cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
         (
             DeltaTable.forName(spark, _deletes_table(cfg)).alias("t").merge(deletes.alias("s"), cond)
@@ -167,6 +207,18 @@ class CdcMode(WriteMode):
         keep = (joined[q(op)] == "D") | joined["_deleted_seq"].isNull() | (
             joined[q(seq)] > joined["_deleted_seq"])
         return joined.where(keep).select(*[frame[q(c)] for c in frame.columns])
+
+
+def _create_deletes(spark, cfg, deletes) -> None:
+    """Create the (empty) deletes table with the schema of deletes (keys + sequence) unless
+    it exists, clearing the files of a creation that never committed."""
+    from ...session import clear_uncommitted_table, ensure_schema
+
+    if _deletes_exist(spark, cfg):
+        return
+    ensure_schema(spark, cfg.target_schema_name)
+    clear_uncommitted_table(spark, cfg.target_schema_name, deletes_name(cfg))
+    deletes.limit(0).write.format("delta").mode("ignore").saveAsTable(_deletes_table(cfg))
 
 
 def _deletes_exist(spark, cfg) -> bool:

@@ -24,6 +24,7 @@ class MergeMode(WriteMode):
     keyed = True
     commits_empty = False
     deletes = ("soft", "hard")
+    reprocess_reads = "before"  # a key the range no longer holds falls back to its last row
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -89,6 +90,39 @@ class MergeMode(WriteMode):
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
         return metrics.get("numSourceRows")
+
+    def check_reprocess(self, cfg) -> None:
+        if cfg.snapshot_deletes != "ignore":
+            raise cfg.error("snapshot_deletes", f"--reprocess cannot rebuild the deletes of "
+                            f"snapshot_deletes {cfg.snapshot_deletes}; load the range's edited "
+                            "files with a plain run (a changed file is loaded again)")
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """frame: each key's latest row over the files before the range and the range's
+        files now. A row from the range is replaced by it (or deleted when no file holds
+        the key any more); a row from outside the range only by a newer one."""
+        from delta.tables import DeltaTable
+
+        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
+                    f"t._source_date_partition <= DATE'{span[1]}'")
+        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        compared = [c for c in frame.columns if c not in ("_ingestion_timestamp",
+                                                            "_ingestion_execution_id")]
+        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        newer = "s._source_date_partition >= t._source_date_partition"
+        values = {q(c): f"s.{q(c)}" for c in frame.columns}
+        (
+            DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
+            .whenMatchedUpdate(condition=f"({in_range} OR {newer}) AND ({changed})", set=values)
+            .whenNotMatchedInsert(values=values)
+            .whenNotMatchedBySourceDelete(condition=in_range)
+            .execute()
+        )
+        metrics = last_commit_metrics(spark, cfg)
+        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        return None
 
     def verify(self, spark, cfg, report) -> None:
         """One row per merge key (null-safe)."""

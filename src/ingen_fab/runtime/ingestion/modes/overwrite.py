@@ -14,3 +14,7 @@ class OverwriteMode(WriteMode):
         frame.write.format("delta").mode("overwrite").saveAsTable(table_name(cfg))
         outcome.inserted = last_commit_metrics(spark, cfg).get("numOutputRows", 0)
         return outcome.inserted
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
+        """The table is what the range's files hold now (as a load of them would leave it)."""
+        return self.commit(spark, cfg, frame, files, outcome, routes)

@@ -86,6 +86,15 @@ class Scd2Mode(WriteMode):
         return super().first_load(spark, cfg, history, notes)
 
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int | None:
+        return self._apply(spark, cfg, frame, outcome, routes, None)
+
+    def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
+        """The range's dates observed anew: what the versions held said about them is
+        dropped, the range's files say it again; the rest of the history stays."""
+        routes.history_from = span[0]
+        return self._apply(spark, cfg, frame, outcome, routes, span)
+
+    def _apply(self, spark, cfg, frame, outcome, routes, span) -> int | None:
         import datetime as _dt
 
         from delta.tables import DeltaTable
@@ -95,9 +104,14 @@ class Scd2Mode(WriteMode):
         lo = _dt.date.fromisoformat(routes.history_from)
         alive = spark.table(table_name(cfg)).where(
             F.col(VALID_TO).isNull() | (F.col(VALID_TO) >= F.lit(lo)))
-        if cfg.snapshot_deletes != "close":  # only the batch's keys can change
-            alive = _within(alive, frame, cfg.merge_keys)
-        history = _versions(spark, cfg, frame, routes, existing=alive)
+        if cfg.snapshot_deletes != "close":  # only the batch's keys (and the range's) change
+            keys = [q(k) for k in cfg.merge_keys]
+            touched = frame.select(*keys)
+            if span is not None:
+                touched = touched.unionByName(alive.where(
+                    F.col(VALID_FROM).between(F.lit(span[0]), F.lit(span[1]))).select(*keys))
+            alive = _within(alive, touched, cfg.merge_keys)
+        history = _versions(spark, cfg, frame, routes, existing=alive, span=span)
         gone = _without(alive, history, [*cfg.merge_keys, VALID_FROM])
         source = history.withColumn("_action", F.lit("upsert")).unionByName(
             gone.withColumn("_action", F.lit("delete")))
@@ -116,7 +130,7 @@ class Scd2Mode(WriteMode):
         outcome.inserted = metrics.get("numTargetRowsInserted", 0)
         outcome.updated = metrics.get("numTargetRowsUpdated", 0)
         outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
-        return None
+        return None  # versions, not source rows: nothing to count as collapsed
 
     def verify(self, spark, cfg, report) -> None:
         """Per key: versions that do not overlap, one current version at most, and
@@ -174,10 +188,11 @@ def _within(left, right, columns):
     return a.join(b, cond, "left_semi")
 
 
-def _versions(spark, cfg, batch, routes, existing):
+def _versions(spark, cfg, batch, routes, existing, span=None):
     """The versions of the keys batch (one row per key and date) can change: every version
     of existing (the target's versions alive on or after the batch's oldest date, or None
-    on a first load) recomputed with the batch."""
+    on a first load) recomputed with the batch. span (a re-process's first and last date):
+    what existing said about those dates is dropped."""
     import datetime as _dt
 
     from pyspark.sql import Window
@@ -202,6 +217,8 @@ def _versions(spark, cfg, batch, routes, existing):
             snapshots = sorted(set(snapshots) | set(loaded))
         if full_dates:  # the batch restates these dates' whole snapshots
             held = held.where(~F.col("_d").isin(*full_dates))
+        if span is not None:
+            held = held.where(~F.col("_d").between(F.lit(span[0]), F.lit(span[1])))
         seen = seen.unionByName(_without(held, seen, [*keys, "_d"]))
     if snapshots:
         dates = spark.createDataFrame([(d,) for d in snapshots], "_d date")

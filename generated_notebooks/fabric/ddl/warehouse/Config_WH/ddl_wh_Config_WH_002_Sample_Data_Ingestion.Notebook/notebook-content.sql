@@ -153,10 +153,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+5113611bb3f4', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+564a6134caf4', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+5113611bb3f4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+564a6134caf4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
@@ -259,10 +259,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.import_sequence_order, src.execution_group, src.error_handling_strategy,
     src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+5113611bb3f4', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+564a6134caf4', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+5113611bb3f4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+564a6134caf4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
