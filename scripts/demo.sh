@@ -56,6 +56,7 @@ FROM bronze.orders o
 LEFT JOIN bronze.customers c ON o.customer_id = c.customer_id
 WHERE o.order_date >= '2024-01-01'"
 
+$fab lakehouse sql "UPDATE config_flat_file_ingestion SET active_yn = 'Y' WHERE execution_group = 4"
 $fab run package flat-file-ingestion run --execution-group=4
 $fab lakehouse sql "
 SELECT

@@ -1,6 +1,7 @@
 # Sample configs keeping history of the retail_oltp_incremental dataset (execution group 4,
 # after the spec's three): products' daily snapshots as scd2 history, and the customers change
-# feed (generate-series ... --changes feed) applied with cdc. Upserted by config_id.
+# feed (generate-series ... --changes feed) applied with cdc. Upserted by config_id; inactive
+# until `UPDATE config_flat_file_ingestion SET active_yn = 'Y' WHERE execution_group = 4`.
 import datetime
 
 from ingen_fab_runtime.schema import CONFIG_TABLE
@@ -23,7 +24,7 @@ COMMON = dict(
     table_relationship_group="retail_history",
     execution_group=4,
     error_handling_strategy="log",
-    active_yn="Y",
+    active_yn="N",  # off until activated: the spec's flow (groups 1-3, then verify) is unchanged
 )
 rows = [
     dict(

@@ -15,7 +15,7 @@ USING (
            CAST('2024-01-30' AS date) AS date_range_end,
            CAST(0 AS bit) AS skip_existing_dates, 'retail_history' AS table_relationship_group,
            s.import_sequence_order, 4 AS execution_group,
-           'log' AS error_handling_strategy, 'Y' AS active_yn
+           'log' AS error_handling_strategy, 'N' AS active_yn
     FROM (
         SELECT 'retail_products_history' AS config_id,
                'Retail products (history of the daily snapshots)' AS config_name,

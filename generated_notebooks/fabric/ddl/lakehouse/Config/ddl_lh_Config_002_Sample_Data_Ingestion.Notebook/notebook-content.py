@@ -1198,7 +1198,8 @@ ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synt
 def ddl_005_history_sample_configs():
     # Sample configs keeping history of the retail_oltp_incremental dataset (execution group 4,
     # after the spec's three): products' daily snapshots as scd2 history, and the customers change
-    # feed (generate-series ... --changes feed) applied with cdc. Upserted by config_id.
+    # feed (generate-series ... --changes feed) applied with cdc. Upserted by config_id; inactive
+    # until `UPDATE config_flat_file_ingestion SET active_yn = 'Y' WHERE execution_group = 4`.
     import datetime
 
     from ingen_fab_runtime.schema import CONFIG_TABLE
@@ -1221,7 +1222,7 @@ def ddl_005_history_sample_configs():
         table_relationship_group="retail_history",
         execution_group=4,
         error_handling_strategy="log",
-        active_yn="Y",
+        active_yn="N",  # off until activated: the spec's flow (groups 1-3, then verify) is unchanged
     )
     rows = [
         dict(
@@ -1252,7 +1253,7 @@ def ddl_005_history_sample_configs():
     print(f"{len(rows)} history sample configs upserted")
 
 
-ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/005_history_sample_configs.py', '6aa9bbf9c5666e982d8c5bd240295e48b1b84f02ae208255a6b944a39f45cf42', ddl_005_history_sample_configs)
+ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/005_history_sample_configs.py', '6a49f995098fa1a2e486c3e92c83676e4c96aaa0adb7792343d2e5497d33489b', ddl_005_history_sample_configs)
 
 # METADATA ********************
 

@@ -175,8 +175,8 @@ END;
 
 -- CELL ********************
 
--- ingen_fab:script Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql sha256:2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be
-IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql' AND status = 'success' AND content_hash <> '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql' AND status = 'success'))
+-- ingen_fab:script Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql sha256:1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f
+IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql' AND status = 'success' AND content_hash <> '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql' AND status = 'success'))
 BEGIN
     EXEC('THROW 50001, ''DDL script Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql changed after it ran: add a new numbered script, or re-run it explicitly (delete its rows from log.ddl_script_executions, or locally: ingen_fab ddl run --rerun Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql)'', 1;');
 END
@@ -200,7 +200,7 @@ USING (
            CAST(''2024-01-30'' AS date) AS date_range_end,
            CAST(0 AS bit) AS skip_existing_dates, ''retail_history'' AS table_relationship_group,
            s.import_sequence_order, 4 AS execution_group,
-           ''log'' AS error_handling_strategy, ''Y'' AS active_yn
+           ''log'' AS error_handling_strategy, ''N'' AS active_yn
     FROM (
         SELECT ''retail_products_history'' AS config_id,
                ''Retail products (history of the daily snapshots)'' AS config_name,
@@ -259,10 +259,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.import_sequence_order, src.execution_group, src.error_handling_strategy,
     src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+564a6134caf4', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+564a6134caf4', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '2512a0251d7f5c571e7e64772e8ce618de4a2a77fe1312ff20a6fac0d8a8b3be', '0.1.0+564a6134caf4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+564a6134caf4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
