@@ -356,14 +356,14 @@ def _values(spark, table) -> dict:
 
 @pytest.mark.parametrize(("deletes", "order"), [
     ("hard", "daily"), ("hard", "batch"), ("hard", "late"),
-    ("soft", "daily"), ("soft", "batch"), ("soft", "late"), ("soft", "reverse")])
+    ("soft", "daily"), ("soft", "batch"), ("soft", "late"), ("soft", "reverse"), ("soft", "then_two")])
 def test_snapshot_deletes_follow_the_newest_snapshot_in_any_load_order(spark, tmp_path, deletes,
                                                                        order):
     config_id = f"mode_snap_{deletes}_{order}"
     add_configs(spark, config(config_id, tmp_path, config_id, write_mode="merge",
                               merge_keys="id", snapshot_deletes=deletes))
     arrivals = {"daily": [[D1], [D2], [D3]], "batch": [[D1, D2, D3]], "late": [[D1, D3], [D2]],
-                "reverse": [[D3], [D2], [D1]]}
+                "reverse": [[D3], [D2], [D1]], "then_two": [[D1], [D2, D3]]}
     for days in [*arrivals[order], []]:  # and a re-run, which changes nothing
         for day in days:
             day_file(tmp_path, day, "s.csv", SNAPSHOTS[day])

@@ -59,10 +59,12 @@ def _load(spark, config_id, **options):
     return result
 
 
-def _world(spark, tmp_path, mode, name):
+def _world(spark, tmp_path, mode, name, edited=None):
     """(reprocessed config, fresh config): both loaded D1..D3; then D2 is edited in both
-    folders and the fresh one loads the edited files into a new table."""
-    overrides, days, edited = CASES[mode]
+    folders (to edited, else the case's edit) and the fresh one loads the edited files into
+    a new table."""
+    overrides, days, edit = CASES[mode]
+    edited = edit if edited is None else edited
     ours, fresh = f"re_{name}", f"re_{name}_fresh"
     for config_id in (ours, fresh):
         add_configs(spark, config(config_id, tmp_path / config_id, config_id, write_mode=mode,
@@ -93,6 +95,21 @@ def test_a_reprocessed_day_ends_as_a_fresh_load_of_the_edited_files(spark, tmp_p
     assert res.notes[0].startswith(f"re-processed {D2}..{D2}: 1 file(s) of the range")
     assert verify_ingestion(spark, [ours]).ok
     _load(spark, ours)  # a plain run afterwards finds nothing pending
+    assert _table(spark, ours) == _table(spark, fresh)
+
+
+@pytest.mark.parametrize("mode", ["merge", "cdc", "scd2"])
+def test_a_day_emptied_then_reprocessed_loses_its_rows_and_a_vanished_file_is_refused(
+    spark, tmp_path, mode
+):
+    ours, fresh = _world(spark, tmp_path, mode, f"emptied_{mode}", edited="")
+    _load(spark, ours, start_date=str(D2), end_date=str(D2), reprocess=True)
+    assert _table(spark, ours) == _table(spark, fresh)
+    (tmp_path / ours / D2.strftime("%Y/%m/%d") / "t" / "f.csv").unlink()
+    result = run_ingestion(spark, config_id=ours, start_date=str(D2), end_date=str(D2),
+                           reprocess=True)
+    assert result.failed and result.configs[0].error_message.endswith(
+        "was loaded but is gone; put it back, or leave it empty (0 bytes) to remove its rows")
     assert _table(spark, ours) == _table(spark, fresh)
 
 

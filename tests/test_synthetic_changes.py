@@ -57,7 +57,7 @@ def test_applying_the_changes_to_day_ones_snapshot_gives_every_later_days_snapsh
                 assert (key in state) == (change["_op"] == "U"), (day, key, change["_op"])
                 state[key] = row
         assert state == _live(table, _rows(feed, day, table)), day
-    assert ops == ({"I", "U", "D"} if table == "customers" else {"I", "U"})
+    assert ops == {"I", "U", "D"}
 
 
 def test_seq_grows_with_every_change_of_a_key_and_changed_at_is_on_the_files_day(feed):
@@ -69,7 +69,13 @@ def test_seq_grows_with_every_change_of_a_key_and_changed_at_is_on_the_files_day
                 assert seq > last.get(key, -1), (table, key)
                 last[key] = seq
                 assert change["_changed_at"].startswith(day.isoformat())
-                assert change["updated_date"] == day.isoformat()
+                if change["_op"] == "D" and table == "products":
+                    # a hard delete carries the product's last state: discontinued, a week ago
+                    assert change["status"] == "discontinued", change
+                    gone = dt.date.fromisoformat(change["discontinued_date"])
+                    assert (day - gone).days == 7 and int(change["product_id"]) % 2 == 0, change
+                else:
+                    assert change["updated_date"] == day.isoformat()
 
 
 def test_churn_deletes_customers_at_the_generators_churn_rate(feed):
@@ -97,6 +103,14 @@ def test_two_halves_write_the_same_feed_as_one_run_and_validate_checks_it(feed, 
     tampered.write_text("".join(lines[:-1]), encoding="utf-8")  # one change dropped
     report = api.validate(str(halves))
     assert not report.ok and "customers_changes" in report.problems[0]
+    # a folder that starts mid-series: its first day's deletes are of keys its snapshot lacks
+    second = tmp_path / "second"
+    api.generate_series(DATASET, "2024-01-15", END.isoformat(), output_dir=str(second),
+                        changes_mode="feed")
+    assert api.validate(str(second)).ok
+    first = second / "2024/01/15/products_changes/products_changes_20240115.csv"
+    assert first.read_bytes() == (feed / first.relative_to(second)).read_bytes()
+    assert any(r["_op"] == "D" for r in _rows(second, dt.date(2024, 1, 15), "products_changes"))
 
 
 def test_a_plain_run_writes_no_feed_and_its_folder_refuses_one(tmp_path):

@@ -276,7 +276,7 @@ def test_some_customers_change_address_or_email(files):
     assert any(first[c]["street_address"] != last[c]["street_address"] for c in ids)
 
 
-def test_products_change_weekly_and_discontinued_ones_stay(files):
+def test_products_change_weekly_and_discontinued_ones_stay_or_leave_a_week_later(files):
     repriced = _changed_on(files, "products", "product_id", ("price",))
     assert sum(map(len, repriced.values())) > 10
     launched, first_ids = defaultdict(set), {p["product_id"] for p in files[DAYS[0]]["products"]}
@@ -297,12 +297,21 @@ def test_products_change_weekly_and_discontinued_ones_stay(files):
                 assert product["discontinued_date"] == later
                 gone[later].add(product["product_id"])
     assert sum(map(len, gone.values())) >= 3
-    for day, ids in gone.items():  # kept in every later snapshot with that status and date
+    purged = 0
+    for day, ids in gone.items():
+        # kept with that status and date in every later snapshot, except the even product_ids:
+        # hard-deleted 7 days later, never to come back
         for later in DAYS[DAYS.index(day) :]:
             rows = {p["product_id"]: p for p in files[later]["products"]}
+            age = (dt.date.fromisoformat(later) - dt.date.fromisoformat(day)).days
             for pid in ids:
-                assert rows[pid]["status"] == "discontinued"
-                assert rows[pid]["discontinued_date"] == day
+                if int(pid) % 2 == 0 and age >= 7:
+                    assert pid not in rows, (pid, day, later)
+                    purged += age == 7
+                else:
+                    assert rows[pid]["status"] == "discontinued"
+                    assert rows[pid]["discontinued_date"] == day
+    assert purged >= 1
     # weekly: every kind of change happens on one weekday, in at least three different weeks
     for kind in (repriced, launched, gone):
         weekdays = {dt.date.fromisoformat(day).weekday() for day in kind}

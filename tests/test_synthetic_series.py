@@ -187,3 +187,14 @@ def test_dry_run_plan_writes_nothing(tmp_path):
     assert len(plan.files) == 180
     assert plan.estimated_rows["orders"] > 20_000
     assert not (tmp_path / "x").exists()
+
+
+def test_validate_reports_an_active_product_that_vanishes(three_days):
+    path = three_days / "2024" / "01" / "06" / "products" / "products_20240106.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    header = lines[0].rstrip("\n").split(",")
+    row = next(i for i, line in enumerate(lines[1:], 1)
+               if dict(zip(header, line.rstrip("\n").split(",")))["status"] == "active")
+    _rewrite(path, lambda lines: lines[:row] + lines[row + 1:])
+    problems = " | ".join(api.validate(str(three_days)).problems)
+    assert "products of the previous date vanished before 7 days of discontinuation" in problems

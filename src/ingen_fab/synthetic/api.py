@@ -146,21 +146,33 @@ def generate_series(
         dt.date.fromisoformat(settings["epoch"]),
         settings["holidays"],
     )
+    _write_days(plan, world, changes_mode, result, progress)
+    result.seconds = time.perf_counter() - began
+    return result
+
+
+def _write_days(plan: SeriesPlan, world, changes_mode: str, result: SeriesResult, progress):
+    """Simulate up to the plan's last date, writing the planned dates' files."""
+    began, fmt = time.perf_counter(), plan.settings["format"]
     wanted = set(plan.dates)
+    eve = plan.dates[0] - dt.timedelta(days=1)
+    previous: dict = {}  # the feeds' snapshots of the day before (a hard delete is a key gone)
     with _Writers() as writers:
         while world.day < _day_number(plan.dates[-1]):
             day = world.advance()
             if day not in wanted:
+                if day == eve and changes_mode == "feed":
+                    previous = world.tables()
                 continue
-            for name, table in _day_tables(world.tables(), day, changes_mode).items():
+            tables = _day_tables(world.tables(), day, changes_mode, previous)
+            previous = tables
+            for name, table in tables.items():
                 path = os.path.join(plan.root, writer.relative_path(day, name, fmt))
                 writers.submit(table, path, fmt)
                 result.rows[name] += table.num_rows
             if progress:
                 done = (day - plan.dates[0]).days + 1
                 progress(done, len(plan.dates), result.total_rows, time.perf_counter() - began)
-    result.seconds = time.perf_counter() - began
-    return result
 
 
 def validate(directory: str):
@@ -224,11 +236,14 @@ def _table_names(dataset: str, changes_mode: str = "none") -> list[str]:
     return names
 
 
-def _day_tables(tables: dict, day: dt.date, changes_mode: str) -> dict:
-    """The day's tables, with the change feeds when asked for."""
+def _day_tables(tables: dict, day: dt.date, changes_mode: str, previous: dict) -> dict:
+    """The day's tables, with the change feeds when asked for (`previous`: the tables of the
+    day before, when it was simulated)."""
     if changes_mode == "feed":
         for name in changes.FEEDS:
-            tables[changes.feed_name(name)] = changes.day_changes(name, tables[name], day)
+            tables[changes.feed_name(name)] = changes.day_changes(
+                name, tables[name], day, previous.get(name)
+            )
     return tables
 
 

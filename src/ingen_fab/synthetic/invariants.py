@@ -12,8 +12,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from ingen_fab.synthetic import day_rules
-from ingen_fab.synthetic.column_arrays import NULL_DAY, ints, lookup
+from ingen_fab.synthetic.column_arrays import NULL_DAY, days, ints, lookup
 from ingen_fab.synthetic.day_rules import DayCheck, DayKeys
+from ingen_fab.synthetic.products import PURGE_AFTER_DAYS
 
 
 @dataclass
@@ -21,7 +22,7 @@ class History:
     order_ids: list = field(default_factory=list)
     item_ids: list = field(default_factory=list)
     customers: object = None  # (ids, churn days) of the previous date
-    products: object = None  # ids of the previous date
+    products: object = None  # (ids, discontinued days) of the previous date
     closing: object = None  # {(store_id, product_id): closing_stock} as sorted keys + values
     previous_day: dt.date | None = None
 
@@ -43,7 +44,8 @@ def check_day(day: dt.date, t: dict, history: History, report) -> None:
     _check_lifecycles(check, keys, history)
     _check_ids_not_reused(check, keys, history)
     history.customers = (keys.customer_ids, keys.customer_churn)
-    history.products, history.previous_day = keys.product_ids, day
+    history.products = (keys.product_ids, days(t["products"], "discontinued_date"))
+    history.previous_day = day
 
 
 def _check_stock_carried_over(check: DayCheck, history: History) -> None:
@@ -74,7 +76,8 @@ def _check_stock_carried_over(check: DayCheck, history: History) -> None:
 
 
 def _check_lifecycles(check: DayCheck, keys: DayKeys, history: History) -> None:
-    """Customers and products never vanish; a churned customer stays churned on its date."""
+    """Customers never vanish and a churned customer stays churned on its date; a product
+    vanishes only once discontinued for PURGE_AFTER_DAYS, and never comes back."""
     import numpy as np
 
     if history.customers is not None:
@@ -91,8 +94,19 @@ def _check_lifecycles(check: DayCheck, keys: DayKeys, history: History) -> None:
                 f"{changed.sum()} churned customers changed churn state "
                 f"(e.g. customer_id {prev_ids[changed][0]})",
             )
-    if history.products is not None and (~np.isin(history.products, keys.product_ids)).any():
-        check.note("products", "products of the previous date vanished")
+    if history.products is not None:
+        prev_ids, prev_gone = history.products
+        vanished = ~np.isin(prev_ids, keys.product_ids)
+        early = vanished & ((prev_gone == NULL_DAY) | (prev_gone + PURGE_AFTER_DAYS > check.today))
+        if early.any():
+            check.note(
+                "products",
+                f"{early.sum()} products of the previous date vanished before "
+                f"{PURGE_AFTER_DAYS} days of discontinuation (e.g. product_id {prev_ids[early][0]})",
+            )
+        new = keys.product_ids[~np.isin(keys.product_ids, prev_ids)]
+        if len(prev_ids) and (new <= prev_ids.max()).any():
+            check.note("products", f"product_id {new[new <= prev_ids.max()][0]} came back")
 
 
 def _check_ids_not_reused(check: DayCheck, keys: DayKeys, history: History) -> None:

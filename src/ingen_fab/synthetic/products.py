@@ -1,7 +1,8 @@
 """Products: the catalogue, changed once a week (repricing, launches, discontinuations).
 
-Row ``i`` is product_id ``i + 1``. Discontinued products keep their row with status
-'discontinued'; prices and costs are int64 cents and cost stays below price.
+Row ``i`` is product_id ``i + 1``. A discontinued product keeps its row with status
+'discontinued'; half of them (even product_id) are hard-deleted a week later: their row
+leaves the catalogue for good. Prices and costs are int64 cents and cost stays below price.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ CHANGE_WEEKDAY = 0  # Monday (datetime.weekday numbering)
 WEEKLY_REPRICE_RATE = 0.05
 WEEKLY_LAUNCH_RATE = 0.012
 WEEKLY_DISCONTINUE_RATE = 0.005
+# A discontinued product with an even product_id is purged this many days after its
+# discontinuation (a rule on the state, not a draw: the random streams stay as they were).
+PURGE_AFTER_DAYS = 7
 FIELDS = (
     "category",
     "noun",
@@ -106,11 +110,21 @@ class Products:
             kind = float if name == "popularity" else np.int64
             self.data[name] = np.concatenate([self.data[name], new[name].astype(kind)])
 
-    def table(self, spec):
+    def purged(self, day: int):
+        """Mask of the products hard-deleted on or before ``day``."""
         import numpy as np
 
         d = self.data
-        ids = np.arange(1, len(self) + 1, dtype=np.int64)
+        even = np.arange(1, len(self) + 1) % 2 == 0
+        return even & (d["discontinued"] != NEVER) & (d["discontinued"] + PURGE_AFTER_DAYS <= day)
+
+    def table(self, spec, day: int):
+        """The catalogue as of ``day``: every product launched and not yet purged."""
+        import numpy as np
+
+        kept = ~self.purged(day)
+        d = {name: values[kept] for name, values in self.data.items()}
+        ids = np.flatnonzero(kept).astype(np.int64) + 1
         nouns = [noun for c in vocab.CATEGORIES for noun in c[3]]
         noun_offset = np.cumsum([0] + [len(c[3]) for c in vocab.CATEGORIES])[:-1]
         gone = d["discontinued"] != NEVER

@@ -100,7 +100,7 @@ class RetailWorld:
         spec = RETAIL_DATASET.table
         return {
             "customers": self.customers.table(spec("customers")),
-            "products": self.products.table(spec("products")),
+            "products": self.products.table(spec("products"), self.day),
             "stores": self.stores.table(spec("stores")),
             "orders": orders.orders_table(spec("orders"), self.today, self.day),
             "order_items": orders.items_table(spec("order_items"), self.today),

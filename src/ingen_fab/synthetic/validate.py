@@ -59,12 +59,14 @@ def validate_folder(root: str) -> ValidationReport:
     declared = list(spec.tables)
     if settings.get("changes") == "feed":
         declared += [changes.feed_table(spec.table(name)) for name in changes.FEEDS]
+    previous: dict = {}  # the previous date's snapshots, when that date is the day before
     for day in dates:
         tables = _read_day(root, day, declared, fmt, report)
         report.dates += 1
         if tables is not None:
-            _check_feeds(root, day, tables, report)
+            _check_feeds(root, day, tables, previous, report)
             check_day(day, tables, history, report)
+        previous = {"day": day, **(tables or {})}
     if not dates:
         report.add(f"{root} holds no YYYY/MM/DD date folders")
     return report
@@ -85,12 +87,23 @@ def _date_folders(root: str, report: ValidationReport) -> list[dt.date]:
     return sorted(dates)
 
 
-def _check_feeds(root: str, day: dt.date, tables: dict, report: ValidationReport) -> None:
-    """Each change file holds exactly the changes its day's snapshot shows (taken out of
-    tables, which then holds the dataset's own tables)."""
+def _check_feeds(root: str, day: dt.date, tables: dict, previous: dict,
+                 report: ValidationReport) -> None:
+    """Each change file holds exactly the changes its day's snapshot shows, then the deletes of
+    the keys gone since the day before (taken out of tables, which then holds the dataset's own
+    tables). Without the day before, the rows after the snapshot's own changes stand for it:
+    they must be keys the snapshot lacks."""
+    known = previous.get("day") == day - dt.timedelta(days=1)
     for name in changes.FEEDS:
         feed = tables.pop(changes.feed_name(name), None)
-        if feed is not None and not feed.equals(changes.day_changes(name, tables[name], day)):
+        if feed is None:
+            continue
+        if known:
+            before = previous.get(name)
+        else:
+            own = changes.day_changes(name, tables[name], day).num_rows
+            before = feed.slice(own).drop_columns([c for c, _ in changes.COLUMNS])
+        if not feed.equals(changes.day_changes(name, tables[name], day, before)):
             report.add(f"{os.path.join(root, day.strftime('%Y/%m/%d'), changes.feed_name(name))}: "
                        f"the changes differ from what the day's {name} snapshot shows")
 

@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+564a6134caf4, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+9806e4cbe654, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+564a6134caf4'
+INGEN_FAB_RUNTIME_ID = '0.1.0+9806e4cbe654'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2408,7 +2408,7 @@ again replaces its earlier rows, so a re-run never duplicates them.
 from __future__ import annotations
 
 from ...sql import string_list
-from ..target import last_commit_metrics, table_name
+from ..target import in_span, last_commit_metrics, table_name
 from .base import WriteMode
 
 
@@ -2429,9 +2429,7 @@ class AppendMode(WriteMode):
     def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
         """The rows of the range's dates, whichever file they came from, replaced by the
         range's files as they are now (one commit with replaceWhere on the date)."""
-        where = (f"_source_date_partition >= DATE'{span[0]}' AND "
-                 f"_source_date_partition <= DATE'{span[1]}'")
-        frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
+        frame.write.format("delta").mode("overwrite").option("replaceWhere", in_span(span)).saveAsTable(
             table_name(cfg))
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numOutputRows", 0)
@@ -2536,7 +2534,7 @@ from __future__ import annotations
 
 from ...sql import quote_ident
 from ...sql import quote_name as q
-from ..target import last_commit_metrics, table_name
+from ..target import differs, in_span, keys_match, merge_counts, table_name
 from .base import WriteMode
 
 OPERATIONS = ("I", "U", "D")
@@ -2615,7 +2613,7 @@ class CdcMode(WriteMode):
         self._record_deletes(spark, cfg, frame)
         source = self._not_deleted_later(spark, cfg, frame)
         op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         newer = f"s.{seq} > t.{seq}"
         values = {q(c): f"s.{q(c)}" for c in frame.columns if c != cfg.cdc_operation_column}
         (
@@ -2625,10 +2623,7 @@ class CdcMode(WriteMode):
             .whenNotMatchedInsert(condition=f"s.{op} <> 'D'", values=values)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        metrics = merge_counts(spark, cfg, outcome)
         return metrics.get("numSourceRows")
 
     def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
@@ -2639,7 +2634,7 @@ class CdcMode(WriteMode):
         from delta.tables import DeltaTable
 
         op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         latest = frame.select(*[q(k) for k in cfg.merge_keys], op, seq)
         if _deletes_exist(spark, cfg) or latest.where(f"{op} = 'D'").limit(1).count():
             _create_deletes(spark, cfg, latest.drop(cfg.cdc_operation_column))
@@ -2654,11 +2649,9 @@ class CdcMode(WriteMode):
                                               seq: f"s.{seq}"})
                 .execute()
             )
-        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
-                    f"t._source_date_partition <= DATE'{span[1]}'")
+        in_range = in_span(span, "t")
         kept = [c for c in frame.columns if c != cfg.cdc_operation_column]
-        compared = [c for c in kept if c not in ("_ingestion_timestamp", "_ingestion_execution_id")]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        changed = differs(kept)
         values = {q(c): f"s.{q(c)}" for c in kept}
         (
             DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
@@ -2669,10 +2662,7 @@ class CdcMode(WriteMode):
             .whenNotMatchedBySourceDelete(condition=in_range)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None
 
     def verify(self, spark, cfg, report) -> None:
@@ -2704,7 +2694,7 @@ class CdcMode(WriteMode):
         if deletes.limit(1).count() == 0:
             return
         _create_deletes(spark, cfg, deletes)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         (
             DeltaTable.forName(spark, _deletes_table(cfg)).alias("t").merge(deletes.alias("s"), cond)
             .whenMatchedUpdate(condition=f"s.{q(seq)} > t.{q(seq)}", set={q(seq): f"s.{q(seq)}"})
@@ -2756,7 +2746,7 @@ from ...sql import quote_name as q
 from .. import keys
 from ..keys import dedupe, file_order, latest_files
 from ..lineage import ROW_POSITION
-from ..target import last_commit_metrics, table_name
+from ..target import differs, in_span, keys_match, merge_counts, table_name
 from . import snapshot
 from .base import WriteMode
 
@@ -2812,7 +2802,7 @@ class MergeMode(WriteMode):
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         from delta.tables import DeltaTable
 
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         newer = (
             "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
             "coalesce(t._source_date_partition, DATE'0001-01-01')"
@@ -2828,10 +2818,7 @@ class MergeMode(WriteMode):
         elif plan.missing_when is not None:  # hard
             merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        metrics = merge_counts(spark, cfg, outcome)
         return metrics.get("numSourceRows")
 
     def check_reprocess(self, cfg) -> None:
@@ -2846,12 +2833,9 @@ class MergeMode(WriteMode):
         the key any more); a row from outside the range only by a newer one."""
         from delta.tables import DeltaTable
 
-        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
-                    f"t._source_date_partition <= DATE'{span[1]}'")
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
-        compared = [c for c in frame.columns if c not in ("_ingestion_timestamp",
-                                                            "_ingestion_execution_id")]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        in_range = in_span(span, "t")
+        cond = keys_match(cfg.merge_keys)
+        changed = differs(frame.columns)
         newer = "s._source_date_partition >= t._source_date_partition"
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
         (
@@ -2861,10 +2845,7 @@ class MergeMode(WriteMode):
             .whenNotMatchedBySourceDelete(condition=in_range)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None
 
     def verify(self, spark, cfg, report) -> None:
@@ -2968,7 +2949,7 @@ from __future__ import annotations
 
 from ...sql import quote_name as q
 from ..lineage import LINEAGE, ROW_POSITION
-from ..target import last_commit_metrics, table_name
+from ..target import differs, keys_match, merge_counts, table_name
 from . import snapshot
 from .base import WriteMode
 
@@ -3060,8 +3041,8 @@ class Scd2Mode(WriteMode):
         source = history.withColumn("_action", F.lit("upsert")).unionByName(
             gone.withColumn("_action", F.lit("delete")))
         data = [c for c in frame.columns if c not in LINEAGE]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in [*data, VALID_TO])
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in [*cfg.merge_keys, VALID_FROM])
+        changed = differs([*data, VALID_TO])
+        cond = keys_match([*cfg.merge_keys, VALID_FROM])
         values = {q(c): f"s.{q(c)}" for c in history.columns}
         (
             DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(source.alias("s"), cond)
@@ -3070,10 +3051,7 @@ class Scd2Mode(WriteMode):
             .whenNotMatchedInsert(condition="s._action = 'upsert'", values=values)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None  # versions, not source rows: nothing to count as collapsed
 
     def verify(self, spark, cfg, report) -> None:
@@ -3308,7 +3286,9 @@ def mark(cfg, frame, rows, routes):
     newest = newest_snapshot(rows, routes)
     if cfg.snapshot_deletes == "hard":
         return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
-    missing_on = first_after(F.col(DATE), snapshot_dates(rows, routes, newest))
+    dates = snapshot_dates(rows, routes, newest)
+    routes.missing_dates = [d.isoformat() for d in dates]
+    missing_on = first_after(F.col(DATE), dates)
     return frame.withColumn(DELETED_AT, missing_on).withColumn(
         IS_DELETED, F.col(DELETED_AT).isNotNull())
 
@@ -3357,13 +3337,14 @@ def merge_plan(spark, cfg, routes) -> MergePlan:
 
 def _soft_plan(as_of, routes) -> MergePlan:
     """soft: a target row the batch lacks whose date is not after as_of is marked deleted
-    on the first snapshot date after its own (at the latest as_of), unless it already is
-    on that date or an earlier one."""
+    on the first snapshot date after its own (the batch's or an earlier run's; at the latest
+    as_of), unless it already is on that date or an earlier one."""
     import datetime as _dt
 
     if as_of is None:
         return MergePlan()
-    dates = sorted({_dt.date.fromisoformat(d) for d in routes.loaded_dates} | {as_of})
+    known = {*routes.loaded_dates, *routes.missing_dates}
+    dates = sorted({_dt.date.fromisoformat(d) for d in known} | {as_of})
     dates = [d for d in dates if d <= as_of]
     case = " ".join(f"WHEN t.{DATE} < DATE'{d}' THEN DATE'{d}'" for d in dates)
     missing_on = f"CASE {case} ELSE DATE'{as_of}' END"
@@ -3395,6 +3376,7 @@ from dataclasses import dataclass, field
 from . import ledger
 from .config import date_range
 from .discovery import discover
+from .errors import IngestionError
 from .results import ConfigPlan, PlannedFile, Routes
 
 
@@ -3454,6 +3436,14 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
     mode = write_mode(cfg)
     mode.check_reprocess(cfg)
     files = discover(cfg, loc, lo, hi)
+    found = {f.display_path for f in files}
+    gone = sorted(path for path, row in state.items()
+                  if row.status == ledger.LOADED and row.date_partition is not None
+                  and lo <= row.date_partition <= hi and path not in found)
+    if gone:
+        raise IngestionError(
+            f"{cfg.config_id}: cannot re-process {lo.isoformat()}..{hi.isoformat()}: {gone[0]} "
+            "was loaded but is gone; put it back, or leave it empty (0 bytes) to remove its rows")
     reads = mode.reprocess_reads
     if reads != "none":
         loaded = {path for path, row in state.items() if row.status == ledger.LOADED}
@@ -3969,6 +3959,7 @@ class Routes:
     deduplicated: bool = False
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
+    missing_dates: list = field(default_factory=list)  # merge soft: dates a key can go missing on
     loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
     reprocess: str | None = None  # a re-process: its range "D1..D2"
@@ -4368,6 +4359,35 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
+# the lineage columns every run stamps anew: never a reason to rewrite a row
+RUN_STAMPS = LINEAGE[:2]
+
+
+def keys_match(keys) -> str:
+    """A MERGE condition: target t and source s agree on every key (NULL equals NULL)."""
+    return " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in keys)
+
+
+def differs(columns) -> str:
+    """A MERGE condition: t and s differ in one of columns (run stamps left out)."""
+    return " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in columns if c not in RUN_STAMPS)
+
+
+def in_span(span, alias: str = "") -> str:
+    """A condition: the row's source date is within the (first, last) ISO dates span."""
+    column = f"{alias}._source_date_partition" if alias else "_source_date_partition"
+    return f"{column} >= DATE'{span[0]}' AND {column} <= DATE'{span[1]}'"
+
+
+def merge_counts(spark, cfg, outcome) -> dict:
+    """Sets outcome's inserted/updated/deleted from the target's last MERGE; its metrics."""
+    metrics = last_commit_metrics(spark, cfg)
+    outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+    outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+    outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+    return metrics
+
+
 def aligned(spark, cfg, frame, columns, notes: list, keep=(), added=()):
     """frame with the target's columns in its order: new batch columns are added to the
     target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns
@@ -4599,6 +4619,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lineage import ROW_POSITION
 from .modes import write_mode
 from .target import aligned, no_rows, target_exists
 
@@ -4636,10 +4657,16 @@ def write_rows(spark, cfg, rows: Rows, routes, span=None) -> WriteOutcome:
     mode = write_mode(cfg)
     outcome = WriteOutcome()
     exists = target_exists(spark, cfg)
-    if rows.frame is None:
-        if not mode.commits_empty or not exists:
+    if rows.frame is None:  # a re-process always commits: its range's files may now be empty
+        if not exists or (span is None and not mode.commits_empty):
             return outcome
         frame, columns = no_rows(spark, cfg)
+        added = mode.added_columns(cfg)  # shaped as a batch the mode prepares
+        frame, columns = frame.drop(*added), [c for c in columns if c[0] not in added]
+        if mode.keyed:
+            from pyspark.sql import functions as F
+
+            frame = frame.withColumn(ROW_POSITION, F.lit(0).cast("long"))
         rows = Rows(frame, columns, rows.files, 0)
     frame = mode.prepare(spark, cfg, rows, routes)
     if isinstance(routes.snapshot_deletes, str):  # the mode deleted nothing, and says why

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from . import ledger
 from .config import date_range
 from .discovery import discover
+from .errors import IngestionError
 from .results import ConfigPlan, PlannedFile, Routes
 
 
@@ -71,6 +72,14 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
     mode = write_mode(cfg)
     mode.check_reprocess(cfg)
     files = discover(cfg, loc, lo, hi)
+    found = {f.display_path for f in files}
+    gone = sorted(path for path, row in state.items()
+                  if row.status == ledger.LOADED and row.date_partition is not None
+                  and lo <= row.date_partition <= hi and path not in found)
+    if gone:
+        raise IngestionError(
+            f"{cfg.config_id}: cannot re-process {lo.isoformat()}..{hi.isoformat()}: {gone[0]} "
+            "was loaded but is gone; put it back, or leave it empty (0 bytes) to remove its rows")
     reads = mode.reprocess_reads
     if reads != "none":
         loaded = {path for path, row in state.items() if row.status == ledger.LOADED}

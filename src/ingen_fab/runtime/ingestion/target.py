@@ -30,6 +30,35 @@ def last_commit_metrics(spark, cfg) -> dict:
     return {k: int(v) for k, v in (row["operationMetrics"] or {}).items() if str(v).isdigit()}
 
 
+# the lineage columns every run stamps anew: never a reason to rewrite a row
+RUN_STAMPS = LINEAGE[:2]
+
+
+def keys_match(keys) -> str:
+    """A MERGE condition: target t and source s agree on every key (NULL equals NULL)."""
+    return " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in keys)
+
+
+def differs(columns) -> str:
+    """A MERGE condition: t and s differ in one of columns (run stamps left out)."""
+    return " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in columns if c not in RUN_STAMPS)
+
+
+def in_span(span, alias: str = "") -> str:
+    """A condition: the row's source date is within the (first, last) ISO dates span."""
+    column = f"{alias}._source_date_partition" if alias else "_source_date_partition"
+    return f"{column} >= DATE'{span[0]}' AND {column} <= DATE'{span[1]}'"
+
+
+def merge_counts(spark, cfg, outcome) -> dict:
+    """Sets outcome's inserted/updated/deleted from the target's last MERGE; its metrics."""
+    metrics = last_commit_metrics(spark, cfg)
+    outcome.inserted = metrics.get("numTargetRowsInserted", 0)
+    outcome.updated = metrics.get("numTargetRowsUpdated", 0)
+    outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+    return metrics
+
+
 def aligned(spark, cfg, frame, columns, notes: list, keep=(), added=()):
     """frame with the target's columns in its order: new batch columns are added to the
     target (ALTER TABLE), target columns the batch lacks are NULL; both are noted. Columns

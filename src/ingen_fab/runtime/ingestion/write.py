@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .lineage import ROW_POSITION
 from .modes import write_mode
 from .target import aligned, no_rows, target_exists
 
@@ -46,10 +47,16 @@ def write_rows(spark, cfg, rows: Rows, routes, span=None) -> WriteOutcome:
     mode = write_mode(cfg)
     outcome = WriteOutcome()
     exists = target_exists(spark, cfg)
-    if rows.frame is None:
-        if not mode.commits_empty or not exists:
+    if rows.frame is None:  # a re-process always commits: its range's files may now be empty
+        if not exists or (span is None and not mode.commits_empty):
             return outcome
         frame, columns = no_rows(spark, cfg)
+        added = mode.added_columns(cfg)  # shaped as a batch the mode prepares
+        frame, columns = frame.drop(*added), [c for c in columns if c[0] not in added]
+        if mode.keyed:
+            from pyspark.sql import functions as F
+
+            frame = frame.withColumn(ROW_POSITION, F.lit(0).cast("long"))
         rows = Rows(frame, columns, rows.files, 0)
     frame = mode.prepare(spark, cfg, rows, routes)
     if isinstance(routes.snapshot_deletes, str):  # the mode deleted nothing, and says why

@@ -7,7 +7,7 @@ again replaces its earlier rows, so a re-run never duplicates them.
 from __future__ import annotations
 
 from ...sql import string_list
-from ..target import last_commit_metrics, table_name
+from ..target import in_span, last_commit_metrics, table_name
 from .base import WriteMode
 
 
@@ -28,9 +28,7 @@ class AppendMode(WriteMode):
     def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int:
         """The rows of the range's dates, whichever file they came from, replaced by the
         range's files as they are now (one commit with replaceWhere on the date)."""
-        where = (f"_source_date_partition >= DATE'{span[0]}' AND "
-                 f"_source_date_partition <= DATE'{span[1]}'")
-        frame.write.format("delta").mode("overwrite").option("replaceWhere", where).saveAsTable(
+        frame.write.format("delta").mode("overwrite").option("replaceWhere", in_span(span)).saveAsTable(
             table_name(cfg))
         metrics = last_commit_metrics(spark, cfg)
         outcome.inserted = metrics.get("numOutputRows", 0)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ...sql import quote_ident
 from ...sql import quote_name as q
-from ..target import last_commit_metrics, table_name
+from ..target import differs, in_span, keys_match, merge_counts, table_name
 from .base import WriteMode
 
 OPERATIONS = ("I", "U", "D")
@@ -98,7 +98,7 @@ class CdcMode(WriteMode):
         self._record_deletes(spark, cfg, frame)
         source = self._not_deleted_later(spark, cfg, frame)
         op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         newer = f"s.{seq} > t.{seq}"
         values = {q(c): f"s.{q(c)}" for c in frame.columns if c != cfg.cdc_operation_column}
         (
@@ -108,10 +108,7 @@ class CdcMode(WriteMode):
             .whenNotMatchedInsert(condition=f"s.{op} <> 'D'", values=values)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        metrics = merge_counts(spark, cfg, outcome)
         return metrics.get("numSourceRows")
 
     def replace(self, spark, cfg, frame, files, outcome, routes, span) -> int | None:
@@ -122,7 +119,7 @@ class CdcMode(WriteMode):
         from delta.tables import DeltaTable
 
         op, seq = q(cfg.cdc_operation_column), q(cfg.cdc_sequence_column)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         latest = frame.select(*[q(k) for k in cfg.merge_keys], op, seq)
         if _deletes_exist(spark, cfg) or latest.where(f"{op} = 'D'").limit(1).count():
             _create_deletes(spark, cfg, latest.drop(cfg.cdc_operation_column))
@@ -137,11 +134,9 @@ class CdcMode(WriteMode):
                                               seq: f"s.{seq}"})
                 .execute()
             )
-        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
-                    f"t._source_date_partition <= DATE'{span[1]}'")
+        in_range = in_span(span, "t")
         kept = [c for c in frame.columns if c != cfg.cdc_operation_column]
-        compared = [c for c in kept if c not in ("_ingestion_timestamp", "_ingestion_execution_id")]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        changed = differs(kept)
         values = {q(c): f"s.{q(c)}" for c in kept}
         (
             DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(frame.alias("s"), cond)
@@ -152,10 +147,7 @@ class CdcMode(WriteMode):
             .whenNotMatchedBySourceDelete(condition=in_range)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None
 
     def verify(self, spark, cfg, report) -> None:
@@ -187,7 +179,7 @@ class CdcMode(WriteMode):
         if deletes.limit(1).count() == 0:
             return
         _create_deletes(spark, cfg, deletes)
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         (
             DeltaTable.forName(spark, _deletes_table(cfg)).alias("t").merge(deletes.alias("s"), cond)
             .whenMatchedUpdate(condition=f"s.{q(seq)} > t.{q(seq)}", set={q(seq): f"s.{q(seq)}"})

@@ -13,7 +13,7 @@ from ...sql import quote_name as q
 from .. import keys
 from ..keys import dedupe, file_order, latest_files
 from ..lineage import ROW_POSITION
-from ..target import last_commit_metrics, table_name
+from ..target import differs, in_span, keys_match, merge_counts, table_name
 from . import snapshot
 from .base import WriteMode
 
@@ -69,7 +69,7 @@ class MergeMode(WriteMode):
     def commit(self, spark, cfg, frame, files, outcome, routes=None) -> int:
         from delta.tables import DeltaTable
 
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
+        cond = keys_match(cfg.merge_keys)
         newer = (
             "coalesce(s._source_date_partition, DATE'0001-01-01') >= "
             "coalesce(t._source_date_partition, DATE'0001-01-01')"
@@ -85,10 +85,7 @@ class MergeMode(WriteMode):
         elif plan.missing_when is not None:  # hard
             merge = merge.whenNotMatchedBySourceDelete(condition=plan.missing_when)
         merge.execute()
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        metrics = merge_counts(spark, cfg, outcome)
         return metrics.get("numSourceRows")
 
     def check_reprocess(self, cfg) -> None:
@@ -103,12 +100,9 @@ class MergeMode(WriteMode):
         the key any more); a row from outside the range only by a newer one."""
         from delta.tables import DeltaTable
 
-        in_range = (f"t._source_date_partition >= DATE'{span[0]}' AND "
-                    f"t._source_date_partition <= DATE'{span[1]}'")
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in cfg.merge_keys)
-        compared = [c for c in frame.columns if c not in ("_ingestion_timestamp",
-                                                            "_ingestion_execution_id")]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in compared)
+        in_range = in_span(span, "t")
+        cond = keys_match(cfg.merge_keys)
+        changed = differs(frame.columns)
         newer = "s._source_date_partition >= t._source_date_partition"
         values = {q(c): f"s.{q(c)}" for c in frame.columns}
         (
@@ -118,10 +112,7 @@ class MergeMode(WriteMode):
             .whenNotMatchedBySourceDelete(condition=in_range)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None
 
     def verify(self, spark, cfg, report) -> None:

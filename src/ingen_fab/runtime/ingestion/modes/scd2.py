@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from ...sql import quote_name as q
 from ..lineage import LINEAGE, ROW_POSITION
-from ..target import last_commit_metrics, table_name
+from ..target import differs, keys_match, merge_counts, table_name
 from . import snapshot
 from .base import WriteMode
 
@@ -116,8 +116,8 @@ class Scd2Mode(WriteMode):
         source = history.withColumn("_action", F.lit("upsert")).unionByName(
             gone.withColumn("_action", F.lit("delete")))
         data = [c for c in frame.columns if c not in LINEAGE]
-        changed = " OR ".join(f"NOT (t.{q(c)} <=> s.{q(c)})" for c in [*data, VALID_TO])
-        cond = " AND ".join(f"t.{q(k)} <=> s.{q(k)}" for k in [*cfg.merge_keys, VALID_FROM])
+        changed = differs([*data, VALID_TO])
+        cond = keys_match([*cfg.merge_keys, VALID_FROM])
         values = {q(c): f"s.{q(c)}" for c in history.columns}
         (
             DeltaTable.forName(spark, table_name(cfg)).alias("t").merge(source.alias("s"), cond)
@@ -126,10 +126,7 @@ class Scd2Mode(WriteMode):
             .whenNotMatchedInsert(condition="s._action = 'upsert'", values=values)
             .execute()
         )
-        metrics = last_commit_metrics(spark, cfg)
-        outcome.inserted = metrics.get("numTargetRowsInserted", 0)
-        outcome.updated = metrics.get("numTargetRowsUpdated", 0)
-        outcome.deleted = metrics.get("numTargetRowsDeleted", 0)
+        merge_counts(spark, cfg, outcome)
         return None  # versions, not source rows: nothing to count as collapsed
 
     def verify(self, spark, cfg, report) -> None:

@@ -90,7 +90,9 @@ def mark(cfg, frame, rows, routes):
     newest = newest_snapshot(rows, routes)
     if cfg.snapshot_deletes == "hard":
         return frame if newest is None else frame.where(F.col(DATE) >= F.lit(newest))
-    missing_on = first_after(F.col(DATE), snapshot_dates(rows, routes, newest))
+    dates = snapshot_dates(rows, routes, newest)
+    routes.missing_dates = [d.isoformat() for d in dates]
+    missing_on = first_after(F.col(DATE), dates)
     return frame.withColumn(DELETED_AT, missing_on).withColumn(
         IS_DELETED, F.col(DELETED_AT).isNotNull())
 
@@ -139,13 +141,14 @@ def merge_plan(spark, cfg, routes) -> MergePlan:
 
 def _soft_plan(as_of, routes) -> MergePlan:
     """soft: a target row the batch lacks whose date is not after as_of is marked deleted
-    on the first snapshot date after its own (at the latest as_of), unless it already is
-    on that date or an earlier one."""
+    on the first snapshot date after its own (the batch's or an earlier run's; at the latest
+    as_of), unless it already is on that date or an earlier one."""
     import datetime as _dt
 
     if as_of is None:
         return MergePlan()
-    dates = sorted({_dt.date.fromisoformat(d) for d in routes.loaded_dates} | {as_of})
+    known = {*routes.loaded_dates, *routes.missing_dates}
+    dates = sorted({_dt.date.fromisoformat(d) for d in known} | {as_of})
     dates = [d for d in dates if d <= as_of]
     case = " ".join(f"WHEN t.{DATE} < DATE'{d}' THEN DATE'{d}'" for d in dates)
     missing_on = f"CASE {case} ELSE DATE'{as_of}' END"
