@@ -82,6 +82,39 @@ def test_scd2_history_is_the_same_in_any_load_order_and_on_a_rerun(spark, tmp_pa
     assert spark.sql(f"DESCRIBE HISTORY itest.{config_id}").count() == before
 
 
+# A value that comes back: 1 is a, then b, then a again; only v is tracked
+RETURNS = {D1: "id,v,n\n1,a,1\n", D2: "id,v,n\n1,b,2\n", D3: "id,v,n\n1,a,3\n"}
+RETURNED = {(1, "a", 1, D1, D2), (1, "b", 2, D2, D3), (1, "a", 3, D3, None)}
+
+
+@pytest.mark.parametrize(("deletes", "order"), [
+    ("ignore", "late"), ("ignore", "reverse"), ("close", "late")])
+def test_scd2_a_value_that_comes_back_keeps_every_version_whatever_the_load_order(
+    spark, tmp_path, deletes, order
+):
+    """A late file reads the loaded files of its date and later again: a version that
+    wrote nothing (its tracked values equal the one before) is still seen, with its own
+    untracked values."""
+    config_id = f"scd2_back_{deletes}_{order}"
+    add_configs(spark, config(config_id, tmp_path, config_id, write_mode="scd2", merge_keys="id",
+                              scd2_tracked_columns="v", snapshot_deletes=deletes))
+    loaded = []
+    for days in {"late": [[D1, D3], [D2]], "reverse": [[D3], [D2], [D1]]}[order]:
+        for day in days:
+            day_file(tmp_path, day, "p.csv", RETURNS[day])
+        plan = run_ingestion(spark, config_id=config_id, dry_run=True).plan[0]
+        res = _run(spark, config_id)
+        again = [d for d in loaded if d > min(days)]
+        assert plan.dates == res.dates_loaded == [d.isoformat() for d in days]
+        assert plan.reads_again == len(again)
+        if again:
+            assert (f"a late file: {len(again)} loaded file(s) of its date and later read "
+                    "again") in res.notes
+        loaded += days
+    assert _history(spark, config_id) == RETURNED
+    assert verify_ingestion(spark, [config_id]).ok
+
+
 def test_scd2_a_date_loaded_again_writes_nothing(spark, tmp_path):
     """A file loaded again (its content changed back and forth, so the ledger sees it new)
     opens no version and changes none."""

@@ -189,6 +189,9 @@ def _render_plan(plan: dict) -> str:
         head += f"; re-process replaces the rows of {plan['replaces']}"
         if plan.get("reads_again"):
             head += f", reading {plan['reads_again']} loaded file(s) outside the range again"
+    elif plan.get("reads_again"):
+        head += (f"; a late file: {plan['reads_again']} loaded file(s) of its date and later "
+                 "read again")
     if plan.get("error_message"):
         head += f"; error: {plan['error_message']}"
     lines = [head]

@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+9806e4cbe654, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+b99906344c4e, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+9806e4cbe654'
+INGEN_FAB_RUNTIME_ID = '0.1.0+b99906344c4e'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2352,6 +2352,13 @@ def load_config(ctx, cfg, loc, res) -> None:
         write_quarantine(ctx.spark, cfg, found, sorted(decision.kept))
     ctx.record(ledger_rows(ctx, cfg, plan, stats, decision))
     fill_result(res, cfg, plan, stats, decision, outcome, batch)
+    if plan.routes.read_later:  # a late file: the loaded files read again are not new dates
+        again = set(plan.routes.read_later)
+        res.dates_loaded = sorted({f.date.isoformat() for f in plan.files
+                                   if f.display_path in decision.kept and f.date is not None
+                                   and f.display_path not in again})
+        res.notes.append(f"a late file: {len(again)} loaded file(s) of its date and later "
+                         "read again")
     if span is not None:
         range_paths = {f.display_path for f in plan.range_files}
         res.dates_loaded = plan.routes.reprocess_dates
@@ -2457,8 +2464,12 @@ class WriteMode:
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
     # --reprocess: the loaded files outside the range it reads again -- "none", "before"
-    # (those dated before it) or "all" -- to rebuild the rows the range's rows replaced
+    # (those dated before it), "after" (after it) or "all" -- to rebuild the rows the
+    # range's rows replaced
     reprocess_reads = "none"
+    # a late file (older than a date loaded already): the mode reads again the loaded files
+    # of its date and later, as what it writes depends on them (scd2's history does)
+    rereads_later = False
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""
@@ -2933,16 +2944,15 @@ when it is empty; a row whose tracked values did not change writes nothing. With
 snapshot_deletes `close` each date's files are a full snapshot, so a key missing from a
 date's snapshot has its current version closed at that date.
 
-History does not depend on the order dates are loaded in. A batch recomputes, for the keys
-it can change, every version alive on or after its oldest date, from the observations the
-load order does not change: the batch's rows (one per key and date, the last in file order
-wins), the first date of each version already held, and -- with `close`, where every
-snapshot restates every key -- the key's state on each date loaded earlier (the ledger's
-dates). The result replaces those versions in one MERGE that writes only what differs, so
-re-running a date writes nothing and a late file splits the version it falls into.
-
-A version opened by a restatement (a late file changed a key between two dates that held
-the same values) carries the lineage columns of the row it restates.
+History does not depend on the order dates are loaded in. A late file (older than a date
+loaded already) makes the plan read again the loaded files of its date and later
+(rereads_later), so a batch holds every observation from its oldest date on. It recomputes,
+for the keys it can change, every version alive on or after that date, from the batch's
+rows (one per key and date, the last in file order wins), the first date of each version
+already held, and -- with `close`, where every snapshot restates every key -- the key's
+state on a loaded date whose files the batch lacks (the ledger's dates). The result
+replaces those versions in one MERGE that writes only what differs, so re-running a date
+writes nothing and a late file splits the version it falls into.
 """
 
 from __future__ import annotations
@@ -2966,6 +2976,8 @@ class Scd2Mode(WriteMode):
     commits_empty = False
     collapse_rule = "per date, the last row in file order wins"
     deletes = ("close",)
+    rereads_later = True
+    reprocess_reads = "after"  # the dates after the range: their versions start anew
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
@@ -3389,10 +3401,12 @@ class Plan:
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
 
     def entry(self) -> ConfigPlan:
-        entry = plan_entry(self.cfg, self.files if self.range_files is None else self.range_files)
+        again = set(self.routes.read_later)
+        shown = [f for f in self.files if f.display_path not in again]
+        entry = plan_entry(self.cfg, shown if self.range_files is None else self.range_files)
         if self.range_files is not None:
             entry.replaces = self.routes.reprocess
-            entry.reads_again = len(self.files) - len(self.range_files)
+        entry.reads_again = len(self.files) - len(entry.files)
         return entry
 
 
@@ -3408,7 +3422,30 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
-    return _planned(cfg, loc, files, prints, state, fingerprint)
+    later = later_loaded(cfg, loc, state, files)
+    if later:
+        files = sorted(files + later, key=lambda f: (f.date is not None, f.date, f.display_path))
+    plan = _planned(cfg, loc, files, prints, state, fingerprint)
+    plan.routes.read_later = [f.display_path for f in later]
+    return plan
+
+
+def later_loaded(cfg, loc, state, files) -> list:
+    """For a write mode that rereads_later: the loaded files, not in files, dated on or
+    after files' oldest date when a loaded date is newer than it (a late file); else []."""
+    from .modes import write_mode
+
+    dates = [f.date for f in files if f.date is not None]
+    if not dates or not write_mode(cfg).rereads_later:
+        return []
+    oldest, taken = min(dates), {f.display_path for f in files}
+    loaded = {path for path, row in state.items() if row.status == ledger.LOADED
+              and row.date_partition is not None and row.date_partition >= oldest}
+    if not loaded - taken or not any(state[p].date_partition > oldest for p in loaded):
+        return []
+    start, end = date_range(cfg)
+    return [f for f in discover(cfg, loc, start, end)
+            if f.display_path in loaded and f.display_path not in taken]
 
 
 def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
@@ -3450,7 +3487,8 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
         start, end = date_range(cfg)
         earlier = [f for f in discover(cfg, loc, start, end)
                    if f.display_path in loaded and f.date is not None
-                   and (f.date < lo if reads == "before" else not lo <= f.date <= hi)]
+                   and {"before": f.date < lo, "after": f.date > hi}.get(
+                       reads, not lo <= f.date <= hi)]
         files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
     plan = _planned(cfg, loc, files, {}, state, fingerprint)
     plan.range_files = [f for f in files if lo <= f.date <= hi]
@@ -3964,6 +4002,7 @@ class Routes:
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
     reprocess: str | None = None  # a re-process: its range "D1..D2"
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
+    read_later: list = field(default_factory=list)  # a late file: loaded files read again
 
 
 @dataclass
@@ -4015,7 +4054,8 @@ class ConfigPlan:
     files: list = field(default_factory=list)
     error_message: str | None = None
     replaces: str | None = None  # a re-process: the range whose rows it replaces
-    reads_again: int = 0  # a re-process: files outside the range read to rebuild the keys
+    reads_again: int = 0  # loaded files read again (a re-process's outside its range; a late
+    #                       file's of its date and later, for a mode whose result needs them)
 
 
 @dataclass

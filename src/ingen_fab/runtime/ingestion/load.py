@@ -52,6 +52,13 @@ def load_config(ctx, cfg, loc, res) -> None:
         write_quarantine(ctx.spark, cfg, found, sorted(decision.kept))
     ctx.record(ledger_rows(ctx, cfg, plan, stats, decision))
     fill_result(res, cfg, plan, stats, decision, outcome, batch)
+    if plan.routes.read_later:  # a late file: the loaded files read again are not new dates
+        again = set(plan.routes.read_later)
+        res.dates_loaded = sorted({f.date.isoformat() for f in plan.files
+                                   if f.display_path in decision.kept and f.date is not None
+                                   and f.display_path not in again})
+        res.notes.append(f"a late file: {len(again)} loaded file(s) of its date and later "
+                         "read again")
     if span is not None:
         range_paths = {f.display_path for f in plan.range_files}
         res.dates_loaded = plan.routes.reprocess_dates

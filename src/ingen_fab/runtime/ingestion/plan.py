@@ -25,10 +25,12 @@ class Plan:
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
 
     def entry(self) -> ConfigPlan:
-        entry = plan_entry(self.cfg, self.files if self.range_files is None else self.range_files)
+        again = set(self.routes.read_later)
+        shown = [f for f in self.files if f.display_path not in again]
+        entry = plan_entry(self.cfg, shown if self.range_files is None else self.range_files)
         if self.range_files is not None:
             entry.replaces = self.routes.reprocess
-            entry.reads_again = len(self.files) - len(self.range_files)
+        entry.reads_again = len(self.files) - len(entry.files)
         return entry
 
 
@@ -44,7 +46,30 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
     files, prints = pending(cfg, loc, state, lo, hi, loc.fs if fingerprint else None)
     if not cfg.batch_import_enabled:
         files = oldest_date_only(files)
-    return _planned(cfg, loc, files, prints, state, fingerprint)
+    later = later_loaded(cfg, loc, state, files)
+    if later:
+        files = sorted(files + later, key=lambda f: (f.date is not None, f.date, f.display_path))
+    plan = _planned(cfg, loc, files, prints, state, fingerprint)
+    plan.routes.read_later = [f.display_path for f in later]
+    return plan
+
+
+def later_loaded(cfg, loc, state, files) -> list:
+    """For a write mode that rereads_later: the loaded files, not in files, dated on or
+    after files' oldest date when a loaded date is newer than it (a late file); else []."""
+    from .modes import write_mode
+
+    dates = [f.date for f in files if f.date is not None]
+    if not dates or not write_mode(cfg).rereads_later:
+        return []
+    oldest, taken = min(dates), {f.display_path for f in files}
+    loaded = {path for path, row in state.items() if row.status == ledger.LOADED
+              and row.date_partition is not None and row.date_partition >= oldest}
+    if not loaded - taken or not any(state[p].date_partition > oldest for p in loaded):
+        return []
+    start, end = date_range(cfg)
+    return [f for f in discover(cfg, loc, start, end)
+            if f.display_path in loaded and f.display_path not in taken]
 
 
 def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
@@ -86,7 +111,8 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
         start, end = date_range(cfg)
         earlier = [f for f in discover(cfg, loc, start, end)
                    if f.display_path in loaded and f.date is not None
-                   and (f.date < lo if reads == "before" else not lo <= f.date <= hi)]
+                   and {"before": f.date < lo, "after": f.date > hi}.get(
+                       reads, not lo <= f.date <= hi)]
         files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
     plan = _planned(cfg, loc, files, {}, state, fingerprint)
     plan.range_files = [f for f in files if lo <= f.date <= hi]

@@ -43,6 +43,7 @@ class Routes:
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
     reprocess: str | None = None  # a re-process: its range "D1..D2"
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
+    read_later: list = field(default_factory=list)  # a late file: loaded files read again
 
 
 @dataclass
@@ -94,7 +95,8 @@ class ConfigPlan:
     files: list = field(default_factory=list)
     error_message: str | None = None
     replaces: str | None = None  # a re-process: the range whose rows it replaces
-    reads_again: int = 0  # a re-process: files outside the range read to rebuild the keys
+    reads_again: int = 0  # loaded files read again (a re-process's outside its range; a late
+    #                       file's of its date and later, for a mode whose result needs them)
 
 
 @dataclass

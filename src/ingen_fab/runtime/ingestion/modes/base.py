@@ -19,8 +19,12 @@ class WriteMode:
     collapse_rule = "latest date wins"  # which row of a key a keyed mode keeps, in the log
     deletes: tuple[str, ...] = ()  # snapshot_deletes values besides ignore (snapshot.py)
     # --reprocess: the loaded files outside the range it reads again -- "none", "before"
-    # (those dated before it) or "all" -- to rebuild the rows the range's rows replaced
+    # (those dated before it), "after" (after it) or "all" -- to rebuild the rows the
+    # range's rows replaced
     reprocess_reads = "none"
+    # a late file (older than a date loaded already): the mode reads again the loaded files
+    # of its date and later, as what it writes depends on them (scd2's history does)
+    rereads_later = False
 
     def validate(self, cfg) -> None:
         """Raise cfg.error(column, problem) for a config the mode cannot load."""

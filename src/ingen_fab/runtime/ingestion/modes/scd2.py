@@ -8,16 +8,15 @@ when it is empty; a row whose tracked values did not change writes nothing. With
 snapshot_deletes `close` each date's files are a full snapshot, so a key missing from a
 date's snapshot has its current version closed at that date.
 
-History does not depend on the order dates are loaded in. A batch recomputes, for the keys
-it can change, every version alive on or after its oldest date, from the observations the
-load order does not change: the batch's rows (one per key and date, the last in file order
-wins), the first date of each version already held, and -- with `close`, where every
-snapshot restates every key -- the key's state on each date loaded earlier (the ledger's
-dates). The result replaces those versions in one MERGE that writes only what differs, so
-re-running a date writes nothing and a late file splits the version it falls into.
-
-A version opened by a restatement (a late file changed a key between two dates that held
-the same values) carries the lineage columns of the row it restates.
+History does not depend on the order dates are loaded in. A late file (older than a date
+loaded already) makes the plan read again the loaded files of its date and later
+(rereads_later), so a batch holds every observation from its oldest date on. It recomputes,
+for the keys it can change, every version alive on or after that date, from the batch's
+rows (one per key and date, the last in file order wins), the first date of each version
+already held, and -- with `close`, where every snapshot restates every key -- the key's
+state on a loaded date whose files the batch lacks (the ledger's dates). The result
+replaces those versions in one MERGE that writes only what differs, so re-running a date
+writes nothing and a late file splits the version it falls into.
 """
 
 from __future__ import annotations
@@ -41,6 +40,8 @@ class Scd2Mode(WriteMode):
     commits_empty = False
     collapse_rule = "per date, the last row in file order wins"
     deletes = ("close",)
+    rereads_later = True
+    reprocess_reads = "after"  # the dates after the range: their versions start anew
 
     def validate(self, cfg) -> None:
         super().validate(cfg)
