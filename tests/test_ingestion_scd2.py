@@ -115,6 +115,24 @@ def test_scd2_a_value_that_comes_back_keeps_every_version_whatever_the_load_orde
     assert verify_ingestion(spark, [config_id]).ok
 
 
+def test_scd2_close_still_closes_on_the_whole_dates_of_a_load_where_one_date_failed(
+    spark, tmp_path
+):
+    add_configs(spark, config("scd2_partly", tmp_path, "scd2_partly", write_mode="scd2",
+                              merge_keys="id", snapshot_deletes="close",
+                              error_handling_strategy="log"))
+    day_file(tmp_path, D1, "p.csv", "id,v,n\n1,a,1\n2,b,2\n")
+    day_file(tmp_path, D2, "p.csv", "id,v,n\n1,a,1\n")
+    day_file(tmp_path, D3, "p.csv", "id,v,n\n1,a,1\n2,b,2,extra\n")  # a bad row: D3 fails
+    first = run_ingestion(spark, config_id="scd2_partly").configs[0]
+    assert first.dates_loaded == [D1.isoformat(), D2.isoformat()], (first.status, first.error_message, first.notes)
+    assert _history(spark, "scd2_partly") == {(1, "a", 1, D1, None), (2, "b", 2, D1, D2)}
+    day_file(tmp_path, D3, "p.csv", "id,v,n\n1,a,1\n2,b,2\n")  # fixed: 2 is back on D3
+    assert _run(spark, "scd2_partly").dates_loaded == [D3.isoformat()]
+    assert _history(spark, "scd2_partly") == {
+        (1, "a", 1, D1, None), (2, "b", 2, D1, D2), (2, "b", 2, D3, None)}
+
+
 def test_scd2_a_date_loaded_again_writes_nothing(spark, tmp_path):
     """A file loaded again (its content changed back and forth, so the ledger sees it new)
     opens no version and changes none."""

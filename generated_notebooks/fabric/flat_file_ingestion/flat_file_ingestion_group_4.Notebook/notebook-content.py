@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+b99906344c4e, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+b0b76bcd59c4, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+b99906344c4e'
+INGEN_FAB_RUNTIME_ID = '0.1.0+b0b76bcd59c4'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2138,11 +2138,16 @@ def done_dates(state: dict) -> frozenset:
 
 
 def loaded_dates(state: dict) -> list[str]:
-    """Dates (ISO) with a file loaded that wrote at least one row: the snapshots the
-    target already reflects."""
-    return sorted({row.date_partition.isoformat() for row in state.values()
-                   if row.status == LOADED and row.date_partition is not None
-                   and (row.rows_written or 0) > 0})
+    """Dates (ISO) loaded as whole snapshots: a file wrote at least one row, and every file
+    of the date is loaded without a rejected row (the snapshots the target reflects)."""
+    dates: dict = {}
+    for row in state.values():
+        if row.date_partition is not None:
+            whole = row.status == LOADED and not (getattr(row, "rows_rejected", 0) or 0)
+            wrote = row.status == LOADED and (row.rows_written or 0) > 0
+            was = dates.get(row.date_partition, (True, False))
+            dates[row.date_partition] = (was[0] and whole, was[1] or wrote)
+    return sorted(d.isoformat() for d, (whole, wrote) in dates.items() if whole and wrote)
 
 
 def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:
@@ -2339,6 +2344,8 @@ def load_config(ctx, cfg, loc, res) -> None:
         path, why = min(decision.failed.items())
         raise IngestionError(f"re-process of {plan.routes.reprocess} stopped before any commit: "
                              f"{path}: {why}")
+    plan.routes.failed_dates = sorted({f.date.isoformat() for f in plan.files
+                                       if f.display_path in decision.failed and f.date})
     if decision.keep:
         rows = _rows_to_write(batch, stats, decision)
         outcome = write_rows(ctx.spark, cfg, rows, plan.routes, span)
@@ -3275,16 +3282,23 @@ def newest_snapshot(rows, routes):
 
 def complete_dates(rows, routes):
     """scd2 with close: the dates (ISO) of the batch whose files are whole snapshots (they
-    hold a row, no row of the batch was rejected, no file of the date was loaded apart),
-    or the reason there are none (text)."""
-    stats = rows.batch.stats if rows.batch is not None else {}
+    hold a row, none of their rows was rejected and none of their files failed, no file of
+    the date was loaded apart), or the reason there are none (text)."""
+    if rows.batch is None:
+        return "none: no dated file of the batch holds a row"
+    stats = rows.batch.stats
     dated = {f.date.isoformat() for f in rows.files
              if f.date is not None and stats.get(f.display_path) is not None
              and stats[f.display_path].rows > 0}
-    if not (rows.whole and rows.batch is not None and rows.batch.source.clean):
+    partial = set(routes.failed_dates) | {
+        f.date.isoformat() for f in rows.batch.mapping.values()
+        if f.date is not None and getattr(stats.get(f.display_path), "rejected", 0)}
+    full = sorted(dated - partial - set(routes.split_dates))
+    if full:
+        return full
+    if partial:
         return "none: rows of the batch were rejected, its snapshots are incomplete"
-    full = sorted(dated - set(routes.split_dates))
-    return full or "none: no date of the batch holds a whole snapshot"
+    return "none: no date of the batch holds a whole snapshot"
 
 
 def mark(cfg, frame, rows, routes):
@@ -3998,6 +4012,7 @@ class Routes:
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
     missing_dates: list = field(default_factory=list)  # merge soft: dates a key can go missing on
+    failed_dates: list = field(default_factory=list)  # dates of the batch with a file that failed
     loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
     reprocess: str | None = None  # a re-process: its range "D1..D2"

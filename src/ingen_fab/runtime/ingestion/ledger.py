@@ -74,11 +74,16 @@ def done_dates(state: dict) -> frozenset:
 
 
 def loaded_dates(state: dict) -> list[str]:
-    """Dates (ISO) with a file loaded that wrote at least one row: the snapshots the
-    target already reflects."""
-    return sorted({row.date_partition.isoformat() for row in state.values()
-                   if row.status == LOADED and row.date_partition is not None
-                   and (row.rows_written or 0) > 0})
+    """Dates (ISO) loaded as whole snapshots: a file wrote at least one row, and every file
+    of the date is loaded without a rejected row (the snapshots the target reflects)."""
+    dates: dict = {}
+    for row in state.values():
+        if row.date_partition is not None:
+            whole = row.status == LOADED and not (getattr(row, "rows_rejected", 0) or 0)
+            wrote = row.status == LOADED and (row.rows_written or 0) > 0
+            was = dates.get(row.date_partition, (True, False))
+            dates[row.date_partition] = (was[0] and whole, was[1] or wrote)
+    return sorted(d.isoformat() for d, (whole, wrote) in dates.items() if whole and wrote)
 
 
 def pending_files(files, state: dict, fs, check_utf8: bool = False) -> tuple[list, dict]:

@@ -39,6 +39,8 @@ def load_config(ctx, cfg, loc, res) -> None:
         path, why = min(decision.failed.items())
         raise IngestionError(f"re-process of {plan.routes.reprocess} stopped before any commit: "
                              f"{path}: {why}")
+    plan.routes.failed_dates = sorted({f.date.isoformat() for f in plan.files
+                                       if f.display_path in decision.failed and f.date})
     if decision.keep:
         rows = _rows_to_write(batch, stats, decision)
         outcome = write_rows(ctx.spark, cfg, rows, plan.routes, span)

@@ -39,6 +39,7 @@ class Routes:
     snapshot_deletes: object = None  # merge: the snapshot date keys were deleted as of, or why not
     split_dates: list = field(default_factory=list)  # batch dates with files loaded earlier
     missing_dates: list = field(default_factory=list)  # merge soft: dates a key can go missing on
+    failed_dates: list = field(default_factory=list)  # dates of the batch with a file that failed
     loaded_dates: list = field(default_factory=list)  # dates with rows loaded by earlier runs
     history_from: str | None = None  # scd2: the oldest date whose versions the batch recomputes
     reprocess: str | None = None  # a re-process: its range "D1..D2"

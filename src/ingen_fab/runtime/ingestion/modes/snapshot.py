@@ -67,16 +67,23 @@ def newest_snapshot(rows, routes):
 
 def complete_dates(rows, routes):
     """scd2 with close: the dates (ISO) of the batch whose files are whole snapshots (they
-    hold a row, no row of the batch was rejected, no file of the date was loaded apart),
-    or the reason there are none (text)."""
-    stats = rows.batch.stats if rows.batch is not None else {}
+    hold a row, none of their rows was rejected and none of their files failed, no file of
+    the date was loaded apart), or the reason there are none (text)."""
+    if rows.batch is None:
+        return "none: no dated file of the batch holds a row"
+    stats = rows.batch.stats
     dated = {f.date.isoformat() for f in rows.files
              if f.date is not None and stats.get(f.display_path) is not None
              and stats[f.display_path].rows > 0}
-    if not (rows.whole and rows.batch is not None and rows.batch.source.clean):
+    partial = set(routes.failed_dates) | {
+        f.date.isoformat() for f in rows.batch.mapping.values()
+        if f.date is not None and getattr(stats.get(f.display_path), "rejected", 0)}
+    full = sorted(dated - partial - set(routes.split_dates))
+    if full:
+        return full
+    if partial:
         return "none: rows of the batch were rejected, its snapshots are incomplete"
-    full = sorted(dated - set(routes.split_dates))
-    return full or "none: no date of the batch holds a whole snapshot"
+    return "none: no date of the batch holds a whole snapshot"
 
 
 def mark(cfg, frame, rows, routes):

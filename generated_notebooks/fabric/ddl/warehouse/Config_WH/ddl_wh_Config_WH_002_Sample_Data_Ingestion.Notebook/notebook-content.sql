@@ -153,10 +153,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+b99906344c4e', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+b0b76bcd59c4', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+b99906344c4e', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '1093efbdd08d7ff25c1110e5c4b4b3fbb8d09a06a9cdc4cf530cfc20fcb29b85', '0.1.0+b0b76bcd59c4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
@@ -259,10 +259,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.import_sequence_order, src.execution_group, src.error_handling_strategy,
     src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+b99906344c4e', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+b0b76bcd59c4', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+b99906344c4e', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+b0b76bcd59c4', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
