@@ -60,10 +60,24 @@ def _holidays(values: tuple[str, ...]) -> dict[str, str]:
     help="feed: also write each day's changes to customers and products "
     "(<table>_changes: _op I/U/D, _seq, _changed_at).",
 )
+@click.option(
+    "--faults",
+    "faults_spec",
+    default="none",
+    show_default=True,
+    help="Faults to inject: none, realistic, hostile or a .toml profile file "
+    "(see: faults list). The answers a correct loader reaches go to _expected/.",
+)
+@click.option(
+    "--fault-rate",
+    type=click.FloatRange(0.0, 1.0),
+    default=None,
+    help="Share of rows with a row fault (replaces the profile's row rate).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan and write nothing.")
 def generate_series(
     dataset, start_date, end_date, seed, scale, output_dir, fmt, epoch, holidays, changes_mode,
-    dry_run,
+    faults_spec, fault_rate, dry_run,
 ) -> None:
     """Write DATASET as one file per table per date between the two dates."""
     from ingen_fab.synthetic import api
@@ -76,6 +90,8 @@ def generate_series(
         "epoch": epoch,
         "holidays": _holidays(holidays),
         "changes_mode": changes_mode,
+        "faults_spec": faults_spec,
+        "fault_rate": fault_rate,
     }
     if dry_run:
         plan = api.plan_series(dataset, start_date, end_date, **options)
@@ -99,6 +115,7 @@ def _print_plan(plan) -> None:
         f"dry run: {plan.dataset} seed={plan.settings['seed']} "
         f"scale={plan.settings['scale']} epoch={plan.settings['epoch']}"
         + (f" changes={plan.settings['changes']}" if "changes" in plan.settings else "")
+        + (f" faults={plan.settings['faults']['profile']}" if "faults" in plan.settings else "")
     )
     click.echo(f"output:  {plan.root}")
     click.echo(f"dates:   {plan.dates[0]}..{plan.dates[-1]} ({len(plan.dates)} days)")
@@ -148,6 +165,30 @@ def list_datasets() -> None:
             click.echo(f"  table {table.name} ({table.kind}, keys: {keys})")
             for name, kind in table.columns:
                 click.echo(f"    {name:<18} {kind}")
+
+
+@synthetic_data.group(name="faults")
+def faults_group() -> None:
+    """The faults generate-series can inject (--faults)."""
+
+
+@faults_group.command(name="list")
+def list_faults() -> None:
+    """Each fault kind: what it writes, what a correct loader does, the profiles using it."""
+    from ingen_fab.synthetic import faults
+
+    for scope in (faults.ROW, faults.FILE, faults.SCHEMA):
+        click.echo(f"{scope} faults:")
+        for kind in (k for k in faults.KINDS if k.scope == scope):
+            used = [n for n, p in faults.PROFILES.items() if p["kinds"].get(kind.name)]
+            reason = f" (reason: {kind.reason})" if kind.reason else ""
+            click.echo(f"  {kind.name:<19} {kind.does}")
+            click.echo(f"  {'':<19} a correct loader {kind.loader}{reason}")
+            click.echo(f"  {'':<19} profiles: {', '.join(used)}")
+    click.echo("rates: " + "; ".join(
+        f"{n} row_rate={p['row_rate']} file_rate={p['file_rate']}"
+        for n, p in faults.PROFILES.items()
+    ))
 
 
 @synthetic_data.command(name="validate")

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 
 from ingen_fab.errors import SyntheticDataError
-from ingen_fab.synthetic import calendar, changes, datasets, manifest, writer
+from ingen_fab.synthetic import calendar, changes, datasets, faults, manifest, writer
 from ingen_fab.synthetic.datasets import DEFAULT_EPOCH, DEFAULT_SCALE, DEFAULT_SEED
 
 
@@ -59,6 +59,8 @@ def plan_series(
     epoch: str = DEFAULT_EPOCH,
     holidays: dict[str, float] | None = None,
     changes_mode: str = "none",
+    faults_spec: str = "none",
+    fault_rate: float | None = None,
 ) -> SeriesPlan:
     """Check every input and describe what ``generate_series`` would write; writes nothing."""
     spec = datasets.get_dataset(dataset)
@@ -91,6 +93,9 @@ def plan_series(
     }
     if changes_mode != "none":  # pinned only when asked: a plain run's manifest is unchanged
         settings["changes"] = changes_mode
+    profile = _profile(faults_spec, fault_rate, fmt)
+    if profile.active:
+        settings["faults"] = profile.pin()
     manifest.check_manifest(root, settings)
     names = _table_names(dataset, changes_mode)
     files = [writer.relative_path(day, name, fmt) for day in dates for name in names]
@@ -116,6 +121,8 @@ def generate_series(
     epoch: str = DEFAULT_EPOCH,
     holidays: dict[str, float] | None = None,
     changes_mode: str = "none",
+    faults_spec: str = "none",
+    fault_rate: float | None = None,
     progress=None,
 ) -> SeriesResult:
     """Write one file per table per date; the days before ``start_date`` are replayed unwritten.
@@ -135,6 +142,8 @@ def generate_series(
         epoch=epoch,
         holidays=holidays,
         changes_mode=changes_mode,
+        faults_spec=faults_spec,
+        fault_rate=fault_rate,
     )
     settings = plan.settings
     _start_output(plan)
@@ -153,26 +162,51 @@ def generate_series(
 
 def _write_days(plan: SeriesPlan, world, changes_mode: str, result: SeriesResult, progress):
     """Simulate up to the plan's last date, writing the planned dates' files."""
-    began, fmt = time.perf_counter(), plan.settings["format"]
+    began = time.perf_counter()
     wanted = set(plan.dates)
     eve = plan.dates[0] - dt.timedelta(days=1)
     previous: dict = {}  # the feeds' snapshots of the day before (a hard delete is a key gone)
+    answers = _known_answers(plan, world)
     with _Writers() as writers:
         while world.day < _day_number(plan.dates[-1]):
             day = world.advance()
             if day not in wanted:
                 if day == eve and changes_mode == "feed":
                     previous = world.tables()
+                if answers is not None:
+                    answers.replay(writers, world, day)
                 continue
             tables = _day_tables(world.tables(), day, changes_mode, previous)
             previous = tables
-            for name, table in tables.items():
-                path = os.path.join(plan.root, writer.relative_path(day, name, fmt))
-                writers.submit(table, path, fmt)
-                result.rows[name] += table.num_rows
+            _submit_day(plan, writers, answers, tables, day, result)
             if progress:
                 done = (day - plan.dates[0]).days + 1
                 progress(done, len(plan.dates), result.total_rows, time.perf_counter() - began)
+
+
+def _submit_day(plan: SeriesPlan, writers, answers, tables: dict, day: dt.date, result) -> None:
+    fmt = plan.settings["format"]
+    for name, table in tables.items():
+        if answers is not None and answers.covers(name):
+            answers.submit(writers, name, table, day)
+        else:
+            writers.submit(table, os.path.join(plan.root, writer.relative_path(day, name, fmt)),
+                           fmt)
+        result.rows[name] += table.num_rows
+
+
+def _known_answers(plan: SeriesPlan, world):
+    """The writer of faulty files and their facts, when the series has faults."""
+    if "faults" not in plan.settings:
+        return None
+    from ingen_fab.synthetic.expected import KnownAnswers
+
+    pin = plan.settings["faults"]
+    profile = faults.Profile(pin["profile"], pin["row_rate"], pin["file_rate"],
+                             frozenset(pin["kinds"]))
+    spec = datasets.get_dataset(plan.dataset)
+    return KnownAnswers(plan.root, spec, profile, plan.settings["seed"], world.epoch_day,
+                        plan.dates)
 
 
 def validate(directory: str):
@@ -206,8 +240,14 @@ class _Writers:
         return self
 
     def submit(self, table, path: str, fmt: str) -> None:
-        self._pending.append(self._pool.submit(writer.write_table, table, path, fmt))
-        if len(self._pending) > 12:  # bound memory: at most two days in flight
+        self._queue(writer.write_table, table, path, fmt)
+
+    def submit_call(self, write, *args) -> None:
+        self._queue(write, *args)
+
+    def _queue(self, write, *args) -> None:
+        self._pending.append(self._pool.submit(write, *args))
+        if len(self._pending) > 24:  # bound memory: about two days in flight
             _wait(self._pending.pop(0))
 
     def __exit__(self, *exc_info):
@@ -227,6 +267,20 @@ def _wait(future) -> None:
             f"cannot write synthetic data file: {exc}; "
             "check the --output-dir permissions and free space"
         ) from None
+
+
+def _profile(spec: str, fault_rate: float | None, fmt: str) -> faults.Profile:
+    profile = faults.load_profile(spec, fault_rate)
+    if fault_rate is not None and not profile.kinds:
+        raise SyntheticDataError(
+            f"--fault-rate {fault_rate} needs faults to rate: add --faults realistic, hostile "
+            "or a profile file"
+        )
+    if profile.active and fmt != "csv":
+        raise SyntheticDataError(
+            f"--faults {spec} writes faulty CSV: use --format csv (or --faults none)"
+        )
+    return profile
 
 
 def _table_names(dataset: str, changes_mode: str = "none") -> list[str]:

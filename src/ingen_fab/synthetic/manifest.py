@@ -13,7 +13,7 @@ from ingen_fab.errors import SyntheticDataError
 
 MANIFEST_NAME = "_manifest.json"
 PINNED = ("dataset", "generator_version", "seed", "scale", "epoch", "format", "holidays",
-          "changes")
+          "changes", "faults")
 DEFAULTS = {"changes": "none"}  # a key a manifest leaves out when it holds the default
 
 

@@ -51,6 +51,12 @@ def validate_folder(root: str) -> ValidationReport:
         raise SyntheticDataError(
             f"{root} has no {manifest.MANIFEST_NAME}: pass the output root of generate-series"
         )
+    if "faults" in settings:
+        raise SyntheticDataError(
+            f"{root} was generated with --faults {settings['faults'].get('profile')}: its files "
+            "break the invariants on purpose and validate checks clean series only; its known "
+            "answers are in _expected/"
+        )
     spec = datasets.get_dataset(str(settings.get("dataset")))
     fmt = settings.get("format", "csv")
     report = ValidationReport(root)

@@ -60,3 +60,36 @@ def read_table(path: str, schema):
 
     convert = pacsv.ConvertOptions(column_types=schema, strings_can_be_null=False)
     return pacsv.read_csv(path, convert_options=convert)
+
+
+def write_bytes(data: bytes, path: str) -> None:
+    """Write ``data`` to ``path`` atomically (temporary file, then rename)."""
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def write_with(path: str, fill) -> None:
+    """Write ``path`` atomically: ``fill(sink)`` writes into a temporary file, then it is
+    renamed into place."""
+    import pyarrow as pa
+
+    folder, name = os.path.split(path)
+    os.makedirs(folder, exist_ok=True)
+    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
+    try:
+        with pa.OSFile(temporary, "wb") as sink:
+            fill(sink)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
