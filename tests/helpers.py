@@ -28,3 +28,26 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
         for p in sorted(Path(root).rglob("*"))
         if p.is_file()
     }
+
+
+def dataset_schemas() -> dict:
+    """The retail dataset's declared column types as the sample configs declare them."""
+    from ingen_fab.synthetic import datasets
+
+    spark_type = {"int64": "bigint"}
+    return {t.name: {n: spark_type.get(k, k) for n, k in t.columns}
+            for t in datasets.RETAIL_DATASET.tables}
+
+
+def tree_digests(root) -> dict[str, str]:
+    """sha256 of every file under root, by relative path."""
+    import hashlib
+    import os
+
+    found = {}
+    for folder, _, names in os.walk(root):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                found[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
+    return found

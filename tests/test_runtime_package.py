@@ -99,7 +99,9 @@ def test_environment_mode_attaches_the_notebooks_that_use_the_runtime(tmp_path):
         if "INGEN_FAB_RUNTIME_ID" in embedded[name]:
             importing.append(name)
             assert "import ingen_fab_runtime as _ingen_fab_runtime" in text
-            assert len(text) < len(embedded[name]) / 5
+            # the runtime's sources are most of an embedded notebook: without them the
+            # largest (the sample configs, with their declared column types) is under a quarter
+            assert len(text) < len(embedded[name]) / 4
     assert len(importing) == 6  # two lakehouse DDL notebooks, four ingestion groups
     assert len(embedded) == 9  # and three orchestrators
 

@@ -16,6 +16,7 @@ import os
 
 import pytest
 from click.testing import CliRunner
+from helpers import tree_digests
 
 from ingen_fab.cli.main import main as cli
 from ingen_fab.errors import SyntheticDataError
@@ -23,16 +24,6 @@ from ingen_fab.synthetic import api, datasets, expected, faults
 
 DATASET = "retail_oltp_incremental"
 SPEC = datasets.RETAIL_DATASET
-
-
-def _tree(root) -> dict[str, str]:
-    found = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
 
 
 def _digest(tree: dict) -> str:
@@ -57,13 +48,19 @@ def test_no_faults_is_the_clean_series_and_writes_no_answers(tmp_path):
     api.generate_series(DATASET, "2024-01-01", "2024-01-02", output_dir=str(tmp_path / "a"))
     api.generate_series(DATASET, "2024-01-01", "2024-01-02", output_dir=str(tmp_path / "b"),
                         faults_spec="none")
-    assert _tree(tmp_path / "a") == _tree(tmp_path / "b")
+    assert tree_digests(tmp_path / "a") == tree_digests(tmp_path / "b")
     assert not (tmp_path / "b" / expected.FOLDER).exists()
     assert "faults" not in json.loads((tmp_path / "b" / "_manifest.json").read_text())
 
 
+# the output of each profile over 2024-01-01..04 at small scale, seed 42: a change to the
+# faults (or the world beneath them) shows here first
+GOLDEN = {"realistic": "7e3f4ea122bc2db2", "hostile": "4a0b30fe374924e6", "toml": "1a260459679a8ab6"}
+
+
 @pytest.mark.parametrize("profile", ["realistic", "hostile", "toml"])
 def test_each_profile_is_deterministic_and_only_adds_to_the_clean_world(tmp_path, profile):
+    golden = GOLDEN[profile]
     if profile == "toml":
         profile = _profile(tmp_path, "p.toml",
                            'based_on = "realistic"\nfile_rate = 0.5\n[kinds]\nbom = false\n')
@@ -71,8 +68,9 @@ def test_each_profile_is_deterministic_and_only_adds_to_the_clean_world(tmp_path
     for name in ("one", "two"):
         api.generate_series(DATASET, "2024-01-01", "2024-01-04", output_dir=str(tmp_path / name),
                             faults_spec=profile)
-        runs.append(_tree(tmp_path / name))
+        runs.append(tree_digests(tmp_path / name))
     assert runs[0] == runs[1]
+    assert _digest(runs[0]) == golden
     facts = expected.read_facts(str(tmp_path / "one"))
     assert len(facts) == 4 * 6
     assert sum(len(f["row_faults"]) for f in facts) > 0
@@ -91,10 +89,10 @@ def test_a_series_written_in_parts_equals_one_written_at_once(tmp_path):
                         faults_spec=late)
     api.generate_series(DATASET, "2024-01-01", "2024-01-04", output_dir=str(parts),
                         faults_spec=late)
-    first_half = _tree(parts)
+    first_half = tree_digests(parts)
     api.generate_series(DATASET, "2024-01-05", "2024-01-08", output_dir=str(parts),
                         faults_spec=late)
-    assert _tree(parts) == _tree(whole)
+    assert tree_digests(parts) == tree_digests(whole)
     facts = expected.read_facts(str(whole))
     crossing = [f["files"][0]["path"] for f in facts
                 if f["date"] <= "2024-01-04" < f["files"][0]["arrives"]]
@@ -257,3 +255,16 @@ def test_faults_list_documents_every_kind_and_the_cli_writes_answers(tmp_path):
     orders = sum(len(f["row_faults"]) for f in facts if f["table"] == "order_items")
     rows = sum(f["rows"] for f in facts if f["table"] == "order_items")
     assert 0.005 * rows < orders < 0.02 * rows
+
+
+def test_the_sample_configs_declare_the_datasets_types():
+    import ast
+
+    from helpers import REPO, dataset_schemas
+
+    script = (REPO / "ddl_scripts/Lakehouses/Config/002_Sample_Data_Ingestion/"
+              "004_incremental_synthetic_data_sample_configs.py").read_text()
+    assigned = next(node.value for node in ast.parse(script).body
+                    if isinstance(node, ast.Assign) and node.targets[0].id == "SCHEMAS")
+    declared = {name: json.loads(text) for name, text in ast.literal_eval(assigned).items()}
+    assert declared == dataset_schemas()

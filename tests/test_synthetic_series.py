@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import pytest
+from helpers import tree_digests
 
 from ingen_fab.errors import SyntheticDataError
 from ingen_fab.synthetic import api
@@ -40,23 +40,13 @@ def series_root(tmp_path_factory):
     return root
 
 
-def _hashes(root) -> dict[str, str]:
-    found = {}
-    for folder, _, names in os.walk(root):
-        for name in names:
-            path = os.path.join(folder, name)
-            with open(path, "rb") as handle:
-                found[os.path.relpath(path, root)] = hashlib.sha256(handle.read()).hexdigest()
-    return found
-
-
 def test_layout_is_one_file_per_table_per_day_with_exact_headers(series_root):
     expected = {
         os.path.join(day[:4], day[5:7], day[8:], table, f"{table}_{day.replace('-', '')}.csv")
         for day in DAYS
         for table in TABLES
     }
-    found = set(_hashes(series_root)) - {"_manifest.json"}
+    found = set(tree_digests(series_root)) - {"_manifest.json"}
     assert found == expected
     assert len(found) == 180
     for relative in expected:
@@ -77,29 +67,29 @@ def test_manifest_pins_the_world(series_root):
 
 
 def test_split_and_partial_runs_are_byte_identical(series_root, tmp_path):
-    whole = _hashes(series_root)
+    whole = tree_digests(series_root)
     split = tmp_path / "split"
     api.generate_series(DATASET, "2024-01-01", "2024-01-15", output_dir=str(split))
     api.generate_series(DATASET, "2024-01-16", "2024-01-30", output_dir=str(split))
-    assert _hashes(split) == whole
+    assert tree_digests(split) == whole
     late = tmp_path / "late"
     api.generate_series(DATASET, "2024-01-16", "2024-01-30", output_dir=str(late))
-    late_hashes = _hashes(late)
+    late_hashes = tree_digests(late)
     assert len(late_hashes) == 15 * 6 + 1
     assert all(whole[path] == digest for path, digest in late_hashes.items())
 
 
 def test_other_seed_gives_other_data(series_root, tmp_path):
     api.generate_series(DATASET, "2024-01-01", "2024-01-01", seed=7, output_dir=str(tmp_path))
-    ours = _hashes(series_root)
-    theirs = _hashes(tmp_path)
+    ours = tree_digests(series_root)
+    theirs = tree_digests(tmp_path)
     for table in ("customers", "orders", "order_items", "inventory"):
         path = os.path.join("2024", "01", "01", table, f"{table}_20240101.csv")
         assert theirs[path] != ours[path]
 
 
 def test_rerun_with_other_settings_fails_and_writes_nothing(series_root):
-    before = _hashes(series_root)
+    before = tree_digests(series_root)
     with pytest.raises(SyntheticDataError, match="seed"):
         api.generate_series(
             DATASET, "2024-01-31", "2024-01-31", seed=9, output_dir=str(series_root)
@@ -108,7 +98,7 @@ def test_rerun_with_other_settings_fails_and_writes_nothing(series_root):
         api.generate_series(
             DATASET, "2024-01-31", "2024-01-31", scale="medium", output_dir=str(series_root)
         )
-    assert _hashes(series_root) == before
+    assert tree_digests(series_root) == before
 
 
 def test_validate_accepts_the_generated_series(series_root):

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import jinja2
 import pytest
 import sqlglot
+from helpers import dataset_schemas
 
 from ingen_fab.ddl.tsql import (
     TSQL_JINJA_GLOBALS,
@@ -126,17 +128,22 @@ def test_config_wh_run_creates_tables_and_six_configs_twice(tmp_path):
     common = query_warehouse(
         db,
         "SELECT DISTINCT source_file_path, source_file_format, file_delimiter, has_header, "
-        "encoding, custom_schema_json, target_schema_name, import_pattern, "
+        "encoding, target_schema_name, import_pattern, "
         "date_partition_format, batch_import_enabled, CAST(date_range_start AS varchar(10)), "
         "CAST(date_range_end AS varchar(10)), table_relationship_group, "
         "error_handling_strategy, active_yn FROM config.config_flat_file_ingestion "
         "WHERE execution_group < 4",
     )
     assert common == [
-        ("Files/synthetic_data/retail_oltp_incremental", "csv", ",", True, "utf-8", None,
+        ("Files/synthetic_data/retail_oltp_incremental", "csv", ",", True, "utf-8",
          "bronze", "date_partitioned", "YYYY/MM/DD", True, "2024-01-01", "2024-01-30",
          "retail_oltp", "log", "Y"),
     ]  # fmt: skip
+    schemas = query_warehouse(
+        db, "SELECT target_table_name, custom_schema_json FROM config.config_flat_file_ingestion "
+        "WHERE execution_group < 4",
+    )
+    assert {t: json.loads(s) for t, s in schemas} == dataset_schemas()
     assert query_warehouse(
         db, "SELECT COUNT(*) FROM config.config_flat_file_ingestion WHERE created_date IS NULL"
     ) == [(0,)]

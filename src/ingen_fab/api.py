@@ -338,6 +338,20 @@ def verify_flat_file_ingestion(config_ids=None):
     return VerifyReport(lines=outcome["lines"], problems=outcome["problems"])
 
 
+def verify_expected(data_dir=None, config_ids=None):
+    """Every config reading a series generated with --faults, against its known answers (see
+    ingestion/known_answers.py); run on the lakehouse's warm kernel when warm kernels are on."""
+    from ingen_fab.local.lakehouse_query import expected_display, on_lakehouse
+    from ingen_fab.runtime.ingestion import VerifyReport
+
+    dirs = local_dirs()
+    folder = str(Path(data_dir).resolve()) if data_dir else None
+    outcome = on_lakehouse(dirs["lakehouse"], project_root(), dirs["runs"] / "verify.log",
+                           expected_display, str(dirs["lakehouse"]), folder,
+                           list(config_ids or ()))
+    return VerifyReport(lines=outcome["lines"], problems=outcome["problems"])
+
+
 def status_flat_file_ingestion(config_ids=None) -> list[dict]:
     """Per config: last loaded date, pending files, the last run (see
     runtime/ingestion/status.py); read from the ledger, the log and file listings only."""

@@ -44,11 +44,21 @@ def compile_command(environment: str, output: str | None, runtime: str) -> None:
 
 @flat_file_ingestion.command(name="verify")
 @click.option("--config-id", "config_ids", multiple=True, help="Only these configs (repeatable).")
-def verify_command(config_ids) -> None:
-    """Report date coverage, duplicate merge keys, quarantined rows, orphans; exit 1 on any."""
+@click.option(
+    "--expected", "expected", is_flag=False, flag_value="", default=None, metavar="[DIR]",
+    help="Check every config reading a series generated with --faults against its known "
+    "answers (DIR: the series folder; default: the configs' source folders).",
+)
+def verify_command(config_ids, expected) -> None:
+    """Report date coverage, duplicate merge keys, quarantined rows, orphans; exit 1 on any.
+
+    With --expected: every table exactly as a correct loader leaves it, or exit 1."""
     from ingen_fab import api
 
-    report = api.verify_flat_file_ingestion(config_ids)
+    if expected is not None:
+        report = api.verify_expected(expected or None, config_ids)
+    else:
+        report = api.verify_flat_file_ingestion(config_ids)
     click.echo(report.render())
     if not report.ok:
         sys.exit(1)

@@ -82,6 +82,21 @@ def verify_display(root: str, config_ids: list) -> dict:
     return {"lines": list(report.lines), "problems": list(report.problems)}
 
 
+def expected_display(root: str, data_dir, config_ids: list) -> dict:
+    """verify --expected on the local lakehouse root: {"lines", "problems"}, or {"error": one
+    line}. Self-contained: its source runs in a kernel."""
+    from ingen_fab.ingestion.known_answers import verify_expected
+    from ingen_fab.local.lakehouse_query import configured_session
+
+    spark, error = configured_session(root)
+    if error:
+        return {"error": error}
+    try:
+        return verify_expected(spark, root, data_dir, list(config_ids))
+    except (ValueError, KeyError, OSError) as exc:
+        return {"error": f"verify --expected: {exc}"}
+
+
 def status_display(root: str, config_ids: list) -> dict:
     """ingestion_status on the local lakehouse root: {"configs": [dict, ...]}, or {"error":
     one line}. Self-contained: its source runs in a kernel."""

@@ -98,3 +98,23 @@ class KnownAnswers:
         if with_facts:
             text = json.dumps(facts, sort_keys=True, separators=(",", ":")) + "\n"
             writer.write_bytes(text.encode(), facts_path(self.root, day, name))
+
+
+def replay(root: str, dates: list, names: set):
+    """Yield (date, {table: Arrow table}) of the generator's truth for ``dates`` (sorted), as
+    the settings pinned in the root's manifest make them; ``names``: the tables wanted."""
+    from ingen_fab.synthetic import datasets, manifest
+    from ingen_fab.synthetic.retail import RetailWorld
+
+    settings = manifest.read_manifest(root) or {}
+    world = RetailWorld(
+        settings["seed"],
+        datasets.get_dataset(settings["dataset"]).scale(settings["scale"]),
+        dt.date.fromisoformat(settings["epoch"]),
+        settings.get("holidays") or {},
+    )
+    wanted = set(dates)
+    while dates and world.day < inject._day_number(dates[-1]):
+        day = world.advance()
+        if day in wanted:
+            yield day, {n: t for n, t in world.tables().items() if n in names}

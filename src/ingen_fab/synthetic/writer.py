@@ -26,28 +26,20 @@ def relative_path(day: dt.date, table: str, fmt: str) -> str:
 
 def write_table(table, path: str, fmt: str) -> None:
     """Write an Arrow table to ``path`` atomically (temporary file, then rename)."""
-    import pyarrow as pa
 
-    folder, name = os.path.split(path)
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
+    def fill(sink) -> None:
         if fmt == "csv":
             import pyarrow.csv as pacsv
 
             options = pacsv.WriteOptions(include_header=False, quoting_style="none")
-            with pa.OSFile(temporary, "wb") as sink:
-                sink.write((",".join(table.column_names) + "\n").encode("utf-8"))
-                pacsv.write_csv(table, sink, options)
+            sink.write((",".join(table.column_names) + "\n").encode("utf-8"))
+            pacsv.write_csv(table, sink, options)
         else:
             import pyarrow.parquet as pq
 
-            pq.write_table(table, temporary, compression="snappy")
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+            pq.write_table(table, sink, compression="snappy")
+
+    write_with(path, fill)
 
 
 def read_table(path: str, schema):
@@ -64,17 +56,7 @@ def read_table(path: str, schema):
 
 def write_bytes(data: bytes, path: str) -> None:
     """Write ``data`` to ``path`` atomically (temporary file, then rename)."""
-    folder, name = os.path.split(path)
-    os.makedirs(folder, exist_ok=True)
-    temporary = os.path.join(folder, f".{name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-        raise
+    write_with(path, lambda sink: sink.write(data))
 
 
 def write_with(path: str, fill) -> None:

@@ -13,7 +13,6 @@ COMMON = dict(
     file_delimiter=",",
     has_header=True,
     encoding="utf-8",
-    custom_schema_json=None,
     target_schema_name="bronze",
     import_pattern="date_partitioned",
     date_partition_format="YYYY/MM/DD",
@@ -24,6 +23,46 @@ COMMON = dict(
     error_handling_strategy="log",
     active_yn="Y",
 )
+# The column types of each table, as the dataset declares them (`ingen_fab package
+# synthetic-data list`): a value that does not fit its type is a rejected row, never a
+# column silently turned to text.
+SCHEMAS = {
+    "customers": (
+        '{"customer_id":"bigint","first_name":"string","last_name":"string",'
+        '"email":"string","phone":"string","street_address":"string","city":"string",'
+        '"state":"string","postcode":"string","country":"string",'
+        '"loyalty_tier":"string","home_store_id":"bigint","registration_date":"date",'
+        '"status":"string","churn_date":"date","updated_date":"date"}'
+    ),
+    "products": (
+        '{"product_id":"bigint","sku":"string","name":"string","category":"string",'
+        '"brand":"string","price":"decimal(12,2)","cost":"decimal(12,2)",'
+        '"status":"string","launch_date":"date","discontinued_date":"date",'
+        '"updated_date":"date"}'
+    ),
+    "stores": (
+        '{"store_id":"bigint","store_code":"string","store_name":"string",'
+        '"store_type":"string","street_address":"string","city":"string",'
+        '"state":"string","postcode":"string","floor_area_sqm":"bigint",'
+        '"open_date":"date","status":"string"}'
+    ),
+    "orders": (
+        '{"order_id":"bigint","customer_id":"bigint","store_id":"bigint",'
+        '"order_date":"date","order_timestamp":"timestamp","order_status":"string",'
+        '"channel":"string","payment_method":"string","line_count":"bigint",'
+        '"order_total":"decimal(12,2)","currency":"string"}'
+    ),
+    "order_items": (
+        '{"order_item_id":"bigint","order_id":"bigint","line_number":"bigint",'
+        '"product_id":"bigint","quantity":"bigint","unit_price":"decimal(12,2)",'
+        '"line_total":"decimal(12,2)"}'
+    ),
+    "inventory": (
+        '{"store_id":"bigint","product_id":"bigint","date":"date",'
+        '"opening_stock":"bigint","received":"bigint","units_sold":"bigint",'
+        '"closing_stock":"bigint","reorder_point":"bigint","on_order":"bigint"}'
+    ),
+}
 TABLES = [
     # config_id, name, table, write_mode, merge_keys, skip_existing_dates, group, sequence
     ("retail_customers_incremental", "Retail customers (daily snapshots)", "customers",
@@ -48,6 +87,7 @@ rows = [
         write_mode=write_mode,
         merge_keys=merge_keys,
         file_discovery_pattern=f"**/{table}/*.csv",
+        custom_schema_json=SCHEMAS[table],
         skip_existing_dates=skip_existing,
         execution_group=group,
         import_sequence_order=sequence,

@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+b0b76bcd59c4, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+cf6b3f95c0d6, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+b0b76bcd59c4'
+INGEN_FAB_RUNTIME_ID = '0.1.0+cf6b3f95c0d6'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2321,7 +2321,7 @@ from .errors import IngestionAborted, IngestionError
 from .plan import plan_config
 from .quarantine import quarantine_rows, write_quarantine
 from .read import read_batch
-from .record import fill_result, ledger_rows
+from .record import fill_result, ledger_rows, repeat_note, repeat_rows
 from .target import target_types
 from .write import Rows, write_rows
 
@@ -2329,7 +2329,12 @@ from .write import Rows, write_rows
 def load_config(ctx, cfg, loc, res) -> None:
     """Load one config's pending files, filling res (a ConfigResult)."""
     plan = plan_config(ctx, cfg, loc)
+    if plan.repeats:
+        res.notes.append(repeat_note(plan))
     if not plan.files:
+        if plan.repeats:
+            ctx.record(repeat_rows(ctx, cfg, plan))
+            res.routes = asdict(plan.routes)
         res.status = "no_new_data"
         return
     stamp = (ctx.execution_id, _dt.datetime.now(_dt.UTC).replace(tzinfo=None))
@@ -3413,6 +3418,7 @@ class Plan:
     prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
     routes: Routes = field(default_factory=Routes)
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
+    repeats: list = field(default_factory=list)  # files delivered twice, not loaded again
 
     def entry(self) -> ConfigPlan:
         again = set(self.routes.read_later)
@@ -3469,8 +3475,11 @@ def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
-    plan = Plan(cfg, files, prints)
-    plan.routes.split_dates = split_dates(files, state)
+    repeats = delivered_twice(files, prints, state) if fingerprint else {}
+    plan = Plan(cfg, [f for f in files if f.display_path not in repeats], prints)
+    plan.repeats = [f for f in files if f.display_path in repeats]
+    plan.routes.duplicates = repeats
+    plan.routes.split_dates = split_dates(plan.files, state)
     plan.routes.loaded_dates = ledger.loaded_dates(state)
     return plan
 
@@ -3505,7 +3514,7 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
                        reads, not lo <= f.date <= hi)]
         files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
     plan = _planned(cfg, loc, files, {}, state, fingerprint)
-    plan.range_files = [f for f in files if lo <= f.date <= hi]
+    plan.range_files = [f for f in plan.files if lo <= f.date <= hi]
     plan.routes.reprocess = f"{lo.isoformat()}..{hi.isoformat()}"
     plan.routes.split_dates = []
     range_dates = {f.date.isoformat() for f in plan.range_files}
@@ -3513,6 +3522,22 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
                                 if not lo.isoformat() <= d <= hi.isoformat()]
     plan.routes.reprocess_dates = sorted(range_dates)
     return plan
+
+
+def delivered_twice(files, prints: dict, state: dict) -> dict:
+    """display path -> the file it repeats, for each file whose content (sha256) is that of
+    another file of the same date: one the ledger holds as loaded, or one earlier in files."""
+    seen = {(row.date_partition, row.content_hash): path for path, row in state.items()
+            if row.status == ledger.LOADED and row.content_hash}
+    repeats = {}
+    for f in files:
+        digest = prints.get(f.display_path, (None, None))[0]
+        if digest is None:
+            continue
+        first = seen.setdefault((f.date, digest), f.display_path)
+        if first != f.display_path:
+            repeats[f.display_path] = first
+    return repeats
 
 
 def split_dates(files, state: dict) -> list[str]:
@@ -3904,9 +3929,31 @@ from . import ledger
 from .modes import write_mode
 
 
-def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
-    """One ledger row per pending file: loaded (with its counts) or failed (with why)."""
+def repeat_rows(ctx, cfg, plan, kept=None) -> list[dict]:
+    """A ledger row per file delivered twice: no row written, which file it repeats; loaded
+    unless the file it repeats was in this batch and failed (kept: the batch's loaded files)."""
+    pending = {f.display_path for f in plan.files}
     rows = []
+    for f in plan.repeats:
+        first = plan.routes.duplicates[f.display_path]
+        ok = first not in pending or (kept is not None and first in kept)
+        rows.append(ledger.file_row(
+            cfg.config_id, ctx.execution_id, f, plan.prints.get(f.display_path, (None, None))[0],
+            (0, 0, 0), ledger.LOADED if ok else ledger.FAILED,
+            f"same content as {first}" + (": not loaded again" if ok else ", which failed")))
+    return rows
+
+
+def repeat_note(plan) -> str:
+    first = plan.repeats[0].display_path
+    return (f"{len(plan.repeats)} file(s) delivered twice not loaded again (same content as a "
+            f"file of the same date), e.g. {first} repeats {plan.routes.duplicates[first]}")
+
+
+def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
+    """One ledger row per pending file: loaded (with its counts) or failed (with why); and
+    one per file delivered twice (repeat_rows)."""
+    rows = repeat_rows(ctx, cfg, plan, decision.kept)
     for f in plan.files:
         st = stats.get(f.display_path)
         read, rejected = (st.rows, st.rejected) if st else (0, 0)
@@ -4018,6 +4065,7 @@ class Routes:
     reprocess: str | None = None  # a re-process: its range "D1..D2"
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
     read_later: list = field(default_factory=list)  # a late file: loaded files read again
+    duplicates: dict = field(default_factory=dict)  # file delivered twice -> the file it repeats
 
 
 @dataclass

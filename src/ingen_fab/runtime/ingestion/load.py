@@ -16,7 +16,7 @@ from .errors import IngestionAborted, IngestionError
 from .plan import plan_config
 from .quarantine import quarantine_rows, write_quarantine
 from .read import read_batch
-from .record import fill_result, ledger_rows
+from .record import fill_result, ledger_rows, repeat_note, repeat_rows
 from .target import target_types
 from .write import Rows, write_rows
 
@@ -24,7 +24,12 @@ from .write import Rows, write_rows
 def load_config(ctx, cfg, loc, res) -> None:
     """Load one config's pending files, filling res (a ConfigResult)."""
     plan = plan_config(ctx, cfg, loc)
+    if plan.repeats:
+        res.notes.append(repeat_note(plan))
     if not plan.files:
+        if plan.repeats:
+            ctx.record(repeat_rows(ctx, cfg, plan))
+            res.routes = asdict(plan.routes)
         res.status = "no_new_data"
         return
     stamp = (ctx.execution_id, _dt.datetime.now(_dt.UTC).replace(tzinfo=None))

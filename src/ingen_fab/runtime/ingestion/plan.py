@@ -23,6 +23,7 @@ class Plan:
     prints: dict = field(default_factory=dict)  # display path -> (sha256, valid UTF-8 or None)
     routes: Routes = field(default_factory=Routes)
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
+    repeats: list = field(default_factory=list)  # files delivered twice, not loaded again
 
     def entry(self) -> ConfigPlan:
         again = set(self.routes.read_later)
@@ -79,8 +80,11 @@ def _planned(cfg, loc, files, prints, state, fingerprint) -> Plan:
         with ThreadPoolExecutor(max_workers=4) as pool:
             found = pool.map(lambda s: loc.fs.fingerprint(s.list_path, check), todo)
             prints.update(zip((s.display_path for s in todo), found))
-    plan = Plan(cfg, files, prints)
-    plan.routes.split_dates = split_dates(files, state)
+    repeats = delivered_twice(files, prints, state) if fingerprint else {}
+    plan = Plan(cfg, [f for f in files if f.display_path not in repeats], prints)
+    plan.repeats = [f for f in files if f.display_path in repeats]
+    plan.routes.duplicates = repeats
+    plan.routes.split_dates = split_dates(plan.files, state)
     plan.routes.loaded_dates = ledger.loaded_dates(state)
     return plan
 
@@ -115,7 +119,7 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
                        reads, not lo <= f.date <= hi)]
         files = sorted(earlier + files, key=lambda f: (f.date, f.display_path))
     plan = _planned(cfg, loc, files, {}, state, fingerprint)
-    plan.range_files = [f for f in files if lo <= f.date <= hi]
+    plan.range_files = [f for f in plan.files if lo <= f.date <= hi]
     plan.routes.reprocess = f"{lo.isoformat()}..{hi.isoformat()}"
     plan.routes.split_dates = []
     range_dates = {f.date.isoformat() for f in plan.range_files}
@@ -123,6 +127,22 @@ def _reprocess_plan(ctx, cfg, loc, state, lo, hi, fingerprint) -> Plan:
                                 if not lo.isoformat() <= d <= hi.isoformat()]
     plan.routes.reprocess_dates = sorted(range_dates)
     return plan
+
+
+def delivered_twice(files, prints: dict, state: dict) -> dict:
+    """display path -> the file it repeats, for each file whose content (sha256) is that of
+    another file of the same date: one the ledger holds as loaded, or one earlier in files."""
+    seen = {(row.date_partition, row.content_hash): path for path, row in state.items()
+            if row.status == ledger.LOADED and row.content_hash}
+    repeats = {}
+    for f in files:
+        digest = prints.get(f.display_path, (None, None))[0]
+        if digest is None:
+            continue
+        first = seen.setdefault((f.date, digest), f.display_path)
+        if first != f.display_path:
+            repeats[f.display_path] = first
+    return repeats
 
 
 def split_dates(files, state: dict) -> list[str]:

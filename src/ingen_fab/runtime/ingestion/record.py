@@ -6,9 +6,31 @@ from . import ledger
 from .modes import write_mode
 
 
-def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
-    """One ledger row per pending file: loaded (with its counts) or failed (with why)."""
+def repeat_rows(ctx, cfg, plan, kept=None) -> list[dict]:
+    """A ledger row per file delivered twice: no row written, which file it repeats; loaded
+    unless the file it repeats was in this batch and failed (kept: the batch's loaded files)."""
+    pending = {f.display_path for f in plan.files}
     rows = []
+    for f in plan.repeats:
+        first = plan.routes.duplicates[f.display_path]
+        ok = first not in pending or (kept is not None and first in kept)
+        rows.append(ledger.file_row(
+            cfg.config_id, ctx.execution_id, f, plan.prints.get(f.display_path, (None, None))[0],
+            (0, 0, 0), ledger.LOADED if ok else ledger.FAILED,
+            f"same content as {first}" + (": not loaded again" if ok else ", which failed")))
+    return rows
+
+
+def repeat_note(plan) -> str:
+    first = plan.repeats[0].display_path
+    return (f"{len(plan.repeats)} file(s) delivered twice not loaded again (same content as a "
+            f"file of the same date), e.g. {first} repeats {plan.routes.duplicates[first]}")
+
+
+def ledger_rows(ctx, cfg, plan, stats, decision) -> list[dict]:
+    """One ledger row per pending file: loaded (with its counts) or failed (with why); and
+    one per file delivered twice (repeat_rows)."""
+    rows = repeat_rows(ctx, cfg, plan, decision.kept)
     for f in plan.files:
         st = stats.get(f.display_path)
         read, rejected = (st.rows, st.rejected) if st else (0, 0)

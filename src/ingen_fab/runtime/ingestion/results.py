@@ -45,6 +45,7 @@ class Routes:
     reprocess: str | None = None  # a re-process: its range "D1..D2"
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
     read_later: list = field(default_factory=list)  # a late file: loaded files read again
+    duplicates: dict = field(default_factory=dict)  # file delivered twice -> the file it repeats
 
 
 @dataclass

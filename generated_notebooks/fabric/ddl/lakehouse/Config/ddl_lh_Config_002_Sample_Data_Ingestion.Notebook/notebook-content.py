@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+b0b76bcd59c4, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+cf6b3f95c0d6, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+b0b76bcd59c4'
+INGEN_FAB_RUNTIME_ID = '0.1.0+cf6b3f95c0d6'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -1135,7 +1135,6 @@ def ddl_004_incremental_synthetic_data_sample_configs():
         file_delimiter=",",
         has_header=True,
         encoding="utf-8",
-        custom_schema_json=None,
         target_schema_name="bronze",
         import_pattern="date_partitioned",
         date_partition_format="YYYY/MM/DD",
@@ -1146,6 +1145,46 @@ def ddl_004_incremental_synthetic_data_sample_configs():
         error_handling_strategy="log",
         active_yn="Y",
     )
+    # The column types of each table, as the dataset declares them (`ingen_fab package
+    # synthetic-data list`): a value that does not fit its type is a rejected row, never a
+    # column silently turned to text.
+    SCHEMAS = {
+        "customers": (
+            '{"customer_id":"bigint","first_name":"string","last_name":"string",'
+            '"email":"string","phone":"string","street_address":"string","city":"string",'
+            '"state":"string","postcode":"string","country":"string",'
+            '"loyalty_tier":"string","home_store_id":"bigint","registration_date":"date",'
+            '"status":"string","churn_date":"date","updated_date":"date"}'
+        ),
+        "products": (
+            '{"product_id":"bigint","sku":"string","name":"string","category":"string",'
+            '"brand":"string","price":"decimal(12,2)","cost":"decimal(12,2)",'
+            '"status":"string","launch_date":"date","discontinued_date":"date",'
+            '"updated_date":"date"}'
+        ),
+        "stores": (
+            '{"store_id":"bigint","store_code":"string","store_name":"string",'
+            '"store_type":"string","street_address":"string","city":"string",'
+            '"state":"string","postcode":"string","floor_area_sqm":"bigint",'
+            '"open_date":"date","status":"string"}'
+        ),
+        "orders": (
+            '{"order_id":"bigint","customer_id":"bigint","store_id":"bigint",'
+            '"order_date":"date","order_timestamp":"timestamp","order_status":"string",'
+            '"channel":"string","payment_method":"string","line_count":"bigint",'
+            '"order_total":"decimal(12,2)","currency":"string"}'
+        ),
+        "order_items": (
+            '{"order_item_id":"bigint","order_id":"bigint","line_number":"bigint",'
+            '"product_id":"bigint","quantity":"bigint","unit_price":"decimal(12,2)",'
+            '"line_total":"decimal(12,2)"}'
+        ),
+        "inventory": (
+            '{"store_id":"bigint","product_id":"bigint","date":"date",'
+            '"opening_stock":"bigint","received":"bigint","units_sold":"bigint",'
+            '"closing_stock":"bigint","reorder_point":"bigint","on_order":"bigint"}'
+        ),
+    }
     TABLES = [
         # config_id, name, table, write_mode, merge_keys, skip_existing_dates, group, sequence
         ("retail_customers_incremental", "Retail customers (daily snapshots)", "customers",
@@ -1170,6 +1209,7 @@ def ddl_004_incremental_synthetic_data_sample_configs():
             write_mode=write_mode,
             merge_keys=merge_keys,
             file_discovery_pattern=f"**/{table}/*.csv",
+            custom_schema_json=SCHEMAS[table],
             skip_existing_dates=skip_existing,
             execution_group=group,
             import_sequence_order=sequence,
@@ -1180,7 +1220,7 @@ def ddl_004_incremental_synthetic_data_sample_configs():
     print(f"{len(rows)} sample configs upserted")
 
 
-ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.py', 'abbf1317a21730fd0053e8b432b2c31f6686238a7fc58ce4ea7f525b677e34c6', ddl_004_incremental_synthetic_data_sample_configs)
+ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.py', 'e23fdcdb40b6499d6ff65f5ff648f43a1c23871b0db80214c71135b7efb32625', ddl_004_incremental_synthetic_data_sample_configs)
 
 # METADATA ********************
 

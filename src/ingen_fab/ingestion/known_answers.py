@@ -1,0 +1,381 @@
+"""What a correct loader must have loaded from a faulty series, per config (verify --expected).
+
+The facts in ``_expected/`` say which rows and files carry which fault; the generator's truth
+is replayed from the settings its manifest pins; each config's own settings (write mode, keys,
+error handling strategy, date range) decide the rest:
+
+- A date loads the rows of its delivered file (a late file once it has arrived, a second
+  delivery of the same file once). A header-only, empty or missing file loads nothing.
+- A row a correct loader rejects (field count, unparsable value, invalid bytes) is set aside
+  under ``skip``; under ``log`` or ``fail`` its whole date is rejected (``fail`` also stops the
+  config at that date, so no later date loads).
+- A dropped or renamed column loads NULL in the declared column; a quoted field loads its
+  value exactly.
+- ``append`` keeps every loaded row, a duplicate key's extra row too; ``merge`` keeps, per key,
+  the row of the latest loaded date (the last in file order within a date).
+
+Values are compared as text in the form the clean CSV writes them ("" for NULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ingen_fab.synthetic import datasets, expected
+
+DERIVED_MODES = ("append", "merge")
+STRATEGIES = ("skip", "log", "fail")
+UNLOADED = ("header_only", "empty_file", "missing_day")
+
+
+@dataclass
+class Answer:
+    """The expected outcome of one config reading one table of the series."""
+
+    config_id: str
+    table: str  # the dataset table the config reads
+    target: str  # schema.table it writes
+    columns: list  # the declared columns compared
+    keys: list
+    rows: object = None  # pyarrow Table of strings: the target's expected business columns
+    rejected: Counter = field(default_factory=Counter)  # reason class -> rows (skip)
+    loaded_dates: list = field(default_factory=list)
+    rejected_dates: list = field(default_factory=list)  # log/fail: dates with a bad row
+    empty_dates: list = field(default_factory=list)  # header-only, empty or missing file
+    late_files: list = field(default_factory=list)  # (path, date, arrives)
+    duplicate_deliveries: list = field(default_factory=list)
+    new_columns: list = field(default_factory=list)  # added or renamed-to columns
+    mode: str = ""
+    strategy: str = ""
+    untyped: list = field(default_factory=list)  # faulted columns the config does not type
+    unsupported: str = ""  # why no answer is derived for the config
+
+
+def source_table(cfg: dict, names: set) -> str | None:
+    """The series table a config reads: its discovery pattern's folder (``**/<table>/*.csv``)."""
+    pattern = (cfg.get("file_discovery_pattern") or "").replace("\\", "/")
+    found = re.fullmatch(r"(?:\*\*/)?([A-Za-z0-9_]+)/\*\.csv", pattern)
+    return found.group(1) if found and found.group(1) in names else None
+
+
+def answers(root: str, configs: list[dict], until: dt.date | None = None) -> list[Answer]:
+    """The expected outcome of every active config that reads a table of the series at root.
+
+    ``until``: the last day whose files have arrived (default: the series' last date)."""
+    spec = datasets.get_dataset((expected_settings(root))["dataset"])
+    facts = expected.read_facts(root)
+    by_table: dict = {}
+    for fact in facts:
+        by_table.setdefault(fact["table"], {})[dt.date.fromisoformat(fact["date"])] = fact
+    until = until or max((d for days in by_table.values() for d in days), default=None)
+    found = []
+    for cfg in configs:
+        table = source_table(cfg, set(by_table))
+        if table is None or (cfg.get("active_yn") or "Y").upper() != "Y":
+            continue
+        found.append(_answer_for(cfg, spec.table(table), by_table[table], until))
+    _fill_rows(root, found, by_table, until)
+    return found
+
+
+def expected_settings(root: str) -> dict:
+    from ingen_fab.synthetic import manifest
+
+    settings = manifest.read_manifest(root)
+    if not settings or "faults" not in settings:
+        raise ValueError(
+            f"{root} holds no known answers: generate the series with --faults "
+            "(realistic, hostile or a profile file) to verify against it"
+        )
+    return settings
+
+
+def _answer_for(cfg: dict, table, days: dict, until) -> Answer:
+    mode = (cfg.get("write_mode") or "").lower()
+    keys = [k.strip() for k in (cfg.get("merge_keys") or "").split(",") if k.strip()]
+    answer = Answer(cfg["config_id"], table.name,
+                    f"{cfg.get('target_schema_name') or 'dbo'}.{cfg['target_table_name']}",
+                    table.column_names, keys or list(table.keys) or table.column_names[:1])
+    strategy = (cfg.get("error_handling_strategy") or "log").lower()
+    answer.mode, answer.strategy = mode, strategy
+    if mode not in DERIVED_MODES or strategy not in STRATEGIES:
+        answer.unsupported = (f"write_mode {mode} / error_handling_strategy {strategy} has "
+                              f"no derived answer (derived: {', '.join(DERIVED_MODES)})")
+    start, end = cfg.get("date_range_start"), cfg.get("date_range_end")
+    for day in sorted(days):
+        if (start and day < _date(start)) or (end and day > _date(end)):
+            continue
+        _plan_day(answer, days[day], day, until)
+    typed = _declared(cfg)
+    answer.untyped = sorted({r["column"] for d in days.values() for r in d["row_faults"]
+                             if r["reason"] == "unparsable" and r["column"] not in typed})
+    if strategy == "fail" and answer.rejected_dates:
+        stop = min(answer.rejected_dates)
+        answer.loaded_dates = [d for d in answer.loaded_dates if d < stop]
+    return answer
+
+
+def _declared(cfg: dict) -> set:
+    """The columns custom_schema_json types (not as string)."""
+    import json
+
+    try:
+        data = json.loads(cfg.get("custom_schema_json") or "{}")
+    except ValueError:
+        return set()
+    if isinstance(data, dict) and data.get("type") == "struct":
+        return {f["name"] for f in data.get("fields", []) if f.get("type") != "string"}
+    return {k for k, v in data.items() if v != "string"} if isinstance(data, dict) else set()
+
+
+def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
+    arrived = [f for f in fact["files"] if dt.date.fromisoformat(f["arrives"]) <= until]
+    for drift in fact["drifts"]:
+        if drift["kind"] != "dropped_column":
+            column = drift.get("renamed_to", drift["column"])
+            if column not in answer.new_columns:
+                answer.new_columns.append(column)
+    if fact["file_fault"] == "late_file" and arrived:
+        answer.late_files.append((arrived[0]["path"], day, arrived[0]["arrives"]))
+    if fact["file_fault"] == "duplicate_delivery" and len(arrived) > 1:
+        answer.duplicate_deliveries.append(arrived[1]["path"])
+    if not arrived or fact["file_fault"] in UNLOADED:
+        answer.empty_dates.append(day)
+        return
+    bad = Counter(r["reason"] for r in fact["row_faults"] if r["reason"])
+    if bad and answer.strategy != "skip":
+        answer.rejected_dates.append(day)
+        return
+    answer.rejected.update(bad)
+    answer.loaded_dates.append(day)
+
+
+def _fill_rows(root: str, found: list[Answer], by_table: dict, until) -> None:
+    """Replay the truth once for every date any answer loads and build each answer's rows."""
+    import pyarrow as pa
+
+    wanted = sorted({d for a in found for d in a.loaded_dates})
+    names = {a.table for a in found}
+    parts: dict = {a.config_id: [] for a in found}
+    for day, tables in expected.replay(root, wanted, names):
+        for answer in found:
+            if day in answer.loaded_dates:
+                rows = _day_rows(tables[answer.table], by_table[answer.table][day], answer)
+                parts[answer.config_id].append(rows)
+    for answer in found:
+        empty = pa.table({c: pa.array([], pa.string()) for c in answer.columns})
+        rows = pa.concat_tables([empty, *parts[answer.config_id]])
+        answer.rows = _latest_per_key(rows, answer.keys) if answer.mode == "merge" else rows
+
+
+def _day_rows(table, fact: dict, answer: Answer):
+    """The rows a correct loader lands from one date's file, in file order, as text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    gone = {d["column"] for d in fact["drifts"] if d["kind"] != "new_column"}
+    columns = {
+        name: pa.array([""] * table.num_rows, pa.string()) if name in gone
+        else pc.fill_null(pc.cast(table[name], pa.string()), "")
+        for name in answer.columns
+    }
+    base = pa.table(columns).append_column(
+        "_pos", pa.array(range(1, 2 * table.num_rows, 2), pa.int64()))
+    if not fact["row_faults"]:
+        return base.drop_columns(["_pos"])
+    replaced = {r["record"] for r in fact["row_faults"] if r["reason"] or
+                r["kind"] == "quoted_field"}
+    keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()),
+                              pa.array(sorted(replaced), pa.int64())))
+    extra = [(2 * r["record"] + (r["kind"] == "quoted_field"), r["row"])
+             for r in fact["row_faults"] if r["kind"] in ("quoted_field", "duplicate_key")]
+    added = {c: pa.array([row[i] for _, row in extra], pa.string())
+             for i, c in enumerate(answer.columns)}
+    added["_pos"] = pa.array([pos for pos, _ in extra], pa.int64())
+    rows = pa.concat_tables([base.filter(keep), pa.table(added)])
+    return rows.take(pc.sort_indices(rows["_pos"])).drop_columns(["_pos"])
+
+
+def _latest_per_key(rows, keys: list):
+    """One row per key: the last in load order."""
+    import pyarrow as pa
+
+    numbered = rows.append_column("_order", pa.array(range(rows.num_rows), pa.int64()))
+    last = numbered.group_by(keys, use_threads=False).aggregate([("_order", "max")])
+    return rows.take(pa.array(sorted(last["_order_max"].to_pylist()), pa.int64()))
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+# -- the comparison with the lakehouse (Spark) ----------------------------------------------
+REASON_CLASSES = (  # the loader's reject reasons by class
+    ("wrong field count", "field_count"),
+    ("malformed", "field_count"),
+    ("invalid bytes", "encoding"),
+    ("unparsable", "unparsable"),
+)
+
+
+def reason_class(reason: str) -> str:
+    return next((c for text, c in REASON_CLASSES if text in (reason or "")), reason or "")
+
+
+def canonical(frame, name: str, declared: str):
+    """A loaded column as the clean CSV writes its declared type ("" for NULL)."""
+    from pyspark.sql import functions as F
+
+    if name not in frame.columns:
+        return F.lit("").alias(name)
+    loaded = dict(frame.dtypes)[name]
+    column = F.col(f"`{name}`")
+    if loaded == "string":
+        text = column
+    elif declared == "timestamp":
+        text = F.date_format(column, "yyyy-MM-dd HH:mm:ss")
+    elif declared.startswith("decimal"):
+        text = column.cast(declared).cast("string")
+    else:
+        text = column.cast("string")
+    return F.coalesce(text, F.lit("")).alias(name)
+
+
+@dataclass
+class Difference:
+    config_id: str
+    check: str
+    expected: object
+    found: object
+    detail: str = ""
+
+
+def compare(spark, answer: Answer, spec_table, quarantined: Counter) -> list[Difference]:
+    """Where the lakehouse differs from the answer (no differences: the load is proven)."""
+    if answer.unsupported:
+        return [Difference(answer.config_id, "derivable", "yes", "no", answer.unsupported)]
+    out = []
+    declared = dict(spec_table.columns)
+    want = spark.createDataFrame(answer.rows)
+    if spark.catalog.tableExists(answer.target):
+        loaded = spark.table(answer.target)
+    else:
+        loaded = spark.createDataFrame(answer.rows.slice(0, 0))
+    got = loaded.select(*[canonical(loaded, c, declared[c]) for c in answer.columns])
+    count = got.count()
+    if count != answer.rows.num_rows:
+        out.append(Difference(answer.config_id, "rows", answer.rows.num_rows, count))
+    missing, extra = want.exceptAll(got), got.exceptAll(want)
+    for check, frame in (("rows missing", missing), ("rows not expected", extra)):
+        found = frame.count()
+        if found:
+            keys = [", ".join(f"{k}={r[k]}" for k in answer.keys)
+                    for r in frame.select(*answer.keys).limit(3).collect()]
+            out.append(Difference(answer.config_id, check, 0, found, "; ".join(keys)))
+    if answer.mode == "merge":
+        doubled = got.groupBy(*answer.keys).count().where("count > 1").count()
+        if doubled:
+            out.append(Difference(answer.config_id, "duplicate keys", 0, doubled))
+    absent = [c for c in answer.new_columns if c not in loaded.columns]
+    if absent and answer.loaded_dates:
+        out.append(Difference(answer.config_id, "new columns", ", ".join(answer.new_columns),
+                              "missing " + ", ".join(absent)))
+    if answer.strategy == "skip" and dict(answer.rejected) != dict(quarantined):
+        out.append(Difference(answer.config_id, "rows quarantined by reason",
+                              dict(sorted(answer.rejected.items())),
+                              dict(sorted(quarantined.items()))))
+    if out and answer.untyped:
+        out[0].detail = "; ".join(filter(None, [out[0].detail, (
+            f"custom_schema_json types none of {', '.join(answer.untyped)}, so an unparsable "
+            "value turns the column to text instead of being rejected: declare the types")]))
+    return out
+
+
+def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) -> dict:
+    """Every config reading a faulty series, checked against its known answer:
+    {"lines": [...], "problems": [...]} (no problems: every table is exactly as expected)."""
+    import os
+
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.ingestion import ledger
+    from ingen_fab.runtime.schema import CONFIG_TABLE, QUARANTINE_TABLE
+    from ingen_fab.runtime.sql import qualified
+
+    configs = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()
+               if not config_ids or r["config_id"] in config_ids]
+    folders = {os.path.normpath(data_dir)} if data_dir else {_folder(root, c) for c in configs}
+    folders = sorted(f for f in folders if f and os.path.isdir(os.path.join(f, expected.FOLDER)))
+    if not folders:
+        return {"error": "no series with known answers (_expected/) found: pass the folder "
+                         "generate-series --faults wrote"}
+    lines, problems = [], []
+    for folder in folders:
+        chosen = [c for c in configs if data_dir or _folder(root, c) == folder]
+        found = answers(folder, chosen)
+        spec = datasets.get_dataset(expected_settings(folder)["dataset"])
+        quarantine = Counter()
+        if spark.catalog.tableExists(qualified(QUARANTINE_TABLE.name)):
+            for row in (spark.table(qualified(QUARANTINE_TABLE.name))
+                        .groupBy("config_id", "reason").agg(F.count(F.lit(1)).alias("n"))
+                        .collect()):
+                quarantine[(row["config_id"], reason_class(row["reason"]))] += row["n"]
+        for answer in found:
+            mine = Counter({k[1]: n for k, n in quarantine.items() if k[0] == answer.config_id})
+            differences = compare(spark, answer, spec.table(answer.table), mine)
+            differences += _dates(answer, ledger.load_state(spark, answer.config_id))
+            lines.append(_summary(answer))
+            problems += [_line(d) for d in differences]
+    return {"lines": lines, "problems": problems}
+
+
+def _folder(root: str, cfg: dict) -> str | None:
+    """A config's local source folder (None for a remote one)."""
+    import os
+
+    path = cfg.get("source_file_path") or ""
+    if path.startswith("file://"):
+        path = path[len("file://"):]
+    elif "://" in path:
+        return None
+    return os.path.normpath(os.path.join(root, path))
+
+
+def _dates(answer: Answer, state: dict) -> list[Difference]:
+    """The ledger's loaded dates and late files against the answer's."""
+    loaded = sorted({r.date_partition for r in state.values()
+                     if r.status == "loaded" and r.date_partition is not None})
+    out = []
+    if [d for d in answer.loaded_dates] != [d for d in loaded if d in set(answer.loaded_dates)
+                                             or d not in set(answer.empty_dates)]:
+        out.append(Difference(answer.config_id, "dates loaded",
+                              _days(answer.loaded_dates), _days(loaded)))
+    paths = {p.replace("\\", "/") for p in state}
+    missed = [p for p, _, _ in answer.late_files if not any(q.endswith(p) for q in paths)]
+    if missed:
+        out.append(Difference(answer.config_id, "late files loaded", len(answer.late_files),
+                              len(answer.late_files) - len(missed), "missed: " + ", ".join(missed)))
+    return out
+
+
+def _days(days: list) -> str:
+    return ", ".join(d.isoformat() for d in days) or "none"
+
+
+def _summary(answer: Answer) -> str:
+    rejected = ", ".join(f"{n} {c}" for c, n in sorted(answer.rejected.items())) or "none"
+    return (f"{answer.config_id}: {answer.mode}/{answer.strategy}, expected "
+            f"{answer.rows.num_rows} row(s) in {answer.target} from {len(answer.loaded_dates)} "
+            f"date(s); rejected rows: {rejected}; dates rejected whole: "
+            f"{len(answer.rejected_dates)}; empty or missing: {len(answer.empty_dates)}; "
+            f"late files: {len(answer.late_files)}; second deliveries: "
+            f"{len(answer.duplicate_deliveries)}")
+
+
+def _line(diff: Difference) -> str:
+    detail = f" ({diff.detail})" if diff.detail else ""
+    return (f"{diff.config_id}: {diff.check}: expected {diff.expected}, found "
+            f"{diff.found}{detail}")
