@@ -9,7 +9,7 @@ import pytest
 from helpers import dataset_schemas
 from test_ingestion_support import add_configs, config
 
-from ingen_fab.ingestion.known_answers import verify_expected
+from ingen_fab.ingestion.verify_expected import verify_expected
 from ingen_fab.runtime.ingestion import run_ingestion
 from ingen_fab.synthetic import api, expected
 
@@ -30,6 +30,7 @@ def _configs(folder, prefix: str, strategy: str) -> list[dict]:
     return [
         config(f"{prefix}_{table}", folder, f"{prefix}_{table}", write_mode=mode,
                merge_keys=keys, skip_existing_dates=skip, error_handling_strategy=strategy,
+               late_arrival_days=3 if skip else None,
                file_discovery_pattern=f"**/{table}/*.csv",
                custom_schema_json=json.dumps(SCHEMAS[table]), execution_group=9500)
         for table, (mode, keys, skip) in MODES.items()
@@ -38,10 +39,14 @@ def _configs(folder, prefix: str, strategy: str) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def series(spark, tmp_path_factory):
-    """Eight hostile days, loaded by one config per table under skip and under log."""
-    folder = tmp_path_factory.mktemp("known_answers") / "retail"
+    """Eight hostile days (a file fault on half the files), loaded by one config per table
+    under skip and under log."""
+    base = tmp_path_factory.mktemp("known_answers")
+    profile = base / "hostile_files.toml"  # hostile, with a file fault on half the files
+    profile.write_text('based_on = "hostile"\nfile_rate = 0.5\n')
+    folder = base / "retail"
     api.generate_series("retail_oltp_incremental", "2024-01-01", "2024-01-08",
-                        output_dir=str(folder), faults_spec="hostile")
+                        output_dir=str(folder), faults_spec=str(profile))
     ids = {}
     for prefix, strategy in (("ka_skip", "skip"), ("ka_log", "log")):
         rows = _configs(folder, prefix, strategy)
@@ -60,10 +65,19 @@ def _verify(spark, series, strategy="skip", only=None) -> dict:
 def test_a_hostile_series_loads_exactly_as_its_known_answers(spark, series, strategy):
     facts = expected.read_facts(series["folder"])
     file_faults = {f["file_fault"] for f in facts} - {None}
-    assert {"duplicate_delivery", "late_file"} & file_faults
+    assert {"duplicate_delivery", "late_file", "late_part", "missing_day"} <= file_faults
     report = _verify(spark, series, strategy)
     assert report["problems"] == []
     assert len(report["lines"]) == 6
+    gaps = {f["table"] for f in facts if f["file_fault"] == "missing_day"
+            and f["date"] not in ("2024-01-01", "2024-01-08")}
+    assert gaps
+    for table in gaps:  # the run that passed a day with no file said so in its log
+        logged = spark.sql(f"SELECT error_details FROM log_flat_file_ingestion WHERE config_id "
+                           f"= 'ka_{strategy}_{table}'").collect()
+        assert any("no file for" in (r[0] or "") for r in logged), table
+        assert any(f"ka_{strategy}_{table}:" in line and "missing days: 2024" in line
+                   for line in report["lines"])
     if strategy == "skip":
         quarantined = spark.sql(
             "SELECT COUNT(*) FROM quarantine_flat_file_ingestion WHERE config_id LIKE 'ka_skip%'"
@@ -105,3 +119,44 @@ def test_a_loader_that_infers_types_misses_the_unparsable_rows(spark, series):
         run_ingestion(spark, config_id=row["config_id"])
     problems = _verify(spark, series, only=[r["config_id"] for r in rows])["problems"]
     assert any("unparsable" in p and "declare the types" in p for p in problems), problems
+
+
+@pytest.fixture(scope="module")
+def daily(spark, tmp_path_factory):
+    """Five days generated and loaded one at a time; many days' rows come in two parts, the
+    second landing 1-3 days late into a date already loaded. The same configs twice: with
+    late_arrival_days 3, and 0."""
+    base = tmp_path_factory.mktemp("late_parts")
+    profile = base / "late_parts.toml"
+    profile.write_text('based_on = "none"\nfile_rate = 0.6\n[kinds]\nlate_part = true\n')
+    folder = base / "retail"
+    ids = {}
+    for days in (3, 0):
+        rows = [dict(r, late_arrival_days=days)
+                for r in _configs(folder, f"ka_late{days}", "skip")
+                if r["config_id"].endswith(("customers", "orders"))]
+        add_configs(spark, *rows)
+        ids[days] = [r["config_id"] for r in rows]
+    for day in range(1, 6):
+        api.generate_series("retail_oltp_incremental", f"2024-01-0{day}", f"2024-01-0{day}",
+                            output_dir=str(folder), faults_spec=str(profile))
+        for config_id in ids[3] + ids[0]:
+            run_ingestion(spark, config_id=config_id)
+    return {"folder": str(folder), "ids": ids}
+
+
+def test_late_second_parts_load_with_late_arrival_days_and_are_missed_without(spark, daily):
+    facts = expected.read_facts(daily["folder"])
+    late = [f for fact in facts if fact["table"] == "customers" for f in fact["files"]
+            if f["arrives"] <= "2024-01-05" and f["arrives"] > fact["date"]]
+    assert late  # the customers' second parts that arrived within the five days
+    ok = verify_expected(spark, "", daily["folder"], daily["ids"][3])
+    assert ok["problems"] == []
+    notes = [n for (text,) in spark.sql(
+        "SELECT error_details FROM log_flat_file_ingestion WHERE config_id = "
+        "'ka_late3_customers'").collect() for n in [text or ""] if "late file(s)" in n]
+    assert notes, "the log says when late_arrival_days found a late file"
+    missed = verify_expected(spark, "", daily["folder"], daily["ids"][0])["problems"]
+    assert any(p.startswith("ka_late0_customers: late files loaded") for p in missed), missed
+    # append with skip_existing_dates FALSE lists every date: its late parts load anyway
+    assert not any(p.startswith("ka_late0_orders") for p in missed), missed

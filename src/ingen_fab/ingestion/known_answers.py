@@ -45,6 +45,7 @@ class Answer:
     loaded_dates: list = field(default_factory=list)
     rejected_dates: list = field(default_factory=list)  # log/fail: dates with a bad row
     empty_dates: list = field(default_factory=list)  # header-only, empty or missing file
+    missing_dates: list = field(default_factory=list)  # no file arrived at all
     late_files: list = field(default_factory=list)  # (path, date, arrives)
     duplicate_deliveries: list = field(default_factory=list)
     new_columns: list = field(default_factory=list)  # added or renamed-to columns
@@ -131,21 +132,34 @@ def _declared(cfg: dict) -> set:
     return {k for k, v in data.items() if v != "string"} if isinstance(data, dict) else set()
 
 
+def arrived_records(fact: dict, until) -> set:
+    """The truth records of a date whose file has arrived by ``until``."""
+    found = set()
+    for file in fact["files"]:
+        if dt.date.fromisoformat(file["arrives"]) <= until:
+            found.update(range(*file["records"]))
+    return found
+
+
 def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
     arrived = [f for f in fact["files"] if dt.date.fromisoformat(f["arrives"]) <= until]
+    here = arrived_records(fact, until)
     for drift in fact["drifts"]:
         if drift["kind"] != "dropped_column":
             column = drift.get("renamed_to", drift["column"])
             if column not in answer.new_columns:
                 answer.new_columns.append(column)
-    if fact["file_fault"] == "late_file" and arrived:
-        answer.late_files.append((arrived[0]["path"], day, arrived[0]["arrives"]))
+    for file in arrived:
+        if file["arrives"] > fact["date"]:
+            answer.late_files.append((file["path"], day, file["arrives"]))
     if fact["file_fault"] == "duplicate_delivery" and len(arrived) > 1:
         answer.duplicate_deliveries.append(arrived[1]["path"])
     if not arrived or fact["file_fault"] in UNLOADED:
         answer.empty_dates.append(day)
+        if not arrived:
+            answer.missing_dates.append(day)
         return
-    bad = Counter(r["reason"] for r in fact["row_faults"] if r["reason"])
+    bad = Counter(r["reason"] for r in fact["row_faults"] if r["reason"] and r["record"] in here)
     if bad and answer.strategy != "skip":
         answer.rejected_dates.append(day)
         return
@@ -163,7 +177,8 @@ def _fill_rows(root: str, found: list[Answer], by_table: dict, until) -> None:
     for day, tables in expected.replay(root, wanted, names):
         for answer in found:
             if day in answer.loaded_dates:
-                rows = _day_rows(tables[answer.table], by_table[answer.table][day], answer)
+                rows = _day_rows(tables[answer.table], by_table[answer.table][day], answer,
+                                 until)
                 parts[answer.config_id].append(rows)
     for answer in found:
         empty = pa.table({c: pa.array([], pa.string()) for c in answer.columns})
@@ -171,10 +186,19 @@ def _fill_rows(root: str, found: list[Answer], by_table: dict, until) -> None:
         answer.rows = _latest_per_key(rows, answer.keys) if answer.mode == "merge" else rows
 
 
-def _day_rows(table, fact: dict, answer: Answer):
-    """The rows a correct loader lands from one date's file, in file order, as text."""
+def _day_rows(table, fact: dict, answer: Answer, until):
+    """The rows a correct loader lands from one date's files (those arrived by ``until``), in
+    file order, as text."""
     import pyarrow as pa
     import pyarrow.compute as pc
+
+    here = arrived_records(fact, until)
+    if len(here) < table.num_rows:
+        kept = sorted(here)
+        position = {record: i for i, record in enumerate(kept)}
+        table = table.take(pa.array(kept, pa.int64()))
+        fact = dict(fact, row_faults=[dict(r, record=position[r["record"]])
+                                      for r in fact["row_faults"] if r["record"] in here])
 
     gone = {d["column"] for d in fact["drifts"] if d["kind"] != "new_column"}
     columns = {
@@ -210,172 +234,3 @@ def _latest_per_key(rows, keys: list):
 
 def _date(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-# -- the comparison with the lakehouse (Spark) ----------------------------------------------
-REASON_CLASSES = (  # the loader's reject reasons by class
-    ("wrong field count", "field_count"),
-    ("malformed", "field_count"),
-    ("invalid bytes", "encoding"),
-    ("unparsable", "unparsable"),
-)
-
-
-def reason_class(reason: str) -> str:
-    return next((c for text, c in REASON_CLASSES if text in (reason or "")), reason or "")
-
-
-def canonical(frame, name: str, declared: str):
-    """A loaded column as the clean CSV writes its declared type ("" for NULL)."""
-    from pyspark.sql import functions as F
-
-    if name not in frame.columns:
-        return F.lit("").alias(name)
-    loaded = dict(frame.dtypes)[name]
-    column = F.col(f"`{name}`")
-    if loaded == "string":
-        text = column
-    elif declared == "timestamp":
-        text = F.date_format(column, "yyyy-MM-dd HH:mm:ss")
-    elif declared.startswith("decimal"):
-        text = column.cast(declared).cast("string")
-    else:
-        text = column.cast("string")
-    return F.coalesce(text, F.lit("")).alias(name)
-
-
-@dataclass
-class Difference:
-    config_id: str
-    check: str
-    expected: object
-    found: object
-    detail: str = ""
-
-
-def compare(spark, answer: Answer, spec_table, quarantined: Counter) -> list[Difference]:
-    """Where the lakehouse differs from the answer (no differences: the load is proven)."""
-    if answer.unsupported:
-        return [Difference(answer.config_id, "derivable", "yes", "no", answer.unsupported)]
-    out = []
-    declared = dict(spec_table.columns)
-    want = spark.createDataFrame(answer.rows)
-    if spark.catalog.tableExists(answer.target):
-        loaded = spark.table(answer.target)
-    else:
-        loaded = spark.createDataFrame(answer.rows.slice(0, 0))
-    got = loaded.select(*[canonical(loaded, c, declared[c]) for c in answer.columns])
-    count = got.count()
-    if count != answer.rows.num_rows:
-        out.append(Difference(answer.config_id, "rows", answer.rows.num_rows, count))
-    missing, extra = want.exceptAll(got), got.exceptAll(want)
-    for check, frame in (("rows missing", missing), ("rows not expected", extra)):
-        found = frame.count()
-        if found:
-            keys = [", ".join(f"{k}={r[k]}" for k in answer.keys)
-                    for r in frame.select(*answer.keys).limit(3).collect()]
-            out.append(Difference(answer.config_id, check, 0, found, "; ".join(keys)))
-    if answer.mode == "merge":
-        doubled = got.groupBy(*answer.keys).count().where("count > 1").count()
-        if doubled:
-            out.append(Difference(answer.config_id, "duplicate keys", 0, doubled))
-    absent = [c for c in answer.new_columns if c not in loaded.columns]
-    if absent and answer.loaded_dates:
-        out.append(Difference(answer.config_id, "new columns", ", ".join(answer.new_columns),
-                              "missing " + ", ".join(absent)))
-    if answer.strategy == "skip" and dict(answer.rejected) != dict(quarantined):
-        out.append(Difference(answer.config_id, "rows quarantined by reason",
-                              dict(sorted(answer.rejected.items())),
-                              dict(sorted(quarantined.items()))))
-    if out and answer.untyped:
-        out[0].detail = "; ".join(filter(None, [out[0].detail, (
-            f"custom_schema_json types none of {', '.join(answer.untyped)}, so an unparsable "
-            "value turns the column to text instead of being rejected: declare the types")]))
-    return out
-
-
-def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) -> dict:
-    """Every config reading a faulty series, checked against its known answer:
-    {"lines": [...], "problems": [...]} (no problems: every table is exactly as expected)."""
-    import os
-
-    from pyspark.sql import functions as F
-
-    from ingen_fab.runtime.ingestion import ledger
-    from ingen_fab.runtime.schema import CONFIG_TABLE, QUARANTINE_TABLE
-    from ingen_fab.runtime.sql import qualified
-
-    configs = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()
-               if not config_ids or r["config_id"] in config_ids]
-    folders = {os.path.normpath(data_dir)} if data_dir else {_folder(root, c) for c in configs}
-    folders = sorted(f for f in folders if f and os.path.isdir(os.path.join(f, expected.FOLDER)))
-    if not folders:
-        return {"error": "no series with known answers (_expected/) found: pass the folder "
-                         "generate-series --faults wrote"}
-    lines, problems = [], []
-    for folder in folders:
-        chosen = [c for c in configs if data_dir or _folder(root, c) == folder]
-        found = answers(folder, chosen)
-        spec = datasets.get_dataset(expected_settings(folder)["dataset"])
-        quarantine = Counter()
-        if spark.catalog.tableExists(qualified(QUARANTINE_TABLE.name)):
-            for row in (spark.table(qualified(QUARANTINE_TABLE.name))
-                        .groupBy("config_id", "reason").agg(F.count(F.lit(1)).alias("n"))
-                        .collect()):
-                quarantine[(row["config_id"], reason_class(row["reason"]))] += row["n"]
-        for answer in found:
-            mine = Counter({k[1]: n for k, n in quarantine.items() if k[0] == answer.config_id})
-            differences = compare(spark, answer, spec.table(answer.table), mine)
-            differences += _dates(answer, ledger.load_state(spark, answer.config_id))
-            lines.append(_summary(answer))
-            problems += [_line(d) for d in differences]
-    return {"lines": lines, "problems": problems}
-
-
-def _folder(root: str, cfg: dict) -> str | None:
-    """A config's local source folder (None for a remote one)."""
-    import os
-
-    path = cfg.get("source_file_path") or ""
-    if path.startswith("file://"):
-        path = path[len("file://"):]
-    elif "://" in path:
-        return None
-    return os.path.normpath(os.path.join(root, path))
-
-
-def _dates(answer: Answer, state: dict) -> list[Difference]:
-    """The ledger's loaded dates and late files against the answer's."""
-    loaded = sorted({r.date_partition for r in state.values()
-                     if r.status == "loaded" and r.date_partition is not None})
-    out = []
-    if [d for d in answer.loaded_dates] != [d for d in loaded if d in set(answer.loaded_dates)
-                                             or d not in set(answer.empty_dates)]:
-        out.append(Difference(answer.config_id, "dates loaded",
-                              _days(answer.loaded_dates), _days(loaded)))
-    paths = {p.replace("\\", "/") for p in state}
-    missed = [p for p, _, _ in answer.late_files if not any(q.endswith(p) for q in paths)]
-    if missed:
-        out.append(Difference(answer.config_id, "late files loaded", len(answer.late_files),
-                              len(answer.late_files) - len(missed), "missed: " + ", ".join(missed)))
-    return out
-
-
-def _days(days: list) -> str:
-    return ", ".join(d.isoformat() for d in days) or "none"
-
-
-def _summary(answer: Answer) -> str:
-    rejected = ", ".join(f"{n} {c}" for c, n in sorted(answer.rejected.items())) or "none"
-    return (f"{answer.config_id}: {answer.mode}/{answer.strategy}, expected "
-            f"{answer.rows.num_rows} row(s) in {answer.target} from {len(answer.loaded_dates)} "
-            f"date(s); rejected rows: {rejected}; dates rejected whole: "
-            f"{len(answer.rejected_dates)}; empty or missing: {len(answer.empty_dates)}; "
-            f"late files: {len(answer.late_files)}; second deliveries: "
-            f"{len(answer.duplicate_deliveries)}")
-
-
-def _line(diff: Difference) -> str:
-    detail = f" ({diff.detail})" if diff.detail else ""
-    return (f"{diff.config_id}: {diff.check}: expected {diff.expected}, found "
-            f"{diff.found}{detail}")

@@ -85,7 +85,7 @@ def verify_display(root: str, config_ids: list) -> dict:
 def expected_display(root: str, data_dir, config_ids: list) -> dict:
     """verify --expected on the local lakehouse root: {"lines", "problems"}, or {"error": one
     line}. Self-contained: its source runs in a kernel."""
-    from ingen_fab.ingestion.known_answers import verify_expected
+    from ingen_fab.ingestion.verify_expected import verify_expected
     from ingen_fab.local.lakehouse_query import configured_session
 
     spark, error = configured_session(root)

@@ -87,6 +87,9 @@ CONFIG_TABLE = Table(
         _c("date_range_start", "date", True, "First date to load (inclusive)"),
         _c("date_range_end", "date", True, "Last date to load (inclusive)"),
         _c("skip_existing_dates", "bool", True, "Do not re-read dates already loaded"),
+        _c("late_arrival_days", "int", True,
+           "skip_existing_dates: the last N loaded dates are listed again for late files "
+           "(default 0)"),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),

@@ -68,6 +68,10 @@ KINDS = (
     Kind("late_file", FILE,
          "the file is written into its date's folder 1 to 3 days later (the day it arrives "
          "is recorded)", "loads it once it arrives, though its date was loaded before"),
+    Kind("late_part", FILE,
+         "the day's rows split in two files: the second (<table>_YYYYMMDD_part2.csv) lands in "
+         "the date's folder 1 to 3 days later, after the date was loaded",
+         "loads the second part once it arrives (late_arrival_days)"),
     Kind("missing_day", FILE, "the table's file of the day is never written",
          "reports the date as missing"),
     Kind("duplicate_delivery", FILE,

@@ -171,22 +171,25 @@ def _bumped(value: bytes) -> bytes:
     return str(int(whole) + 1).encode() + dot + cents
 
 
-def _noted(state: _Day) -> list:
-    """The row-fault facts with the physical line of their record (the header is line 1)."""
-    noted, shift = [], 0
-    for index in sorted(set(state.faulted) | set(state.before)):
+def _noted(state: _Day, path: str, first: int, last: int) -> list:
+    """The row-fault facts of records first..last-1, written to ``path`` (relative), with the
+    physical line of their record there (the header is line 1)."""
+    noted, shift, path = [], 0, path.replace("\\", "/")
+    for index in sorted(i for i in set(state.faulted) | set(state.before) if first <= i < last):
+        line = index - first + 2
         if index in state.before:  # an extra record: the lines after it move down one
-            noted.append({**state.before[index][1], "line": index + 2 + shift})
+            noted.append({**state.before[index][1], "file": path, "line": line + shift})
             shift += 1
         if index in state.faulted:  # a quoted line break moves them down too
             text, fact = state.faulted[index]
-            noted.append({**fact, "line": index + 2 + shift})
+            noted.append({**fact, "file": path, "line": line + shift})
             shift += text.count(b"\n")
     return noted
 
 
-def _writer(state: _Day, fault: str | None) -> Callable[[str], None]:
-    """How the day's file is written: the clean table streamed, the faulted records spliced."""
+def _writer(state: _Day, fault: str | None, first: int, last: int) -> Callable[[str], None]:
+    """How records first..last-1 of the day are written: the clean table streamed, the faulted
+    records spliced in."""
     import pyarrow.csv as pacsv
 
     eol = "\r\n" if fault == "crlf" else "\n"
@@ -199,8 +202,9 @@ def _writer(state: _Day, fault: str | None) -> Callable[[str], None]:
         if fault == "header_only":
             return
         rows = pacsv.CSVWriter(sink, state.table.schema, write_options=_options(eol))
-        done = 0
-        for index in sorted(set(state.faulted) | set(state.before)):
+        done = first
+        for index in sorted(i for i in set(state.faulted) | set(state.before)
+                            if first <= i < last):
             if index > done:
                 rows.write(state.table.slice(done, index - done))
             if index in state.before:
@@ -210,14 +214,32 @@ def _writer(state: _Day, fault: str | None) -> Callable[[str], None]:
             else:
                 rows.write(state.table.slice(index, 1))
             done = index + 1
-        if done < state.rows:
-            rows.write(state.table.slice(done))
+        if done < last:
+            rows.write(state.table.slice(done, last - done))
         rows.close()
 
     def write(path: str) -> None:
         writer.write_with(path, (lambda sink: None) if fault == "empty_file" else fill)
 
     return write
+
+
+def _deliveries(state: _Day, fault: str | None, rng) -> list:
+    """(relative path, day it arrives, first record, end record) of each file of the day."""
+    path = writer.relative_path(state.day, state.spec.name, "csv")
+    whole = [(path, state.day, 0, state.rows)]
+    late = dt.timedelta(days=int(rng.integers(faults.LATE_DAYS[0], faults.LATE_DAYS[1] + 1)))
+    if fault == "missing_day":
+        return []
+    if fault == "late_file":
+        return [(path, state.day + late, 0, state.rows)]
+    if fault == "duplicate_delivery":
+        return whole + [(path.replace(".csv", "_resent.csv"), state.day, 0, state.rows)]
+    if fault == "late_part" and state.rows > 1:
+        split = int(rng.integers(1, state.rows))
+        return [(path, state.day, 0, split),
+                (path.replace(".csv", "_part2.csv"), state.day + late, split, state.rows)]
+    return whole
 
 
 def _files(state: _Day, seed: int, profile: Profile, shifted: list[Drift]):
@@ -227,23 +249,19 @@ def _files(state: _Day, seed: int, profile: Profile, shifted: list[Drift]):
     fault = None
     if kinds and rng.random() < profile.file_rate:
         fault = kinds[int(rng.integers(len(kinds)))]
-    noted = [] if fault in ("header_only", "empty_file") else _noted(state)
-    write = _writer(state, fault)
-    arrives = state.day
-    if fault == "late_file":
-        arrives += dt.timedelta(days=int(rng.integers(faults.LATE_DAYS[0],
-                                                      faults.LATE_DAYS[1] + 1)))
-    path = writer.relative_path(state.day, state.spec.name, "csv")
-    files = [] if fault == "missing_day" else [DayFile(path, arrives, write)]
-    if fault == "duplicate_delivery":
-        files.append(DayFile(path.replace(".csv", "_resent.csv"), arrives, write))
+    files, noted, ranges = [], [], []
+    for path, arrives, first, last in _deliveries(state, fault, rng):
+        files.append(DayFile(path, arrives, _writer(state, fault, first, last)))
+        ranges.append([first, last])
+        if fault not in ("header_only", "empty_file") and not path.endswith("_resent.csv"):
+            noted += _noted(state, path, first, last)
     facts = {
         "format_version": FORMAT_VERSION,
         "table": state.spec.name,
         "date": state.day.isoformat(),
         "columns": state.header,
-        "files": [{"path": f.path.replace("\\", "/"), "arrives": f.arrives.isoformat()}
-                  for f in files],
+        "files": [{"path": f.path.replace("\\", "/"), "arrives": f.arrives.isoformat(),
+                   "records": span} for f, span in zip(files, ranges)],
         "file_fault": fault,
         "drifts": [_drift_fact(d) for d in shifted],
         "rows": state.rows,

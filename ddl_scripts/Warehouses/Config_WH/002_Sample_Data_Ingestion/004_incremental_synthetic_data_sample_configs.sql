@@ -13,7 +13,9 @@ USING (
            CAST(1 AS bit) AS batch_import_enabled,
            CAST('2024-01-01' AS date) AS date_range_start,
            CAST('2024-01-30' AS date) AS date_range_end,
-           s.skip_existing_dates, 'retail_oltp' AS table_relationship_group,
+           s.skip_existing_dates,
+           CASE WHEN s.skip_existing_dates = 1 THEN 3 END AS late_arrival_days,
+           'retail_oltp' AS table_relationship_group,
            s.import_sequence_order, s.execution_group,
            'log' AS error_handling_strategy, 'Y' AS active_yn
     FROM (
@@ -93,6 +95,7 @@ WHEN MATCHED THEN UPDATE SET
     date_range_start = src.date_range_start,
     date_range_end = src.date_range_end,
     skip_existing_dates = src.skip_existing_dates,
+    late_arrival_days = src.late_arrival_days,
     table_relationship_group = src.table_relationship_group,
     import_sequence_order = src.import_sequence_order,
     execution_group = src.execution_group,
@@ -104,7 +107,7 @@ WHEN NOT MATCHED THEN INSERT (
     encoding, custom_schema_json, target_schema_name, target_table_name, write_mode,
     merge_keys, import_pattern, date_partition_format, file_discovery_pattern,
     batch_import_enabled, date_range_start, date_range_end, skip_existing_dates,
-    table_relationship_group, import_sequence_order, execution_group,
+    late_arrival_days, table_relationship_group, import_sequence_order, execution_group,
     error_handling_strategy, active_yn, created_date, modified_date
 ) VALUES (
     src.config_id, src.config_name, src.source_file_path, src.source_file_format,
@@ -113,6 +116,6 @@ WHEN NOT MATCHED THEN INSERT (
     src.target_table_name, src.write_mode, src.merge_keys, src.import_pattern,
     src.date_partition_format, src.file_discovery_pattern, src.batch_import_enabled,
     src.date_range_start, src.date_range_end, src.skip_existing_dates,
-    src.table_relationship_group, src.import_sequence_order, src.execution_group,
+    src.late_arrival_days, src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );

@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+cf6b3f95c0d6, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+bac67ad8ac8e, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+cf6b3f95c0d6'
+INGEN_FAB_RUNTIME_ID = '0.1.0+bac67ad8ac8e'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -296,6 +296,7 @@ class IngestionConfig:
     date_range_start: _dt.date | None
     date_range_end: _dt.date | None
     skip_existing_dates: bool
+    late_arrival_days: int  # -1: not a whole number of days 0 or more (validate says so)
     table_relationship_group: str | None
     import_sequence_order: int
     execution_group: int
@@ -326,6 +327,17 @@ def _bool(value, default: bool) -> bool:
 def _names(value) -> tuple[str, ...]:
     """A comma-separated list of column names."""
     return tuple(k.strip() for k in (value or "").split(",") if k.strip())
+
+
+def _days(value) -> int:
+    """A count of days: 0 when unset, -1 when not a whole number 0 or more."""
+    if value is None or value == "":
+        return 0
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        return -1
+    return days if days >= 0 else -1
 
 
 def _date(value):
@@ -362,6 +374,7 @@ def from_row(row: dict) -> IngestionConfig:
         date_range_start=row.get("date_range_start"),
         date_range_end=row.get("date_range_end"),
         skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
+        late_arrival_days=_days(row.get("late_arrival_days")),
         table_relationship_group=row.get("table_relationship_group"),
         import_sequence_order=int(row.get("import_sequence_order") or 0),
         execution_group=int(row.get("execution_group") or 0),
@@ -417,6 +430,8 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
         raise cfg.error("date_range_start", f"not a date ({exc})") from None
     if start and end and start > end:
         raise cfg.error("date_range_start", f"{start} is after date_range_end {end}")
+    if cfg.late_arrival_days < 0:
+        raise cfg.error("late_arrival_days", "must be a whole number of days, 0 or more")
     if len(cfg.file_delimiter) != 1:
         raise cfg.error("file_delimiter", f"{cfg.file_delimiter!r} must be one character")
     try:
@@ -2331,6 +2346,14 @@ def load_config(ctx, cfg, loc, res) -> None:
     plan = plan_config(ctx, cfg, loc)
     if plan.repeats:
         res.notes.append(repeat_note(plan))
+    gaps = missing_dates(plan)
+    if gaps:
+        res.notes.append(f"no file for {len(gaps)} date(s) before the newest one loaded: "
+                         f"{', '.join(d.isoformat() for d in gaps[:10])}")
+    if plan.routes.late_files:
+        res.notes.append(f"{len(plan.routes.late_files)} late file(s) of loaded dates found "
+                         f"by late_arrival_days {cfg.late_arrival_days}, e.g. "
+                         f"{plan.routes.late_files[0]}")
     if not plan.files:
         if plan.repeats:
             ctx.record(repeat_rows(ctx, cfg, plan))
@@ -2378,6 +2401,22 @@ def load_config(ctx, cfg, loc, res) -> None:
                             f"of the range, {len(plan.files) - len(range_paths)} loaded file(s) "
                             "outside it read again")
     res.routes = asdict(plan.routes)
+
+
+def missing_dates(plan) -> list:
+    """Dates with no file between the newest date in the ledger before this run (else this
+    run's oldest) and this run's newest: each gap is said once, by the run that passes it."""
+    dates = {f.date for f in plan.files + plan.repeats if f.date is not None}
+    if not dates:
+        return []
+    known = dates | plan.ledger_dates
+    day = max(plan.ledger_dates) if plan.ledger_dates else min(dates)
+    gaps = []
+    while day < max(dates):
+        day += _dt.timedelta(days=1)
+        if day not in known:
+            gaps.append(day)
+    return gaps
 
 
 def _rows_to_write(batch, stats, decision) -> Rows:
@@ -3419,6 +3458,7 @@ class Plan:
     routes: Routes = field(default_factory=Routes)
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
     repeats: list = field(default_factory=list)  # files delivered twice, not loaded again
+    ledger_dates: set = field(default_factory=set)  # dates with a file in the ledger
 
     def entry(self) -> ConfigPlan:
         again = set(self.routes.read_later)
@@ -3447,6 +3487,10 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
         files = sorted(files + later, key=lambda f: (f.date is not None, f.date, f.display_path))
     plan = _planned(cfg, loc, files, prints, state, fingerprint)
     plan.routes.read_later = [f.display_path for f in later]
+    plan.ledger_dates = {r.date_partition for r in state.values() if r.date_partition}
+    if cfg.skip_existing_dates and cfg.late_arrival_days:
+        again = reopened_dates(ledger.done_dates(state), cfg.late_arrival_days)
+        plan.routes.late_files = [f.display_path for f in plan.files if f.date in again]
     return plan
 
 
@@ -3553,11 +3597,23 @@ def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:
     """Every file in [lo, hi] the ledger state does not hold as loaded (for
     skip_existing_dates: every file of a date not yet loaded), and the fingerprints taken
     on the way (fs None: size and time against the ledger only, no file is read)."""
-    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-    files = discover(cfg, loc, lo, hi, skip)
     if cfg.skip_existing_dates:
-        return files, {}
+        done = ledger.done_dates(state)
+        again = reopened_dates(done, cfg.late_arrival_days)
+        files = discover(cfg, loc, lo, hi, done - again)
+        return [f for f in files if f.date not in again or not _loaded(state, f)], {}
+    files = discover(cfg, loc, lo, hi, frozenset())
     return ledger.pending_files(files, state, fs, cfg.utf8)
+
+
+def reopened_dates(done: frozenset, days: int) -> frozenset:
+    """late_arrival_days: the last ``days`` loaded dates, listed again for late files."""
+    return frozenset(sorted(d for d in done if d is not None)[-days:]) if days else frozenset()
+
+
+def _loaded(state: dict, source) -> bool:
+    row = state.get(source.display_path)
+    return row is not None and row.status == ledger.LOADED
 
 
 def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:
@@ -4066,6 +4122,7 @@ class Routes:
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
     read_later: list = field(default_factory=list)  # a late file: loaded files read again
     duplicates: dict = field(default_factory=dict)  # file delivered twice -> the file it repeats
+    late_files: list = field(default_factory=list)  # late_arrival_days: new files of loaded dates
 
 
 @dataclass
@@ -4946,6 +5003,9 @@ CONFIG_TABLE = Table(
         _c("date_range_start", "date", True, "First date to load (inclusive)"),
         _c("date_range_end", "date", True, "Last date to load (inclusive)"),
         _c("skip_existing_dates", "bool", True, "Do not re-read dates already loaded"),
+        _c("late_arrival_days", "int", True,
+           "skip_existing_dates: the last N loaded dates are listed again for late files "
+           "(default 0)"),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),

@@ -48,6 +48,7 @@ class IngestionConfig:
     date_range_start: _dt.date | None
     date_range_end: _dt.date | None
     skip_existing_dates: bool
+    late_arrival_days: int  # -1: not a whole number of days 0 or more (validate says so)
     table_relationship_group: str | None
     import_sequence_order: int
     execution_group: int
@@ -78,6 +79,17 @@ def _bool(value, default: bool) -> bool:
 def _names(value) -> tuple[str, ...]:
     """A comma-separated list of column names."""
     return tuple(k.strip() for k in (value or "").split(",") if k.strip())
+
+
+def _days(value) -> int:
+    """A count of days: 0 when unset, -1 when not a whole number 0 or more."""
+    if value is None or value == "":
+        return 0
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        return -1
+    return days if days >= 0 else -1
 
 
 def _date(value):
@@ -114,6 +126,7 @@ def from_row(row: dict) -> IngestionConfig:
         date_range_start=row.get("date_range_start"),
         date_range_end=row.get("date_range_end"),
         skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
+        late_arrival_days=_days(row.get("late_arrival_days")),
         table_relationship_group=row.get("table_relationship_group"),
         import_sequence_order=int(row.get("import_sequence_order") or 0),
         execution_group=int(row.get("execution_group") or 0),
@@ -169,6 +182,8 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
         raise cfg.error("date_range_start", f"not a date ({exc})") from None
     if start and end and start > end:
         raise cfg.error("date_range_start", f"{start} is after date_range_end {end}")
+    if cfg.late_arrival_days < 0:
+        raise cfg.error("late_arrival_days", "must be a whole number of days, 0 or more")
     if len(cfg.file_delimiter) != 1:
         raise cfg.error("file_delimiter", f"{cfg.file_delimiter!r} must be one character")
     try:

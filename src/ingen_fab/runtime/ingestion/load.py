@@ -26,6 +26,14 @@ def load_config(ctx, cfg, loc, res) -> None:
     plan = plan_config(ctx, cfg, loc)
     if plan.repeats:
         res.notes.append(repeat_note(plan))
+    gaps = missing_dates(plan)
+    if gaps:
+        res.notes.append(f"no file for {len(gaps)} date(s) before the newest one loaded: "
+                         f"{', '.join(d.isoformat() for d in gaps[:10])}")
+    if plan.routes.late_files:
+        res.notes.append(f"{len(plan.routes.late_files)} late file(s) of loaded dates found "
+                         f"by late_arrival_days {cfg.late_arrival_days}, e.g. "
+                         f"{plan.routes.late_files[0]}")
     if not plan.files:
         if plan.repeats:
             ctx.record(repeat_rows(ctx, cfg, plan))
@@ -73,6 +81,22 @@ def load_config(ctx, cfg, loc, res) -> None:
                             f"of the range, {len(plan.files) - len(range_paths)} loaded file(s) "
                             "outside it read again")
     res.routes = asdict(plan.routes)
+
+
+def missing_dates(plan) -> list:
+    """Dates with no file between the newest date in the ledger before this run (else this
+    run's oldest) and this run's newest: each gap is said once, by the run that passes it."""
+    dates = {f.date for f in plan.files + plan.repeats if f.date is not None}
+    if not dates:
+        return []
+    known = dates | plan.ledger_dates
+    day = max(plan.ledger_dates) if plan.ledger_dates else min(dates)
+    gaps = []
+    while day < max(dates):
+        day += _dt.timedelta(days=1)
+        if day not in known:
+            gaps.append(day)
+    return gaps
 
 
 def _rows_to_write(batch, stats, decision) -> Rows:

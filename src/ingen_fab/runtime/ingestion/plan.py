@@ -24,6 +24,7 @@ class Plan:
     routes: Routes = field(default_factory=Routes)
     range_files: list | None = None  # a re-process: the files of its range (files: and more)
     repeats: list = field(default_factory=list)  # files delivered twice, not loaded again
+    ledger_dates: set = field(default_factory=set)  # dates with a file in the ledger
 
     def entry(self) -> ConfigPlan:
         again = set(self.routes.read_later)
@@ -52,6 +53,10 @@ def plan_config(ctx, cfg, loc, fingerprint: bool = True) -> Plan:
         files = sorted(files + later, key=lambda f: (f.date is not None, f.date, f.display_path))
     plan = _planned(cfg, loc, files, prints, state, fingerprint)
     plan.routes.read_later = [f.display_path for f in later]
+    plan.ledger_dates = {r.date_partition for r in state.values() if r.date_partition}
+    if cfg.skip_existing_dates and cfg.late_arrival_days:
+        again = reopened_dates(ledger.done_dates(state), cfg.late_arrival_days)
+        plan.routes.late_files = [f.display_path for f in plan.files if f.date in again]
     return plan
 
 
@@ -158,11 +163,23 @@ def pending(cfg, loc, state: dict, lo, hi, fs=None) -> tuple[list, dict]:
     """Every file in [lo, hi] the ledger state does not hold as loaded (for
     skip_existing_dates: every file of a date not yet loaded), and the fingerprints taken
     on the way (fs None: size and time against the ledger only, no file is read)."""
-    skip = ledger.done_dates(state) if cfg.skip_existing_dates else frozenset()
-    files = discover(cfg, loc, lo, hi, skip)
     if cfg.skip_existing_dates:
-        return files, {}
+        done = ledger.done_dates(state)
+        again = reopened_dates(done, cfg.late_arrival_days)
+        files = discover(cfg, loc, lo, hi, done - again)
+        return [f for f in files if f.date not in again or not _loaded(state, f)], {}
+    files = discover(cfg, loc, lo, hi, frozenset())
     return ledger.pending_files(files, state, fs, cfg.utf8)
+
+
+def reopened_dates(done: frozenset, days: int) -> frozenset:
+    """late_arrival_days: the last ``days`` loaded dates, listed again for late files."""
+    return frozenset(sorted(d for d in done if d is not None)[-days:]) if days else frozenset()
+
+
+def _loaded(state: dict, source) -> bool:
+    row = state.get(source.display_path)
+    return row is not None and row.status == ledger.LOADED
 
 
 def plan_entry(cfg, files=(), error: str | None = None) -> ConfigPlan:

@@ -46,6 +46,7 @@ class Routes:
     reprocess_dates: list = field(default_factory=list)  # a re-process: the range's file dates
     read_later: list = field(default_factory=list)  # a late file: loaded files read again
     duplicates: dict = field(default_factory=dict)  # file delivered twice -> the file it repeats
+    late_files: list = field(default_factory=list)  # late_arrival_days: new files of loaded dates
 
 
 @dataclass

@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+cf6b3f95c0d6, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+bac67ad8ac8e, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+cf6b3f95c0d6'
+INGEN_FAB_RUNTIME_ID = '0.1.0+bac67ad8ac8e'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -368,6 +368,9 @@ CONFIG_TABLE = Table(
         _c("date_range_start", "date", True, "First date to load (inclusive)"),
         _c("date_range_end", "date", True, "Last date to load (inclusive)"),
         _c("skip_existing_dates", "bool", True, "Do not re-read dates already loaded"),
+        _c("late_arrival_days", "int", True,
+           "skip_existing_dates: the last N loaded dates are listed again for late files "
+           "(default 0)"),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),
@@ -1211,6 +1214,7 @@ def ddl_004_incremental_synthetic_data_sample_configs():
             file_discovery_pattern=f"**/{table}/*.csv",
             custom_schema_json=SCHEMAS[table],
             skip_existing_dates=skip_existing,
+            late_arrival_days=3 if skip_existing else None,  # a late second file of a loaded date
             execution_group=group,
             import_sequence_order=sequence,
         )
@@ -1220,7 +1224,7 @@ def ddl_004_incremental_synthetic_data_sample_configs():
     print(f"{len(rows)} sample configs upserted")
 
 
-ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.py', 'e23fdcdb40b6499d6ff65f5ff648f43a1c23871b0db80214c71135b7efb32625', ddl_004_incremental_synthetic_data_sample_configs)
+ddl_ledger.run('Lakehouses/Config/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.py', '6d36fb5aa3c1ae6c9c53c23d5dec4e2100f1bcb7e532f08a65e5b068ae2f66d0', ddl_004_incremental_synthetic_data_sample_configs)
 
 # METADATA ********************
 

@@ -56,8 +56,8 @@ ALTER TABLE log.ddl_script_executions ADD CONSTRAINT pk_ddl_script_executions PR
 
 -- CELL ********************
 
--- ingen_fab:script Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql sha256:19cde9757c8e697d6491f54c3458f24e2808d7b5d1ec7dd529eb49ceaf1f7ff8
-IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash <> '19cde9757c8e697d6491f54c3458f24e2808d7b5d1ec7dd529eb49ceaf1f7ff8' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success'))
+-- ingen_fab:script Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql sha256:b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be
+IF EXISTS (SELECT 1 FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success' AND content_hash <> 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be' AND executed_at = (SELECT MAX(executed_at) FROM log.ddl_script_executions WHERE script_id = 'Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql' AND status = 'success'))
 BEGIN
     EXEC('THROW 50001, ''DDL script Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql changed after it ran: add a new numbered script, or re-run it explicitly (delete its rows from log.ddl_script_executions, or locally: ingen_fab ddl run --rerun Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql)'', 1;');
 END
@@ -79,7 +79,9 @@ USING (
            CAST(1 AS bit) AS batch_import_enabled,
            CAST(''2024-01-01'' AS date) AS date_range_start,
            CAST(''2024-01-30'' AS date) AS date_range_end,
-           s.skip_existing_dates, ''retail_oltp'' AS table_relationship_group,
+           s.skip_existing_dates,
+           CASE WHEN s.skip_existing_dates = 1 THEN 3 END AS late_arrival_days,
+           ''retail_oltp'' AS table_relationship_group,
            s.import_sequence_order, s.execution_group,
            ''log'' AS error_handling_strategy, ''Y'' AS active_yn
     FROM (
@@ -159,6 +161,7 @@ WHEN MATCHED THEN UPDATE SET
     date_range_start = src.date_range_start,
     date_range_end = src.date_range_end,
     skip_existing_dates = src.skip_existing_dates,
+    late_arrival_days = src.late_arrival_days,
     table_relationship_group = src.table_relationship_group,
     import_sequence_order = src.import_sequence_order,
     execution_group = src.execution_group,
@@ -170,7 +173,7 @@ WHEN NOT MATCHED THEN INSERT (
     encoding, custom_schema_json, target_schema_name, target_table_name, write_mode,
     merge_keys, import_pattern, date_partition_format, file_discovery_pattern,
     batch_import_enabled, date_range_start, date_range_end, skip_existing_dates,
-    table_relationship_group, import_sequence_order, execution_group,
+    late_arrival_days, table_relationship_group, import_sequence_order, execution_group,
     error_handling_strategy, active_yn, created_date, modified_date
 ) VALUES (
     src.config_id, src.config_name, src.source_file_path, src.source_file_format,
@@ -179,13 +182,13 @@ WHEN NOT MATCHED THEN INSERT (
     src.target_table_name, src.write_mode, src.merge_keys, src.import_pattern,
     src.date_partition_format, src.file_discovery_pattern, src.batch_import_enabled,
     src.date_range_start, src.date_range_end, src.skip_existing_dates,
-    src.table_relationship_group, src.import_sequence_order, src.execution_group,
+    src.late_arrival_days, src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '19cde9757c8e697d6491f54c3458f24e2808d7b5d1ec7dd529eb49ceaf1f7ff8', '0.1.0+cf6b3f95c0d6', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+bac67ad8ac8e', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', '19cde9757c8e697d6491f54c3458f24e2808d7b5d1ec7dd529eb49ceaf1f7ff8', '0.1.0+cf6b3f95c0d6', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+bac67ad8ac8e', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
@@ -288,10 +291,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.import_sequence_order, src.execution_group, src.error_handling_strategy,
     src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+cf6b3f95c0d6', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+bac67ad8ac8e', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+cf6b3f95c0d6', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+bac67ad8ac8e', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
