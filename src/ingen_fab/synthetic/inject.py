@@ -38,20 +38,21 @@ class _Day:
     picked: dict = field(default_factory=dict)  # record -> its clean bytes, when faulted
     faulted: dict = field(default_factory=dict)  # record -> (bytes written, fact)
     before: dict = field(default_factory=dict)  # record -> (bytes written first, fact)
+    header: list = field(default_factory=list)  # column names as written
+    kinds: dict = field(default_factory=dict)  # declared types -> positions (see _columns)
 
-    @property
-    def header(self) -> list:
-        return list(self.table.column_names)
+    def __post_init__(self):
+        self.header = list(self.table.column_names)
+        self.where = {name: i for i, name in enumerate(self.header)}
 
     def truth(self, fields: list) -> list:
         """A record's values in the declared columns as text ("" where the file lacks one)."""
-        where = {name: i for i, name in enumerate(self.header)}
-        return [fields[where[n]].decode("utf-8", "replace") if n in where else ""
+        return [fields[self.where[n]].decode("utf-8", "replace") if n in self.where else ""
                 for n, _ in self.spec.columns]
 
     def key(self, fields: list) -> dict:
         names = list(self.spec.keys) or [self.spec.columns[0][0]]
-        return {n: fields[self.header.index(n)].decode() for n in names if n in self.header}
+        return {n: fields[self.where[n]].decode() for n in names if n in self.where}
 
 
 def _render(table, eol: str = "\n") -> bytes:
@@ -114,13 +115,15 @@ def _row_faults(state: _Day, seed: int, profile: Profile) -> None:
 def _columns(state: _Day, types: tuple) -> list[int]:
     """Positions of the file's non-key columns of the given declared types (never the first
     column, the table's own id)."""
-    declared = dict(state.spec.columns)
-    return [
-        i
-        for i, name in enumerate(state.header)
-        if i > 0 and name not in state.spec.keys
-        and declared.get(name, "").startswith(types)
-    ]
+    if types not in state.kinds:
+        declared = dict(state.spec.columns)
+        state.kinds[types] = [
+            i
+            for i, name in enumerate(state.header)
+            if i > 0 and name not in state.spec.keys
+            and declared.get(name, "").startswith(types)
+        ]
+    return state.kinds[types]
 
 
 def _row_fault(state: _Day, index: int, kind: str, rng) -> None:
