@@ -72,6 +72,10 @@ def test_a_hostile_series_loads_exactly_as_its_known_answers(spark, series, stra
     gaps = {f["table"] for f in facts if f["file_fault"] == "missing_day"
             and f["date"] not in ("2024-01-01", "2024-01-08")}
     assert gaps
+    for table in {f["table"] for f in facts if f["file_fault"] == "duplicate_delivery"}:
+        logged = spark.sql(f"SELECT error_details FROM log_flat_file_ingestion WHERE config_id "
+                           f"= 'ka_{strategy}_{table}'").collect()
+        assert any("delivered twice" in (r[0] or "") for r in logged), table
     for table in gaps:  # the run that passed a day with no file said so in its log
         logged = spark.sql(f"SELECT error_details FROM log_flat_file_ingestion WHERE config_id "
                            f"= 'ka_{strategy}_{table}'").collect()

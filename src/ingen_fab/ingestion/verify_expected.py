@@ -100,10 +100,8 @@ def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) ->
     {"lines": [...], "problems": [...]} (no problems: every table is exactly as expected)."""
     import os
 
-    from pyspark.sql import functions as F
-
     from ingen_fab.runtime.ingestion import ledger
-    from ingen_fab.runtime.schema import CONFIG_TABLE, QUARANTINE_TABLE
+    from ingen_fab.runtime.schema import CONFIG_TABLE
     from ingen_fab.runtime.sql import qualified
 
     configs = [r.asDict() for r in spark.table(qualified(CONFIG_TABLE.name)).collect()
@@ -113,21 +111,16 @@ def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) ->
     if not folders:
         return {"error": "no series with known answers (_expected/) found: pass the folder "
                          "generate-series --faults wrote"}
+    quarantine = _quarantined(spark)
+    states = ledger.load_states(spark, [c["config_id"] for c in configs])
     lines, problems = [], []
     for folder in folders:
         chosen = [c for c in configs if data_dir or _folder(root, c) == folder]
-        found = answers(folder, chosen)
         spec = datasets.get_dataset(expected_settings(folder)["dataset"])
-        quarantine = Counter()
-        if spark.catalog.tableExists(qualified(QUARANTINE_TABLE.name)):
-            for row in (spark.table(qualified(QUARANTINE_TABLE.name))
-                        .groupBy("config_id", "reason").agg(F.count(F.lit(1)).alias("n"))
-                        .collect()):
-                quarantine[(row["config_id"], reason_class(row["reason"]))] += row["n"]
-        for answer in found:
+        for answer in answers(folder, chosen):
             mine = Counter({k[1]: n for k, n in quarantine.items() if k[0] == answer.config_id})
             differences = compare(spark, answer, spec.table(answer.table), mine)
-            differences += _dates(answer, ledger.load_state(spark, answer.config_id))
+            differences += _dates(answer, states.get(answer.config_id, {}))
             lines.append(_summary(answer))
             problems += [_line(d) for d in differences]
     return {"lines": lines, "problems": problems}
@@ -145,20 +138,37 @@ def _folder(root: str, cfg: dict) -> str | None:
     return os.path.normpath(os.path.join(root, path))
 
 
+def _quarantined(spark) -> Counter:
+    """(config_id, reason class) -> rows in the quarantine table, in one aggregation."""
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.schema import QUARANTINE_TABLE
+    from ingen_fab.runtime.sql import qualified
+
+    found = Counter()
+    if spark.catalog.tableExists(qualified(QUARANTINE_TABLE.name)):
+        for row in (spark.table(qualified(QUARANTINE_TABLE.name))
+                    .groupBy("config_id", "reason").agg(F.count(F.lit(1)).alias("n"))
+                    .collect()):
+            found[(row["config_id"], reason_class(row["reason"]))] += row["n"]
+    return found
+
+
 def _dates(answer: Answer, state: dict) -> list[Difference]:
-    """The ledger's loaded dates and late files against the answer's."""
-    loaded = sorted({r.date_partition for r in state.values()
-                     if r.status == "loaded" and r.date_partition is not None})
+    """The ledger's loaded dates (those of header-only or empty files aside: they load no
+    row) and the late files of the answer's loaded dates it holds as loaded."""
+    loaded = {path.replace("\\", "/"): r for path, r in state.items() if r.status == "loaded"}
+    dates = sorted({r.date_partition for r in loaded.values() if r.date_partition is not None}
+                   - set(answer.empty_dates))
     out = []
-    if [d for d in answer.loaded_dates] != [d for d in loaded if d in set(answer.loaded_dates)
-                                             or d not in set(answer.empty_dates)]:
+    if answer.loaded_dates != dates:
         out.append(Difference(answer.config_id, "dates loaded",
-                              _days(answer.loaded_dates), _days(loaded)))
-    paths = {p.replace("\\", "/") for p in state}
-    missed = [p for p, _, _ in answer.late_files if not any(q.endswith(p) for q in paths)]
+                              _days(answer.loaded_dates), _days(dates)))
+    due = [p for p, day, _ in answer.late_files if day in set(answer.loaded_dates)]
+    missed = [p for p in due if not any(q.endswith(p) for q in loaded)]
     if missed:
-        out.append(Difference(answer.config_id, "late files loaded", len(answer.late_files),
-                              len(answer.late_files) - len(missed), "missed: " + ", ".join(missed)))
+        out.append(Difference(answer.config_id, "late files loaded", len(due),
+                              len(due) - len(missed), "missed: " + ", ".join(missed)))
     return out
 
 
