@@ -28,6 +28,7 @@ from ingen_fab.runtime.ingestion.config import from_row, validate
         ({"target_schema_name": "bronze`x"}, "target_schema_name"),
         ({"source_file_format": "xlsx"}, "source_file_format"),
         ({"custom_schema_json": "{not json"}, "custom_schema_json"),
+        ({"schema_evolution": "merge_schema"}, "schema_evolution"),
     ],
 )
 def test_invalid_column_is_named_in_one_line(overrides, column):

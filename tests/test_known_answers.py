@@ -164,3 +164,57 @@ def test_late_second_parts_load_with_late_arrival_days_and_are_missed_without(sp
     assert any(p.startswith("ka_late0_customers: late files loaded") for p in missed), missed
     # append with skip_existing_dates FALSE lists every date: its late parts load anyway
     assert not any(p.startswith("ka_late0_orders") for p in missed), missed
+
+
+@pytest.fixture(scope="module")
+def drifting(spark, tmp_path_factory):
+    """Eight hostile days of seed 6: products gain a column from 2024-01-05, orders carry
+    store_id as store_id_v2 on 2024-01-04 and 05. Both tables under schema_evolution rescue
+    and fail."""
+    folder = tmp_path_factory.mktemp("drift") / "retail"
+    api.generate_series("retail_oltp_incremental", "2024-01-01", "2024-01-08", seed=6,
+                        output_dir=str(folder), faults_spec="hostile")
+    ids = {}
+    for policy in ("rescue", "fail"):
+        rows = [dict(r, schema_evolution=policy) for r in _configs(folder, f"ka_{policy}", "skip")
+                if r["config_id"].endswith(("_products", "_orders"))]
+        add_configs(spark, *rows)
+        ids[policy] = [r["config_id"] for r in rows]
+        for row in rows:
+            run_ingestion(spark, config_id=row["config_id"])
+    return {"folder": str(folder), "ids": ids}
+
+
+def test_rescued_columns_verify_exactly_and_a_changed_rescued_value_is_caught(spark, drifting):
+    drifts = {(f["table"], d["kind"]) for f in expected.read_facts(drifting["folder"])
+              for d in f["drifts"]}
+    assert {("products", "new_column"), ("orders", "renamed_column")} <= drifts
+    assert verify_expected(spark, "", drifting["folder"], drifting["ids"]["rescue"])[
+        "problems"] == []
+    products = spark.table("itest.ka_rescue_products")
+    assert "source_system" not in products.columns
+    assert products.where("_rescued_data LIKE '{\"source_system\":%'").count() > 0
+    assert spark.table("itest.ka_rescue_orders").where(
+        "_rescued_data LIKE '{\"store_id_v2\":%'").count() > 0
+    version = spark.sql("DESCRIBE HISTORY itest.ka_rescue_products LIMIT 1").collect()[0][0]
+    try:
+        spark.sql("UPDATE itest.ka_rescue_products SET _rescued_data = "
+                  "'{\"source_system\":\"fax\"}' WHERE _rescued_data IS NOT NULL")
+        problems = verify_expected(spark, "", drifting["folder"], ["ka_rescue_products"])[
+            "problems"]
+        assert any(p.startswith("ka_rescue_products: rows not expected") for p in problems)
+    finally:
+        spark.sql(f"RESTORE TABLE itest.ka_rescue_products TO VERSION AS OF {version}")
+
+
+def test_schema_evolution_fail_stops_each_config_at_its_first_new_column(spark, drifting):
+    report = verify_expected(spark, "", drifting["folder"], drifting["ids"]["fail"])
+    assert report["problems"] == []
+    logged = spark.sql("SELECT status, error_message FROM log_flat_file_ingestion WHERE "
+                       "config_id = 'ka_fail_products'").collect()
+    assert any(r[0] == "failed" and "source_system" in (r[1] or "") for r in logged)
+    first = min(f["date"] for f in expected.read_facts(drifting["folder"])
+                if f["table"] == "products" and f["drifts"])
+    dates = {r[0].isoformat() for r in spark.sql(
+        "SELECT DISTINCT _source_date_partition FROM itest.ka_fail_products").collect()}
+    assert dates and max(dates) < first

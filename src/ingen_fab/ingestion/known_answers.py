@@ -10,7 +10,10 @@ error handling strategy, date range) decide the rest:
   under ``skip``; under ``log`` or ``fail`` its whole date is rejected (``fail`` also stops the
   config at that date, so no later date loads).
 - A dropped or renamed column loads NULL in the declared column; a quoted field loads its
-  value exactly.
+  value exactly. A new or renamed-to column follows the config's schema_evolution: added to
+  the table (add_columns), its values in ``_rescued_data`` (rescue), or the config stops at
+  the first date whose file holds it (fail); fail and rescue are derived for configs that
+  declare custom_schema_json (otherwise the first load's columns make the table).
 - ``append`` keeps every loaded row, a duplicate key's extra row too; ``merge`` keeps, per key,
   the row of the latest loaded date (the last in file order within a date).
 
@@ -24,7 +27,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingen_fab.synthetic import datasets, expected
+from ingen_fab.synthetic import datasets, expected, inject
 
 DERIVED_MODES = ("append", "merge")
 STRATEGIES = ("skip", "log", "fail")
@@ -42,6 +45,7 @@ class Answer:
     keys: list
     rows: object = None  # pyarrow Table of strings: the target's expected business columns
     rejected: Counter = field(default_factory=Counter)  # reason class -> rows (skip)
+    day_rejects: dict = field(default_factory=dict)  # date -> its reason class Counter
     loaded_dates: list = field(default_factory=list)
     rejected_dates: list = field(default_factory=list)  # log/fail: dates with a bad row
     empty_dates: list = field(default_factory=list)  # header-only, empty or missing file
@@ -49,6 +53,9 @@ class Answer:
     late_files: list = field(default_factory=list)  # (path, date, arrives)
     duplicate_deliveries: list = field(default_factory=list)
     new_columns: list = field(default_factory=list)  # added or renamed-to columns
+    rescued: list = field(default_factory=list)  # schema_evolution rescue: in _rescued_data
+    refused_dates: list = field(default_factory=list)  # schema_evolution fail: a new column
+    policy: str = "add_columns"  # schema_evolution
     mode: str = ""
     strategy: str = ""
     untyped: list = field(default_factory=list)  # faulted columns the config does not type
@@ -102,9 +109,14 @@ def _answer_for(cfg: dict, table, days: dict, until) -> Answer:
                     table.column_names, keys or list(table.keys) or table.column_names[:1])
     strategy = (cfg.get("error_handling_strategy") or "log").lower()
     answer.mode, answer.strategy = mode, strategy
+    answer.policy = (cfg.get("schema_evolution") or "add_columns").lower()
     if mode not in DERIVED_MODES or strategy not in STRATEGIES:
         answer.unsupported = (f"write_mode {mode} / error_handling_strategy {strategy} has "
                               f"no derived answer (derived: {', '.join(DERIVED_MODES)})")
+    elif answer.policy != "add_columns" and not cfg.get("custom_schema_json"):
+        answer.unsupported = (f"schema_evolution {answer.policy} without custom_schema_json "
+                              "has no derived answer (the first load's columns make the "
+                              "table): declare the columns")
     start, end = cfg.get("date_range_start"), cfg.get("date_range_end")
     for day in sorted(days):
         if (start and day < _date(start)) or (end and day > _date(end)):
@@ -113,9 +125,11 @@ def _answer_for(cfg: dict, table, days: dict, until) -> Answer:
     typed = _declared(cfg)
     answer.untyped = sorted({r["column"] for d in days.values() for r in d["row_faults"]
                              if r["reason"] == "unparsable" and r["column"] not in typed})
-    if strategy == "fail" and answer.rejected_dates:
-        stop = min(answer.rejected_dates)
-        answer.loaded_dates = [d for d in answer.loaded_dates if d < stop]
+    stops = answer.refused_dates + (answer.rejected_dates if strategy == "fail" else [])
+    if stops:
+        answer.loaded_dates = [d for d in answer.loaded_dates if d < min(stops)]
+    for day in answer.loaded_dates:
+        answer.rejected.update(answer.day_rejects[day])
     return answer
 
 
@@ -144,11 +158,8 @@ def arrived_records(fact: dict, until) -> set:
 def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
     arrived = [f for f in fact["files"] if dt.date.fromisoformat(f["arrives"]) <= until]
     here = arrived_records(fact, until)
-    for drift in fact["drifts"]:
-        if drift["kind"] != "dropped_column":
-            column = drift.get("renamed_to", drift["column"])
-            if column not in answer.new_columns:
-                answer.new_columns.append(column)
+    if _schema_drift(answer, fact, arrived):
+        return
     for file in arrived:
         if file["arrives"] > fact["date"]:
             answer.late_files.append((file["path"], day, file["arrives"]))
@@ -163,8 +174,23 @@ def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
     if bad and answer.strategy != "skip":
         answer.rejected_dates.append(day)
         return
-    answer.rejected.update(bad)
+    answer.day_rejects[day] = bad
     answer.loaded_dates.append(day)
+
+
+def _schema_drift(answer: Answer, fact: dict, arrived: list) -> bool:
+    """Note the date's new or renamed-to columns as its schema_evolution treats them; True
+    when they stop the config there (fail: a file with a header holds one)."""
+    drifted = [d.get("renamed_to", d["column"]) for d in fact["drifts"]
+               if d["kind"] != "dropped_column"]
+    if drifted and answer.policy == "fail":
+        if arrived and fact["file_fault"] != "empty_file":
+            answer.refused_dates.append(_date(fact["date"]))
+            return True
+        return False
+    noted = answer.rescued if answer.policy == "rescue" else answer.new_columns
+    noted += [c for c in drifted if c not in noted]
+    return False
 
 
 def _fill_rows(root: str, found: list[Answer], by_table: dict, until) -> None:
@@ -173,39 +199,44 @@ def _fill_rows(root: str, found: list[Answer], by_table: dict, until) -> None:
 
     wanted = sorted({d for a in found for d in a.loaded_dates})
     names = {a.table for a in found}
+    seed = expected_settings(root)["seed"] if any(a.rescued for a in found) else 0
     parts: dict = {a.config_id: [] for a in found}
     for day, tables in expected.replay(root, wanted, names):
         for answer in found:
             if day in answer.loaded_dates:
                 rows = _day_rows(tables[answer.table], by_table[answer.table][day], answer,
-                                 until)
+                                 until, seed)
                 parts[answer.config_id].append(rows)
     for answer in found:
-        empty = pa.table({c: pa.array([], pa.string()) for c in answer.columns})
+        empty = pa.table({c: pa.array([], pa.string())
+                          for c in answer.columns + answer.rescued})
         rows = pa.concat_tables([empty, *parts[answer.config_id]])
         answer.rows = _latest_per_key(rows, answer.keys) if answer.mode == "merge" else rows
 
 
-def _day_rows(table, fact: dict, answer: Answer, until):
+def _day_rows(table, fact: dict, answer: Answer, until, seed: int):
     """The rows a correct loader lands from one date's files (those arrived by ``until``), in
-    file order, as text."""
+    file order, as text: the declared columns, then those rescued into _rescued_data."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     here = arrived_records(fact, until)
+    drifted = _drift_text(table, fact, seed, answer.rescued)
     if len(here) < table.num_rows:
         kept = sorted(here)
         position = {record: i for i, record in enumerate(kept)}
         table = table.take(pa.array(kept, pa.int64()))
+        drifted = {c: v.take(pa.array(kept, pa.int64())) for c, v in drifted.items()}
         fact = dict(fact, row_faults=[dict(r, record=position[r["record"]])
                                       for r in fact["row_faults"] if r["record"] in here])
 
     gone = {d["column"] for d in fact["drifts"] if d["kind"] != "new_column"}
+    blank = pa.array([""] * table.num_rows, pa.string())
     columns = {
-        name: pa.array([""] * table.num_rows, pa.string()) if name in gone
-        else pc.fill_null(pc.cast(table[name], pa.string()), "")
+        name: blank if name in gone else pc.fill_null(pc.cast(table[name], pa.string()), "")
         for name in answer.columns
     }
+    columns.update({name: drifted.get(name, blank) for name in answer.rescued})
     base = pa.table(columns).append_column(
         "_pos", pa.array(range(1, 2 * table.num_rows, 2), pa.int64()))
     if not fact["row_faults"]:
@@ -214,13 +245,33 @@ def _day_rows(table, fact: dict, answer: Answer, until):
                 r["kind"] == "quoted_field"}
     keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()),
                               pa.array(sorted(replaced), pa.int64())))
-    extra = [(2 * r["record"] + (r["kind"] == "quoted_field"), r["row"])
+    extra = [(2 * r["record"] + (r["kind"] == "quoted_field"), r["row"], r["record"])
              for r in fact["row_faults"] if r["kind"] in ("quoted_field", "duplicate_key")]
-    added = {c: pa.array([row[i] for _, row in extra], pa.string())
+    added = {c: pa.array([row[i] for _, row, _ in extra], pa.string())
              for i, c in enumerate(answer.columns)}
-    added["_pos"] = pa.array([pos for pos, _ in extra], pa.int64())
+    for name in answer.rescued:  # an extra record copies its record's undeclared values
+        added[name] = columns[name].take(pa.array([r for *_, r in extra], pa.int64()))
+    added["_pos"] = pa.array([pos for pos, *_ in extra], pa.int64())
     rows = pa.concat_tables([base.filter(keep), pa.table(added)])
     return rows.take(pc.sort_indices(rows["_pos"])).drop_columns(["_pos"])
+
+
+def _drift_text(table, fact: dict, seed: int, names: list) -> dict:
+    """column -> its text on the date's truth rows, for the new or renamed-to columns in
+    names the date's files hold."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    found = {}
+    day = _date(fact["date"])
+    for drift in fact["drifts"]:
+        if drift["kind"] == "new_column" and drift["column"] in names:
+            values = inject.new_column_values(seed, fact["table"], day, table.num_rows)
+            found[drift["column"]] = values.cast(pa.string())
+        elif drift["kind"] == "renamed_column" and drift["renamed_to"] in names:
+            text = pc.fill_null(pc.cast(table[drift["column"]], pa.string()), "")
+            found[drift["renamed_to"]] = text
+    return found
 
 
 def _latest_per_key(rows, keys: list):

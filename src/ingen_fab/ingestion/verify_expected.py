@@ -1,9 +1,10 @@
 """verify --expected: each config's known answer (known_answers.py) against the lakehouse.
 
 Per config: the target's rows compared with the answer's as text (each loaded column written as
-the clean CSV writes its declared type), its row count, duplicate keys (merge), the columns a
-drift added, the quarantine by reason class (skip), the dates in the ledger and the late files
-it holds. One Difference per mismatch; none means the load is proven.
+the clean CSV writes its declared type; a rescued column as _rescued_data holds it), its row
+count, duplicate keys (merge), the columns a drift added (none under rescue), the quarantine
+by reason class (skip), the dates in the ledger and the late files it holds. One Difference
+per mismatch; none means the load is proven.
 """
 
 from __future__ import annotations
@@ -45,6 +46,18 @@ def canonical(frame, name: str, declared: str):
     return F.coalesce(text, F.lit("")).alias(name)
 
 
+def rescued(frame, name: str):
+    """A column schema_evolution rescue kept in _rescued_data, as text ("" for none)."""
+    from pyspark.sql import functions as F
+
+    from ingen_fab.runtime.ingestion.schema_policy import RESCUED
+
+    if RESCUED not in frame.columns:
+        return F.lit("").alias(name)
+    value = F.get_json_object(F.col(RESCUED), f"$.{name}")
+    return F.coalesce(value, F.lit("")).alias(name)
+
+
 @dataclass
 class Difference:
     config_id: str
@@ -65,7 +78,8 @@ def compare(spark, answer: Answer, spec_table, quarantined: Counter) -> list[Dif
         loaded = spark.table(answer.target)
     else:
         loaded = spark.createDataFrame(answer.rows.slice(0, 0))
-    got = loaded.select(*[canonical(loaded, c, declared[c]) for c in answer.columns])
+    got = loaded.select(*[canonical(loaded, c, declared[c]) for c in answer.columns],
+                        *[rescued(loaded, c) for c in answer.rescued])
     count = got.count()
     if count != answer.rows.num_rows:
         out.append(Difference(answer.config_id, "rows", answer.rows.num_rows, count))
@@ -84,6 +98,10 @@ def compare(spark, answer: Answer, spec_table, quarantined: Counter) -> list[Dif
     if absent and answer.loaded_dates:
         out.append(Difference(answer.config_id, "new columns", ", ".join(answer.new_columns),
                               "missing " + ", ".join(absent)))
+    added = [c for c in answer.rescued if c in loaded.columns]
+    if added:
+        out.append(Difference(answer.config_id, "columns rescued, not added", "none added",
+                              ", ".join(added), "schema_evolution rescue"))
     if answer.strategy == "skip" and dict(answer.rejected) != dict(quarantined):
         out.append(Difference(answer.config_id, "rows quarantined by reason",
                               dict(sorted(answer.rejected.items())),

@@ -90,6 +90,7 @@ CONFIG_TABLE = Table(
         _c("late_arrival_days", "int", True,
            "skip_existing_dates: the last N loaded dates are listed again for late files "
            "(default 0)"),
+        _c("schema_evolution", "string", True, "add_columns, fail or rescue", 20),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),

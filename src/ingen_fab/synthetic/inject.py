@@ -80,21 +80,26 @@ def build(spec, table, day: dt.date, seed: int, profile: Profile, drifts: list[D
 
 def _drift(table, shifted: list[Drift], seed: int, day: dt.date):
     """The day's table with its schema drifts: a column added, dropped or renamed."""
-    import pyarrow as pa
-
     for drift in shifted:
         names = table.column_names
         if drift.kind == "new_column":
-            rng = faults.stream(seed, "new_column", drift.table, _day_number(day))
-            picks = rng.integers(len(NEW_COLUMN_VALUES), size=table.num_rows)
-            values = pa.array(NEW_COLUMN_VALUES).take(pa.array(picks))
-            table = table.append_column(drift.column, values)
+            table = table.append_column(
+                drift.column, new_column_values(seed, drift.table, day, table.num_rows))
         elif drift.kind == "dropped_column":
             table = table.drop_columns([drift.column])
         else:
             table = table.rename_columns([drift.renamed_to if n == drift.column else n
                                           for n in names])
     return table
+
+
+def new_column_values(seed: int, table: str, day: dt.date, rows: int):
+    """The values of the column a new_column drift adds to ``table`` on ``day``."""
+    import pyarrow as pa
+
+    rng = faults.stream(seed, "new_column", table, _day_number(day))
+    picks = rng.integers(len(NEW_COLUMN_VALUES), size=rows)
+    return pa.array(NEW_COLUMN_VALUES).take(pa.array(picks))
 
 
 def _row_faults(state: _Day, seed: int, profile: Profile) -> None:

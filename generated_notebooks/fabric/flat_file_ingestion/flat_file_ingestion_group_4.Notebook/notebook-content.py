@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+bac67ad8ac8e, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+6131e5e072be, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+bac67ad8ac8e'
+INGEN_FAB_RUNTIME_ID = '0.1.0+6131e5e072be'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -180,6 +180,8 @@ log  -- every date holding a failing file is left out (recorded as failed in the
         the other dates load, the config ends completed_with_errors;
 skip -- rejected rows go to the quarantine table and the good rows load; a config that
         quarantined rows ends completed_with_errors (the run does not fail for it).
+Whatever the strategy, a file with a column schema_evolution fail refuses stops the config
+at its date (schema_policy.py): the dates before it are decided as above.
 """
 
 from __future__ import annotations
@@ -196,6 +198,7 @@ class Decision:
 
     keep: list
     failed: dict = field(default_factory=dict)
+    stopped: bool = False  # a file's columns stopped the config (schema_evolution fail)
 
     @property
     def kept(self) -> set:
@@ -206,7 +209,21 @@ def check_batch(cfg, files, batch) -> Decision:
     """The decision for files (all pending files of the config) and their read batch."""
     if batch is not None:
         write_mode(cfg).check_columns(cfg, batch.columns)
-    return choose(cfg, files, file_errors(cfg, batch))
+    refused = batch.unknown if batch is not None else {}
+    if not refused:
+        return choose(cfg, files, file_errors(cfg, batch))
+    by_path = {f.display_path: f for f in files}
+    first = min((by_path[p].date for p in refused), key=_date_key)
+    before = [f for f in files if _date_key(f.date) < _date_key(first)]
+    earlier = {f.display_path for f in before}
+    decision = choose(cfg, before, {p: e for p, e in file_errors(cfg, batch).items()
+                                    if p in earlier})
+    why = f"not loaded: stopped at the first date with an unknown column ({first})"
+    for f in files:
+        if f.display_path not in earlier:
+            decision.failed[f.display_path] = refused.get(f.display_path) or why
+    decision.stopped = True
+    return decision
 
 
 def file_errors(cfg, batch) -> dict:
@@ -268,6 +285,7 @@ ENUMERATIONS = {
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
     "snapshot_deletes": modes.DELETES,
+    "schema_evolution": ("add_columns", "fail", "rescue"),
 }
 
 
@@ -297,6 +315,7 @@ class IngestionConfig:
     date_range_end: _dt.date | None
     skip_existing_dates: bool
     late_arrival_days: int  # -1: not a whole number of days 0 or more (validate says so)
+    schema_evolution: str  # add_columns, fail or rescue (schema_policy.py)
     table_relationship_group: str | None
     import_sequence_order: int
     execution_group: int
@@ -375,6 +394,7 @@ def from_row(row: dict) -> IngestionConfig:
         date_range_end=row.get("date_range_end"),
         skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
         late_arrival_days=_days(row.get("late_arrival_days")),
+        schema_evolution=_lower(row.get("schema_evolution")) or "add_columns",
         table_relationship_group=row.get("table_relationship_group"),
         import_sequence_order=int(row.get("import_sequence_order") or 0),
         execution_group=int(row.get("execution_group") or 0),
@@ -395,7 +415,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     present in the data are checked by the engine (they need the file system / the data).
     """
     for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format",
-                   "snapshot_deletes"):
+                   "snapshot_deletes", "schema_evolution"):
         _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
 
     if cfg.date_partition_format is not None:
@@ -2298,13 +2318,18 @@ def typed(name, types: dict, source_types: dict):
     return try_cast(name, type_name).alias(name)
 
 
-def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=False):
+def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=False,
+                 rescued=()):
     """The accepted rows of raw with final types and lineage (clean: raw has no rejected
-    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
+    row, so the reject checks are not evaluated again; position: add ROW_POSITION;
+    rescued: the columns schema_evolution rescue packs into its column)."""
     from pyspark.sql import functions as F
 
+    from .schema_policy import RESCUED, rescued_column
+
     source_types, types = dict(raw.dtypes), dict(final)
-    cols = [typed(name, types, source_types) for name, _ in final]
+    cols = [rescued_column(rescued) if name == RESCUED and rescued
+            else typed(name, types, source_types) for name, _ in final]
     path_col = by_file({u: s.display_path for u, s in mapping.items()})
     date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())
@@ -3724,6 +3749,7 @@ from .formats import source_format
 from .keys import one_pass, one_pass_fits
 from .lineage import by_file, match_files, typed, with_lineage
 from .modes import write_mode
+from .schema_policy import RESCUED, shaped, unknown_columns, unknown_files
 
 _HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
 
@@ -3771,6 +3797,7 @@ class BatchSource:
     stamp: tuple  # (execution_id, ingestion timestamp)
     clean: bool  # no row of the batch was rejected
     parser_types: dict = field(default_factory=dict)
+    rescued: list = field(default_factory=list)  # columns rescued into RESCUED
 
     def frame(self, files):
         return source_format(self.cfg).read(self.spark, self.cfg, files, self.parser_types)[0]
@@ -3787,7 +3814,8 @@ class BatchSource:
             )
             raw = self.rule.apply(raw)
         position = write_mode(self.cfg).keyed
-        return with_lineage(raw, self.final, self.mapping, *self.stamp, self.clean, position)
+        return with_lineage(raw, self.final, self.mapping, *self.stamp, self.clean, position,
+                            self.rescued)
 
 
 @dataclass
@@ -3801,6 +3829,7 @@ class Batch:
     source: BatchSource
     raw: object  # the first read, with _reject
     latest: tuple | None = None  # keys.latest_answer for the merge keys, found while reading
+    unknown: dict = field(default_factory=dict)  # schema_evolution fail: path -> why
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -3840,6 +3869,8 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     if raw is None:
         return None
     rule = _reject_rule(cfg, raw, known, readable, utf8_valid)
+    extra = unknown_columns(cfg, rule.data_cols, known)
+    rule.known.update({c: "string" for c in extra})  # kept as text, never a reason to reject
     raw = rule.apply(raw)
     source_types = dict(raw.dtypes)
     unknown = [c for c in rule.data_cols if c not in rule.known and source_types[c] == "string"]
@@ -3857,8 +3888,10 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     mapping = match_files({r["_file"] for r in grouped}, readable)
     stats, totals = _file_stats(grouped, mapping, files)
     final = _final_types(raw, rule, unknown, sampled, totals, found is not None, routes)
+    final, rescued = shaped(cfg, final, extra)
     clean = not any(st.rejected for st in stats.values())
-    source = BatchSource(spark, cfg, readable, rule, source_types, final, mapping, stamp, clean)
+    source = BatchSource(spark, cfg, readable, rule, source_types, final, mapping, stamp, clean,
+                         rescued=rescued)
     if clean:  # the parser may type what the casts would (all values are the types' text)
         inferred = {c: t for c, t in final if c in unknown}
         source.parser_types = routes.parser_types = fmt.parser_types_for(inferred)
@@ -3866,8 +3899,12 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     rejects = raw.where("_reject IS NOT NULL").select(
         "_file", "_reject", _raw_text(cfg, rule.data_cols).alias("_raw")
     )
-    notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest)
+    notes = _missing_notes(per_file, [c for c, _ in final if c != RESCUED])
+    if rescued:
+        notes.append(f"column(s) {', '.join(rescued)} not in the table: kept in {RESCUED} "
+                     "(schema_evolution rescue)")
+    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest,
+                 unknown_files(cfg, raw, per_file, extra, mapping))
 
 
 def _reject_rule(cfg, raw, known, readable, utf8_valid) -> RejectRule:
@@ -4060,7 +4097,7 @@ def _status(res, cfg, decision) -> None:
     quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
     if not failed:
         res.status = "completed_with_errors" if quarantined else "completed"
-    elif cfg.error_handling_strategy == "log" and decision.keep:
+    elif cfg.error_handling_strategy == "log" and decision.keep and not decision.stopped:
         res.status = "completed_with_errors"
     else:
         res.status = "failed"
@@ -4366,6 +4403,91 @@ def log_interrupted(spark, states: dict, config_ids) -> list[dict]:
     rows.sort(key=lambda r: (r["job_start_time"], r["config_id"]))
     write_log(spark, rows)
     return rows
+'''),
+    'ingen_fab_runtime.ingestion.schema_policy': (False, 'ingen_fab_runtime/ingestion/schema_policy.py', r'''"""schema_evolution: what a load does with a source column its table does not know.
+
+A column is known when custom_schema_json declares it, the existing target has it, or the
+write mode reads it (cdc's operation column). With neither a declared schema nor a target
+(the first load of undeclared files) the batch's columns make the table, so none is unknown.
+
+add_columns -- the column is added to the table (ALTER TABLE); earlier rows hold NULL in it.
+fail        -- files holding it are not loaded: the config stops at the first date with
+               one (earlier dates load) and fails, naming the column and the fix.
+rescue      -- the table keeps its columns; a row's values of unknown columns go, as a JSON
+               object of their text (NULLs left out), into the string column _rescued_data
+               (NULL when it has none), which the table gains the first time.
+
+Whatever the policy, a column the table has and a file lacks loads NULL and the log says so.
+"""
+
+from __future__ import annotations
+
+from .declared_schema import declared_schema
+from .modes import write_mode
+
+RESCUED = "_rescued_data"
+POLICIES = ("add_columns", "fail", "rescue")
+
+
+def unknown_columns(cfg, data_cols: list, target: dict) -> list:
+    """The batch's data columns the config's table does not know (target: its columns)."""
+    if cfg.schema_evolution == "add_columns":
+        return []
+    known = {c.lower() for c in target}
+    if cfg.custom_schema_json:
+        known |= {f.name.lower() for f in declared_schema(cfg)}
+    if not known:
+        return []
+    known |= {c.lower() for c in write_mode(cfg).own_columns(cfg)} | {RESCUED}
+    return [c for c in data_cols if c.lower() not in known]
+
+
+def shaped(cfg, final: list, unknown: list) -> tuple[list, list]:
+    """(the batch's final [(column, type)], the columns rescued into RESCUED): unknown
+    columns leave the batch; under rescue, RESCUED takes their place at the end."""
+    if not unknown:
+        return final, []
+    out = [(c, t) for c, t in final if c not in unknown]
+    if cfg.schema_evolution != "rescue":
+        return out, []
+    return out + [(RESCUED, "string")], list(unknown)
+
+
+def rescued_column(columns: list):
+    """The RESCUED Column: the row's non-NULL values of columns as a JSON object, or NULL."""
+    from pyspark.sql import functions as F
+
+    from ..sql import quote_name
+
+    values = [F.col(quote_name(c)).cast("string").alias(c) for c in columns]
+    return F.when(F.coalesce(*values).isNull(), F.lit(None).cast("string")).otherwise(
+        F.to_json(F.struct(*values))
+    ).alias(RESCUED)
+
+
+def unknown_files(cfg, raw, per_file: dict, unknown: list, mapping: dict) -> dict:
+    """schema_evolution fail: display path -> why, for each file holding an unknown column
+    (per_file: the columns of each file where the format knows them; otherwise the files
+    with a value in one)."""
+    if cfg.schema_evolution != "fail" or not unknown:
+        return {}
+    from pyspark.sql import functions as F
+
+    from ..sql import quote_name
+
+    if per_file:
+        holding = {p: [c for c in unknown if c in cols] for p, cols in per_file.items()}
+    else:
+        found = raw.where(F.coalesce(*[F.col(quote_name(c)) for c in unknown]).isNotNull())
+        paths = {mapping[r["_file"]].display_path
+                 for r in found.select("_file").distinct().collect() if r["_file"] in mapping}
+        holding = {p: list(unknown) for p in paths}
+    return {
+        path: (f"{path}: column(s) {', '.join(names)} not in the table or custom_schema_json "
+               "(schema_evolution fail): declare them, or set schema_evolution to add_columns "
+               "or rescue")
+        for path, names in sorted(holding.items()) if names
+    }
 '''),
     'ingen_fab_runtime.ingestion.status': (False, 'ingen_fab_runtime/ingestion/status.py', r'''"""Where each config stands: what is loaded, what is pending, how its last run went.
 
@@ -5006,6 +5128,7 @@ CONFIG_TABLE = Table(
         _c("late_arrival_days", "int", True,
            "skip_existing_dates: the last N loaded dates are listed again for late files "
            "(default 0)"),
+        _c("schema_evolution", "string", True, "add_columns, fail or rescue", 20),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),

@@ -7,6 +7,8 @@ log  -- every date holding a failing file is left out (recorded as failed in the
         the other dates load, the config ends completed_with_errors;
 skip -- rejected rows go to the quarantine table and the good rows load; a config that
         quarantined rows ends completed_with_errors (the run does not fail for it).
+Whatever the strategy, a file with a column schema_evolution fail refuses stops the config
+at its date (schema_policy.py): the dates before it are decided as above.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ class Decision:
 
     keep: list
     failed: dict = field(default_factory=dict)
+    stopped: bool = False  # a file's columns stopped the config (schema_evolution fail)
 
     @property
     def kept(self) -> set:
@@ -33,7 +36,21 @@ def check_batch(cfg, files, batch) -> Decision:
     """The decision for files (all pending files of the config) and their read batch."""
     if batch is not None:
         write_mode(cfg).check_columns(cfg, batch.columns)
-    return choose(cfg, files, file_errors(cfg, batch))
+    refused = batch.unknown if batch is not None else {}
+    if not refused:
+        return choose(cfg, files, file_errors(cfg, batch))
+    by_path = {f.display_path: f for f in files}
+    first = min((by_path[p].date for p in refused), key=_date_key)
+    before = [f for f in files if _date_key(f.date) < _date_key(first)]
+    earlier = {f.display_path for f in before}
+    decision = choose(cfg, before, {p: e for p, e in file_errors(cfg, batch).items()
+                                    if p in earlier})
+    why = f"not loaded: stopped at the first date with an unknown column ({first})"
+    for f in files:
+        if f.display_path not in earlier:
+            decision.failed[f.display_path] = refused.get(f.display_path) or why
+    decision.stopped = True
+    return decision
 
 
 def file_errors(cfg, batch) -> dict:

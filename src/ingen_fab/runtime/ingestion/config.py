@@ -20,6 +20,7 @@ ENUMERATIONS = {
     "error_handling_strategy": ("fail", "log", "skip"),
     "date_partition_format": ("YYYY/MM/DD", "YYYY-MM-DD", "YYYYMMDD", "filename"),
     "snapshot_deletes": modes.DELETES,
+    "schema_evolution": ("add_columns", "fail", "rescue"),
 }
 
 
@@ -49,6 +50,7 @@ class IngestionConfig:
     date_range_end: _dt.date | None
     skip_existing_dates: bool
     late_arrival_days: int  # -1: not a whole number of days 0 or more (validate says so)
+    schema_evolution: str  # add_columns, fail or rescue (schema_policy.py)
     table_relationship_group: str | None
     import_sequence_order: int
     execution_group: int
@@ -127,6 +129,7 @@ def from_row(row: dict) -> IngestionConfig:
         date_range_end=row.get("date_range_end"),
         skip_existing_dates=_bool(row.get("skip_existing_dates"), False),
         late_arrival_days=_days(row.get("late_arrival_days")),
+        schema_evolution=_lower(row.get("schema_evolution")) or "add_columns",
         table_relationship_group=row.get("table_relationship_group"),
         import_sequence_order=int(row.get("import_sequence_order") or 0),
         execution_group=int(row.get("execution_group") or 0),
@@ -147,7 +150,7 @@ def validate(cfg: IngestionConfig) -> IngestionConfig:
     present in the data are checked by the engine (they need the file system / the data).
     """
     for column in ("write_mode", "import_pattern", "error_handling_strategy", "source_file_format",
-                   "snapshot_deletes"):
+                   "snapshot_deletes", "schema_evolution"):
         _choice(cfg, column, getattr(cfg, column), ENUMERATIONS[column])
 
     if cfg.date_partition_format is not None:

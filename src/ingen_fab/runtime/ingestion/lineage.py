@@ -85,13 +85,18 @@ def typed(name, types: dict, source_types: dict):
     return try_cast(name, type_name).alias(name)
 
 
-def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=False):
+def with_lineage(raw, final, mapping, execution_id, now, clean=False, position=False,
+                 rescued=()):
     """The accepted rows of raw with final types and lineage (clean: raw has no rejected
-    row, so the reject checks are not evaluated again; position: add ROW_POSITION)."""
+    row, so the reject checks are not evaluated again; position: add ROW_POSITION;
+    rescued: the columns schema_evolution rescue packs into its column)."""
     from pyspark.sql import functions as F
 
+    from .schema_policy import RESCUED, rescued_column
+
     source_types, types = dict(raw.dtypes), dict(final)
-    cols = [typed(name, types, source_types) for name, _ in final]
+    cols = [rescued_column(rescued) if name == RESCUED and rescued
+            else typed(name, types, source_types) for name, _ in final]
     path_col = by_file({u: s.display_path for u, s in mapping.items()})
     date_col = by_file({u: s.date and s.date.isoformat() for u, s in mapping.items()})
     accepted = raw if clean else raw.where(F.col("_reject").isNull())

@@ -18,6 +18,7 @@ from .formats import source_format
 from .keys import one_pass, one_pass_fits
 from .lineage import by_file, match_files, typed, with_lineage
 from .modes import write_mode
+from .schema_policy import RESCUED, shaped, unknown_columns, unknown_files
 
 _HELPERS = ("_corrupt_record", "_file", "_block", "_reject")
 
@@ -65,6 +66,7 @@ class BatchSource:
     stamp: tuple  # (execution_id, ingestion timestamp)
     clean: bool  # no row of the batch was rejected
     parser_types: dict = field(default_factory=dict)
+    rescued: list = field(default_factory=list)  # columns rescued into RESCUED
 
     def frame(self, files):
         return source_format(self.cfg).read(self.spark, self.cfg, files, self.parser_types)[0]
@@ -81,7 +83,8 @@ class BatchSource:
             )
             raw = self.rule.apply(raw)
         position = write_mode(self.cfg).keyed
-        return with_lineage(raw, self.final, self.mapping, *self.stamp, self.clean, position)
+        return with_lineage(raw, self.final, self.mapping, *self.stamp, self.clean, position,
+                            self.rescued)
 
 
 @dataclass
@@ -95,6 +98,7 @@ class Batch:
     source: BatchSource
     raw: object  # the first read, with _reject
     latest: tuple | None = None  # keys.latest_answer for the merge keys, found while reading
+    unknown: dict = field(default_factory=dict)  # schema_evolution fail: path -> why
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -134,6 +138,8 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     if raw is None:
         return None
     rule = _reject_rule(cfg, raw, known, readable, utf8_valid)
+    extra = unknown_columns(cfg, rule.data_cols, known)
+    rule.known.update({c: "string" for c in extra})  # kept as text, never a reason to reject
     raw = rule.apply(raw)
     source_types = dict(raw.dtypes)
     unknown = [c for c in rule.data_cols if c not in rule.known and source_types[c] == "string"]
@@ -151,8 +157,10 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     mapping = match_files({r["_file"] for r in grouped}, readable)
     stats, totals = _file_stats(grouped, mapping, files)
     final = _final_types(raw, rule, unknown, sampled, totals, found is not None, routes)
+    final, rescued = shaped(cfg, final, extra)
     clean = not any(st.rejected for st in stats.values())
-    source = BatchSource(spark, cfg, readable, rule, source_types, final, mapping, stamp, clean)
+    source = BatchSource(spark, cfg, readable, rule, source_types, final, mapping, stamp, clean,
+                         rescued=rescued)
     if clean:  # the parser may type what the casts would (all values are the types' text)
         inferred = {c: t for c, t in final if c in unknown}
         source.parser_types = routes.parser_types = fmt.parser_types_for(inferred)
@@ -160,8 +168,12 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     rejects = raw.where("_reject IS NOT NULL").select(
         "_file", "_reject", _raw_text(cfg, rule.data_cols).alias("_raw")
     )
-    notes = _missing_notes(per_file, [c for c, _ in final])
-    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest)
+    notes = _missing_notes(per_file, [c for c, _ in final if c != RESCUED])
+    if rescued:
+        notes.append(f"column(s) {', '.join(rescued)} not in the table: kept in {RESCUED} "
+                     "(schema_evolution rescue)")
+    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest,
+                 unknown_files(cfg, raw, per_file, extra, mapping))
 
 
 def _reject_rule(cfg, raw, known, readable, utf8_valid) -> RejectRule:

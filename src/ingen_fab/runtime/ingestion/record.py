@@ -81,7 +81,7 @@ def _status(res, cfg, decision) -> None:
     quarantined = cfg.error_handling_strategy == "skip" and res.rows_rejected
     if not failed:
         res.status = "completed_with_errors" if quarantined else "completed"
-    elif cfg.error_handling_strategy == "log" and decision.keep:
+    elif cfg.error_handling_strategy == "log" and decision.keep and not decision.stopped:
         res.status = "completed_with_errors"
     else:
         res.status = "failed"

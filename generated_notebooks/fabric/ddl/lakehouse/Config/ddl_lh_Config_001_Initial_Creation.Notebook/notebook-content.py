@@ -42,7 +42,7 @@ summary_path = ""  # local runs: where to write the JSON outcome of each script
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+bac67ad8ac8e, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+6131e5e072be, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -50,7 +50,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+bac67ad8ac8e'
+INGEN_FAB_RUNTIME_ID = '0.1.0+6131e5e072be'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.ddl_ledger': (False, 'ingen_fab_runtime/ddl_ledger.py', r'''"""Run-once ledger for lakehouse DDL scripts: skip what ran, stop on drift, record failures.
@@ -371,6 +371,7 @@ CONFIG_TABLE = Table(
         _c("late_arrival_days", "int", True,
            "skip_existing_dates: the last N loaded dates are listed again for late files "
            "(default 0)"),
+        _c("schema_evolution", "string", True, "add_columns, fail or rescue", 20),
         _c("table_relationship_group", "string", True, "Configs loaded one after another", 100),
         _c("import_sequence_order", "int", True, "Order within the execution group"),
         _c("execution_group", "int", False, "Group run together"),
