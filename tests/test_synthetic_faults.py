@@ -58,7 +58,7 @@ def test_no_faults_is_the_clean_series_and_writes_no_answers(tmp_path):
 
 # the output of each profile over 2024-01-01..04 at small scale, seed 42: a change to the
 # faults (or the world beneath them) shows here first
-GOLDEN = {"realistic": "a323e340a50d67c1", "hostile": "4309f91b23339d07", "toml": "fd1ee541a9b30771"}
+GOLDEN = {"realistic": "3e3fd09138a76408", "hostile": "ba3444456d1d302f", "toml": "fb77b0c99e3e04a9"}
 
 
 @pytest.mark.parametrize("profile", ["realistic", "hostile", "toml"])
@@ -139,7 +139,7 @@ def _check_fault(fact: dict, table: str, columns: list, fields: list) -> None:
     elif kind == "quoted_field":
         assert value.endswith(', "quoted"\nsecond line')
     truth = _truth(table, columns, fields)
-    if kind not in ("quoted_field", "duplicate_key"):
+    if kind not in ("quoted_field", "duplicate_key", "repeated_key"):
         truth[SPEC.table(table).column_names.index(fact["column"])] = fact["row"][
             SPEC.table(table).column_names.index(fact["column"])]
     assert truth == fact["row"]
@@ -179,7 +179,7 @@ def _check_file(fact: dict, path: str, data: bytes) -> int:
         fault = faulted.pop(line, None)
         if fault is not None:
             _check_fault(fault, fact["table"], columns, fields)
-            if fault["kind"] == "duplicate_key":
+            if fault["kind"] in ("duplicate_key", "repeated_key"):
                 continue
         rows += 1
     assert not faulted, f"faults not found on their lines: {sorted(faulted)}"

@@ -32,6 +32,7 @@ from ingen_fab.synthetic import datasets, expected, inject
 DERIVED_MODES = ("append", "merge")
 STRATEGIES = ("skip", "log", "fail")
 UNLOADED = ("header_only", "empty_file", "missing_day")
+EXTRA_ROWS = ("quoted_field", "duplicate_key", "repeated_key")  # a row the truth lacks
 
 
 @dataclass
@@ -246,7 +247,7 @@ def _day_rows(table, fact: dict, answer: Answer, until, seed: int):
     keep = pc.invert(pc.is_in(pa.array(range(table.num_rows), pa.int64()),
                               pa.array(sorted(replaced), pa.int64())))
     extra = [(2 * r["record"] + (r["kind"] == "quoted_field"), r["row"], r["record"])
-             for r in fact["row_faults"] if r["kind"] in ("quoted_field", "duplicate_key")]
+             for r in fact["row_faults"] if r["kind"] in EXTRA_ROWS]
     added = {c: pa.array([row[i] for _, row, _ in extra], pa.string())
              for i, c in enumerate(answer.columns)}
     for name in answer.rescued:  # an extra record copies its record's undeclared values

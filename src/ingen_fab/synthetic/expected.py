@@ -13,16 +13,17 @@ as one written at once):
   (``missing_day``).
 - ``file_fault``: the file fault of the day (a kind of ``faults list``) or null.
 - ``drifts``: the schema drifts in force (``kind``, ``column``, ``renamed_to``).
-- ``rows``: the records of the day's faultless file (its truth; ``duplicate_key`` rows are
-  extra, rejected rows are among them).
+- ``rows``: the records of the day's faultless file (its truth; ``duplicate_key`` and
+  ``repeated_key`` rows are extra, rejected rows are among them).
 - ``row_faults``: per faulted row, ``kind``; ``file`` (the path of the file holding it) and
   ``line`` (the physical line of its record there, the header is line 1); ``record`` (its
-  0-based index among the day's truth rows; an extra ``duplicate_key`` row comes just before
-  that record); ``reason`` (the reason class a correct loader rejects it for: field_count,
-  unparsable, encoding; empty when it loads); ``column`` (where it applies); ``key`` (the
-  row's key columns as text); ``row`` (the truth row in the declared column order as text,
-  "" for NULL or a column the file lacks; for ``duplicate_key`` the extra row written before
-  the real one; for ``quoted_field`` the row with the quoted value).
+  0-based index among the day's truth rows; an extra ``duplicate_key`` or ``repeated_key``
+  row comes just before that record); ``reason`` (the reason class a correct loader rejects
+  it for: field_count, unparsable, encoding; empty when it loads); ``column`` (where it
+  applies); ``key`` (the row's key columns as text); ``row`` (the truth row in the declared
+  column order as text, "" for NULL or a column the file lacks; for ``duplicate_key`` and
+  ``repeated_key`` the extra row written before the real one, with its own key; for
+  ``quoted_field`` the row with the quoted value).
 
 The rows themselves are the generator's truth: the settings in ``_manifest.json`` replay them
 exactly. A dropped or renamed column is NULL in the truth of its days (a renamed column is not

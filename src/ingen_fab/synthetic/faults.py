@@ -56,7 +56,12 @@ KINDS = (
          "RFC 4180 says (valid CSV)", "loads the row with the value exactly"),
     Kind("duplicate_key", ROW,
          "an extra row just before a row, with the same key and another value",
-         "a keyed write keeps the later row (file order); append keeps both"),
+         "keeps the later row in a keyed write (file order); append keeps both"),
+    Kind("repeated_key", ROW,
+         "an extra row just before a row, with another value and an earlier day's key: "
+         "a date key the day before, else an id below the file's highest it does not hold "
+         "(a file holding every id gets a duplicate_key instead)",
+         "keeps the latest date's row in a keyed write; append keeps both"),
     Kind("header_only", FILE, "the table's file of the day holds only its header",
          "loads no row of that day and says so"),
     Kind("empty_file", FILE, "the table's file of the day is 0 bytes",

@@ -39,7 +39,7 @@ class _Day:
     faulted: dict = field(default_factory=dict)  # record -> (bytes written, fact)
     before: dict = field(default_factory=dict)  # record -> (bytes written first, fact)
     header: list = field(default_factory=list)  # column names as written
-    kinds: dict = field(default_factory=dict)  # declared types -> positions (see _columns)
+    kinds: dict = field(default_factory=dict)  # lookups: types -> positions, keys held
 
     def __post_init__(self):
         self.header = list(self.table.column_names)
@@ -138,18 +138,21 @@ def _row_fault(state: _Day, index: int, kind: str, rng) -> None:
     others = _columns(state, ("date",) if kind == "bad_date" else ("string",))
     if kind in ("bad_date", "bad_encoding", "quoted_field") and not others:
         kind = "bad_number"
-    if kind in ("bad_number", "duplicate_key") and not numbers:
+    keyed = ("bad_number", "duplicate_key", "repeated_key")
+    if kind in keyed and not numbers:
         kind = "extra_field"
     fact = {"kind": kind, "key": state.key(fields), "reason": faults.BY_NAME[kind].reason,
             "record": index, "row": state.truth(fields)}
-    at = (numbers if kind in ("bad_number", "duplicate_key") else others or [len(fields) - 1])
+    at = (numbers if kind in keyed else others or [len(fields) - 1])
     at = at[int(rng.integers(len(at)))]
     if kind not in ("extra_field", "missing_field"):
         fact["column"] = state.header[at]
-    if kind == "duplicate_key":
+    if kind in ("duplicate_key", "repeated_key"):
         loser = list(fields)
         loser[at] = _bumped(loser[at])
-        fact["row"] = state.truth(loser)
+        if kind == "repeated_key" and not _earlier_key(state, loser, rng):
+            fact["kind"] = "duplicate_key"  # no earlier key to repeat: the same key then
+        fact["row"], fact["key"] = state.truth(loser), state.key(loser)
         state.before[index] = (b",".join(loser), fact)
         return
     if kind == "extra_field":
@@ -169,6 +172,34 @@ def _row_fault(state: _Day, index: int, kind: str, rng) -> None:
         fact["row"] = state.truth(fields)
         fields[at] = b'"' + value.replace(b'"', b'""') + b'"'
     state.faulted[index] = (b",".join(fields), fact)
+
+
+def _earlier_key(state: _Day, fields: list, rng) -> bool:
+    """Give fields the key of an earlier day's row: a date key the day before (the other
+    keys kept), else an id below the file's highest that the file does not hold. False when
+    there is none."""
+    names = list(state.spec.keys) or [state.spec.columns[0][0]]
+    declared = dict(state.spec.columns)
+    dates = [n for n in names if declared.get(n) == "date" and n in state.where]
+    for name in dates:
+        at = state.where[name]
+        day = dt.date.fromisoformat(fields[at].decode()) if fields[at] else state.day
+        fields[at] = (day - dt.timedelta(days=1)).isoformat().encode()
+    if dates:
+        return True
+    name = names[0]
+    if name not in state.where or not declared.get(name, "").startswith("int"):
+        return False
+    if ("ids", name) not in state.kinds:
+        state.kinds[("ids", name)] = set(state.table[name].drop_null().to_pylist())
+    held = state.kinds[("ids", name)]
+    top = max(held, default=0)
+    for _ in range(8):
+        candidate = int(rng.integers(1, top)) if top > 1 else 0
+        if candidate and candidate not in held:
+            fields[state.where[name]] = str(candidate).encode()
+            return True
+    return False
 
 
 def _bumped(value: bytes) -> bytes:
