@@ -300,11 +300,12 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
     assert (routes["deduplicated"], routes["reread"], routes["most_rows_per_key"]) == (False, [], 1)
     assert (routes["key_pass"], len(routes["key_winners"])) == ("read" if one_pass else "narrow", 2)
 
-    # a rejected row (skip): the key pass runs over the accepted rows, same winners
+    # rejected rows (skip): the key pass runs over the accepted rows, same winners; a
+    # rejected row of the latest date wins no key
     bad = tmp_path / "bad"
     day(bad, D1, ["1,x1,1,1,1", "2,x2,1,1,1", "9,too,many,fields,1,1,1"])
     day(bad, D2, ["1,y1,2,2,2", "2,y2,2,2,2"])
-    day(bad, D3, ["1,z1,3,3,3"])
+    day(bad, D3, ["1,z1,3,3,3", "2,too,many,fields,1,1,1"])
     cid = "mode_bad" + suffix
     add_configs(
         spark,
@@ -313,12 +314,18 @@ def test_merge_of_wide_snapshots_reads_again_only_the_files_that_win_a_key(
     res = _run(spark, cid)
     got = {r["id"]: r["a"] for r in rows(spark, "itest", cid)}
     assert got == {1: "z1", 2: "y2"}
-    assert (res.rows_rejected, res.collapsed_duplicates) == (1, 3)
+    assert (res.rows_rejected, res.collapsed_duplicates) == (2, 3)
     routes = res.routes
     assert [p.rsplit("/", 3)[1] for p in routes["reread"]] == ["02", "03"]
-    # a rejected row: the one pass gives no answer, the full checks run, the key pass reads rows
-    assert routes["checks"] == (["one_pass", "full"] if one_pass else ["full"])
-    assert routes["key_pass"] == "full"
+    # rejected rows: the one pass still counts and key-scans the batch, in one job
+    assert routes["checks"] == (["one_pass"] if one_pass else ["full"])
+    assert routes["key_pass"] == ("read" if one_pass else "full")
+    quarantined = spark.sql(
+        "SELECT source_file_path, line_number, raw_record FROM quarantine_flat_file_ingestion "
+        f"WHERE config_id = '{cid}' ORDER BY source_file_path").collect()
+    tail = ("too,many,fields,1,1,1" + blank)
+    assert [(r[0].rsplit("/", 3)[1], r[1], r[2]) for r in quarantined] == [
+        ("01", 4, "9," + tail), ("03", 3, "2," + tail)]
 
 
 def test_a_merge_batch_whose_sampled_type_breaks_gets_the_full_checks(spark, tmp_path, monkeypatch):

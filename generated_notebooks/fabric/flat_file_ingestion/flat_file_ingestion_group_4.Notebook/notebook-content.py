@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+6131e5e072be, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+a035fa0e2999, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+6131e5e072be'
+INGEN_FAB_RUNTIME_ID = '0.1.0+a035fa0e2999'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -1365,8 +1365,9 @@ class SourceFormat:
 
         return nullcontext()
 
-    def line_numbers(self, cfg, source) -> dict:
-        """raw record text -> its line numbers in source, for quarantine rows ({}: no lines)."""
+    def line_numbers(self, cfg, source, wanted=()) -> dict:
+        """record_key -> its line numbers in source, for quarantine rows (wanted: the keys
+        asked for; {}: no lines)."""
         return {}
 
 
@@ -1517,19 +1518,42 @@ class CsvFormat(SourceFormat):
     def narrow_reads(self, spark):
         return csv_column_pruning(spark, True)
 
-    def line_numbers(self, cfg, source) -> dict:
-        """record_key -> line numbers (ascending), for raw records and their joined fields."""
+    def line_numbers(self, cfg, source, wanted=()) -> dict:
+        """record_key -> line numbers (ascending), for raw records and their joined fields.
+
+        wanted: the keys asked for. When each is one whole line of the file, only the lines
+        are compared (no record is parsed); otherwise every record is parsed."""
         if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
             return {}
         data = LocalFileSystem().read_bytes(source.list_path)
+        text = data.decode(cfg.encoding, errors="replace")
+        lines = whole_lines(text, cfg.has_header, set(wanted)) if wanted else None
+        if lines is not None:
+            return lines
         index: dict = {}
-        found = records(data.decode(cfg.encoding, errors="replace"), cfg.file_delimiter)
+        found = records(text, cfg.file_delimiter)
         if cfg.has_header:
             next(found, None)
         for number, raw, fields in found:
             for key in {record_key(raw), record_key(cfg.file_delimiter.join(fields))}:
                 index.setdefault(key, []).append(number)
         return index
+
+
+def whole_lines(text: str, has_header: bool, wanted: set) -> dict | None:
+    """record_key -> numbers of the physical lines equal to one of wanted; None when a wanted
+    key is not one whole line (a record over several lines, or quoted fields read back as
+    their joined values) or when a line may end at a lone carriage return."""
+    if any("\n" in k or "\r" in k for k in wanted) or text.count("\r") != text.count("\r\n"):
+        return None
+    index: dict = {}
+    first = 2 if has_header else 1
+    body = text.removeprefix("\ufeff").split("\n")[first - 1:]
+    for number, line in enumerate(body, start=first):
+        key = record_key(line) if inference.REPLACEMENT_CHAR in line else line.rstrip("\r")
+        if key in wanted:
+            index.setdefault(key, []).append(number)
+    return index if len(index) == len(wanted) else None
 
 
 def _plain_lines(cfg, head: str) -> list | None:
@@ -2045,19 +2069,30 @@ def one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
     )
 
 
-def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
-    """(rows per file URI, latest_answer or None) from one job, or None when some row is
-    rejected or some value does not fit its sampled type (the full checks then run).
+def _uri_orders(raw, files, orders: dict) -> dict:
+    """file URI (as listed, and as file:/) -> its file order, for the files raw reads."""
+    pairs = {}
+    for uri, source in match_files(raw.inputFiles(), files).items():
+        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):
+            pairs[form] = orders[source.display_path]
+    return pairs
+
+
+def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict, raw_text=None):
+    """(rows per file URI and reject reason, latest_answer or None) from one job, or None
+    when some accepted row's value does not fit its sampled type (the full checks then run).
 
     One grouping-sets aggregation does the work of the check pass and of the key pass: per
-    file, the rows and how many of them are bad; per key, the latest file order and the
-    number of rows. known / sampled: column -> type (a sampled type is checked).
+    file and reject reason, the rows (given raw_text, per rejected text as `_raw`: a
+    grouping key, not a collected list); per key, the latest file order and the number of
+    its accepted rows (a rejected row wins no key). known / sampled: column -> type (a
+    sampled type is checked).
     """
     from pyspark.sql import functions as F
 
     from .inference import fits
 
-    bad = F.col("_reject").isNotNull()
+    bad = F.lit(False)
     for name, type_name in sampled.items():
         if type_name != "string":
             ok = F.coalesce(fits(name, type_name), F.lit(False))
@@ -2066,36 +2101,41 @@ def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
     keys = [lookup[k.lower()] for k in cfg.merge_keys]
     every = {**known, **sampled}
     orders = file_order(files)
-    pairs = {}
-    for uri, source in match_files(raw.inputFiles(), files).items():
-        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):  # as listed, and as file:/
-            pairs[form] = orders[source.display_path]
+    pairs = _uri_orders(raw, files, orders)
+    accepted = F.col("_reject").isNull()
     narrow = raw.select(
         *[typed(k, every, dict(raw.dtypes)) for k in keys],
-        by_file(pairs).alias("_order"),
+        F.when(accepted, by_file(pairs)).alias("_order"),
         "_file",
-        F.when(bad, 1).otherwise(0).alias("_bad"),
+        "_reject",
+        F.when(bad & accepted, 1).otherwise(0).alias("_bad"),  # as the full checks: accepted
+        F.when(accepted, 1).otherwise(0).alias("_ok"),
+        (F.when(~accepted, raw_text) if raw_text is not None else F.lit(None).cast("string"))
+        .alias("_raw"),
     )
     names = ", ".join(q(k) for k in keys)
     per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
-        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
-        "grouping(_file) AS _by_key FROM {narrow} "
-        f"GROUP BY GROUPING SETS (({names}), (_file))",
+        f"SELECT {names}, _file, _reject, _raw, max(_order) AS _w, sum(_ok) AS _n, "
+        "count(1) AS _rows, sum(_bad) AS _b, grouping(_file) AS _by_key FROM {narrow} "
+        f"GROUP BY GROUPING SETS (({names}), (_file, _reject, _raw))",
         narrow=narrow,
     )
     by_key = F.col("_by_key") == 1
     rows = (
-        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
-        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
+        per_set.groupBy("_by_key", "_file", "_reject", "_raw",
+                        F.when(by_key, F.col("_w")).alias("w"))
+        .agg(F.max("_n").alias("n"), F.sum("_rows").alias("rows"), F.sum("_b").alias("bad"))
         .collect()
     )
     per_file = [r for r in rows if r["_by_key"] == 0]
     if any(r["bad"] for r in per_file):
         return None
-    counts = {r["_file"]: r["rows"] for r in per_file}
-    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
-        return counts, None
-    return counts, latest_answer([(r["w"], r["n"]) for r in rows if r["_by_key"] == 1], orders)
+    grouped = [{"_file": r["_file"], "_reject": r["_reject"], "_rows": r["rows"],
+                **({"_raw": r["_raw"]} if raw_text is not None else {})} for r in per_file]
+    if not {r["_file"] for r in per_file} <= set(pairs):  # files named differently: no answer
+        return grouped, None
+    won = [(r["w"], r["n"]) for r in rows if r["_by_key"] == 1 and r["w"] is not None]
+    return grouped, latest_answer(won, orders)
 '''),
     'ingen_fab_runtime.ingestion.ledger': (False, 'ingen_fab_runtime/ingestion/ledger.py', r'''"""The per-file ledger (log_flat_file_ingestion_files): what was loaded, and what is pending.
 
@@ -3665,11 +3705,12 @@ def oldest_date_only(files: list) -> list:
 '''),
     'ingen_fab_runtime.ingestion.quarantine': (False, 'ingen_fab_runtime/ingestion/quarantine.py', r'''"""Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
 
-Spark decides which rows are rejected and why; line numbers are found afterwards by
-re-scanning only the files that had rejects, record by record on the driver (a quoted field
-may hold line breaks, so a record may span lines: its number is the line it starts on), and
-matching each rejected row to the first unused record with the same raw text (or the same
-parsed fields).
+Spark decides which rows are rejected and why (the read's counting pass brings their text
+along, grouped by text); line numbers are found afterwards by re-scanning only the files that
+had rejects on the driver: line by line when each rejected text is one whole line, else record
+by record (a quoted field may hold line breaks, so a record may span lines: its number is the
+line it starts on), matching each rejected row to the first unused record with the same raw
+text (or the same parsed fields).
 The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
 never duplicate them.
 """
@@ -3684,23 +3725,21 @@ from .formats.base import record_key
 
 
 def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
-    """Quarantine rows for the rejected rows of the committed files."""
-    from pyspark.sql import functions as F
-
-    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
-    if not uris:
+    """Quarantine rows for the rejected rows of the committed files (batch.rejected: the
+    read under skip brought their text along)."""
+    uris = [u for u, s in batch.mapping.items() if s.display_path in committed
+            and batch.stats[s.display_path].rejected]
+    if not uris:  # no committed file has a rejected row: no pass over the data
         return []
-    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
-    by_file: dict = {}
-    for row in rejected:
-        by_file.setdefault(row["_file"], []).append(row)
+    by_file = {u: batch.rejected.get(u, []) for u in uris}  # the read's counting pass
     out = []
     for uri, rows in sorted(by_file.items()):
         source = batch.mapping[uri]
-        index = source_format(cfg).line_numbers(cfg, source)
+        wanted = [record_key(text) for _, text in rows]
+        index = source_format(cfg).line_numbers(cfg, source, wanted)
         used: set = set()
-        for row in rows:
-            line = next((n for n in index.get(record_key(row["_raw"]), []) if n not in used), None)
+        for (reason, text), key in zip(rows, wanted):
+            line = next((n for n in index.get(key, []) if n not in used), None)
             used.add(line)
             out.append(
                 {
@@ -3709,8 +3748,8 @@ def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[
                     "source_file_path": source.display_path,
                     "date_partition": source.date,
                     "line_number": line,
-                    "reason": row["_reject"],
-                    "raw_record": (row["_raw"] or "")[:8000],
+                    "reason": reason,
+                    "raw_record": (text or "")[:8000],
                     "quarantined_at": now,
                 }
             )
@@ -3821,7 +3860,6 @@ class BatchSource:
 @dataclass
 class Batch:
     good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a keyed mode)
-    rejects: object  # DataFrame: _file, _reject, _raw
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
     notes: list
@@ -3830,6 +3868,7 @@ class Batch:
     raw: object  # the first read, with _reject
     latest: tuple | None = None  # keys.latest_answer for the merge keys, found while reading
     unknown: dict = field(default_factory=dict)  # schema_evolution fail: path -> why
+    rejected: dict | None = None  # file URI -> [(reason, text)] of its rejected rows (skip)
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -3876,15 +3915,16 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     unknown = [c for c in rule.data_cols if c not in rule.known and source_types[c] == "string"]
     sampled = _sampled_types(cfg, raw, readable, unknown, rule.data_cols, per_file, routes)
     found = None
+    # under skip the counting pass brings the rejected rows' text along (for the quarantine)
+    text = _raw_text(cfg, rule.data_cols) if cfg.error_handling_strategy == "skip" else None
     if write_mode(cfg).keyed and one_pass_fits(cfg, readable, rule.data_cols, unknown, sampled):
         routes.checks.append("one_pass")
-        found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled)
-    if found is not None:  # every row accepted and every sampled type holds
-        counts, latest = found
-        grouped = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
+        found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled, text)
+    if found is not None:  # every sampled type holds
+        grouped, latest = found
     else:
         routes.checks.append("full")
-        latest, grouped = None, _grouped_counts(raw, rule.data_cols, unknown, sampled)
+        latest, grouped = None, _grouped_counts(raw, rule.data_cols, unknown, sampled, text)
     mapping = match_files({r["_file"] for r in grouped}, readable)
     stats, totals = _file_stats(grouped, mapping, files)
     final = _final_types(raw, rule, unknown, sampled, totals, found is not None, routes)
@@ -3896,15 +3936,25 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
         inferred = {c: t for c, t in final if c in unknown}
         source.parser_types = routes.parser_types = fmt.parser_types_for(inferred)
     good = source.good(readable) if source.parser_types else source.good(readable, raw)
-    rejects = raw.where("_reject IS NOT NULL").select(
-        "_file", "_reject", _raw_text(cfg, rule.data_cols).alias("_raw")
-    )
     notes = _missing_notes(per_file, [c for c, _ in final if c != RESCUED])
     if rescued:
         notes.append(f"column(s) {', '.join(rescued)} not in the table: kept in {RESCUED} "
                      "(schema_evolution rescue)")
-    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest,
-                 unknown_files(cfg, raw, per_file, extra, mapping))
+    return Batch(good, stats, final, notes, mapping, source, raw, latest,
+                 unknown_files(cfg, raw, per_file, extra, mapping), _rejected_texts(grouped))
+
+
+def _rejected_texts(grouped) -> dict | None:
+    """file URI -> [(reason, text)] of its rejected rows, when the counting pass brought
+    their text (None: it did not)."""
+    if not all("_raw" in row for row in grouped):
+        return None
+    texts: dict = {}
+    for row in grouped:
+        if row["_reject"] is not None:
+            found = [(row["_reject"], row["_raw"])] * row["_rows"]
+            texts.setdefault(row["_file"], []).extend(found)
+    return texts
 
 
 def _reject_rule(cfg, raw, known, readable, utf8_valid) -> RejectRule:
@@ -3945,13 +3995,17 @@ def _sampled_types(cfg, raw, readable, unknown, data_cols, per_file, routes) -> 
     return sampled or {}
 
 
-def _grouped_counts(raw, data_cols, unknown, sampled) -> list:
-    """Per file and reject reason: rows, and the type checks' sums for the unknown columns."""
+def _grouped_counts(raw, data_cols, unknown, sampled, raw_text=None) -> list:
+    """Per file and reject reason (and, given raw_text, rejected text as `_raw`): rows, and
+    the type checks' sums for the unknown columns."""
     from pyspark.sql import functions as F
 
+    by = ["_file", "_reject"]
+    if raw_text is not None:
+        by.append(F.when(F.col("_reject").isNotNull(), raw_text).alias("_raw"))
     return [
         r.asDict()
-        for r in raw.groupBy("_file", "_reject")
+        for r in raw.groupBy(*by)
         .agg(
             F.count(F.lit(1)).alias("_rows"),
             _one_column(data_cols),

@@ -97,19 +97,30 @@ def one_pass_fits(cfg, readable, data_cols, unknown, candidates) -> bool:
     )
 
 
-def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
-    """(rows per file URI, latest_answer or None) from one job, or None when some row is
-    rejected or some value does not fit its sampled type (the full checks then run).
+def _uri_orders(raw, files, orders: dict) -> dict:
+    """file URI (as listed, and as file:/) -> its file order, for the files raw reads."""
+    pairs = {}
+    for uri, source in match_files(raw.inputFiles(), files).items():
+        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):
+            pairs[form] = orders[source.display_path]
+    return pairs
+
+
+def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict, raw_text=None):
+    """(rows per file URI and reject reason, latest_answer or None) from one job, or None
+    when some accepted row's value does not fit its sampled type (the full checks then run).
 
     One grouping-sets aggregation does the work of the check pass and of the key pass: per
-    file, the rows and how many of them are bad; per key, the latest file order and the
-    number of rows. known / sampled: column -> type (a sampled type is checked).
+    file and reject reason, the rows (given raw_text, per rejected text as `_raw`: a
+    grouping key, not a collected list); per key, the latest file order and the number of
+    its accepted rows (a rejected row wins no key). known / sampled: column -> type (a
+    sampled type is checked).
     """
     from pyspark.sql import functions as F
 
     from .inference import fits
 
-    bad = F.col("_reject").isNotNull()
+    bad = F.lit(False)
     for name, type_name in sampled.items():
         if type_name != "string":
             ok = F.coalesce(fits(name, type_name), F.lit(False))
@@ -118,33 +129,38 @@ def one_pass(raw, cfg, files, data_cols, known: dict, sampled: dict):
     keys = [lookup[k.lower()] for k in cfg.merge_keys]
     every = {**known, **sampled}
     orders = file_order(files)
-    pairs = {}
-    for uri, source in match_files(raw.inputFiles(), files).items():
-        for form in (uri, re.sub(r"^(\w+):///", r"\1:/", uri)):  # as listed, and as file:/
-            pairs[form] = orders[source.display_path]
+    pairs = _uri_orders(raw, files, orders)
+    accepted = F.col("_reject").isNull()
     narrow = raw.select(
         *[typed(k, every, dict(raw.dtypes)) for k in keys],
-        by_file(pairs).alias("_order"),
+        F.when(accepted, by_file(pairs)).alias("_order"),
         "_file",
-        F.when(bad, 1).otherwise(0).alias("_bad"),
+        "_reject",
+        F.when(bad & accepted, 1).otherwise(0).alias("_bad"),  # as the full checks: accepted
+        F.when(accepted, 1).otherwise(0).alias("_ok"),
+        (F.when(~accepted, raw_text) if raw_text is not None else F.lit(None).cast("string"))
+        .alias("_raw"),
     )
     names = ", ".join(q(k) for k in keys)
     per_set = narrow.sparkSession.sql(  # GROUPING SETS in SQL: Spark 3.5 has no DataFrame API
-        f"SELECT {names}, _file, max(_order) AS _w, count(1) AS _n, sum(_bad) AS _b, "
-        "grouping(_file) AS _by_key FROM {narrow} "
-        f"GROUP BY GROUPING SETS (({names}), (_file))",
+        f"SELECT {names}, _file, _reject, _raw, max(_order) AS _w, sum(_ok) AS _n, "
+        "count(1) AS _rows, sum(_bad) AS _b, grouping(_file) AS _by_key FROM {narrow} "
+        f"GROUP BY GROUPING SETS (({names}), (_file, _reject, _raw))",
         narrow=narrow,
     )
     by_key = F.col("_by_key") == 1
     rows = (
-        per_set.groupBy("_by_key", "_file", F.when(by_key, F.col("_w")).alias("w"))
-        .agg(F.max("_n").alias("n"), F.sum("_n").alias("rows"), F.sum("_b").alias("bad"))
+        per_set.groupBy("_by_key", "_file", "_reject", "_raw",
+                        F.when(by_key, F.col("_w")).alias("w"))
+        .agg(F.max("_n").alias("n"), F.sum("_rows").alias("rows"), F.sum("_b").alias("bad"))
         .collect()
     )
     per_file = [r for r in rows if r["_by_key"] == 0]
     if any(r["bad"] for r in per_file):
         return None
-    counts = {r["_file"]: r["rows"] for r in per_file}
-    if not set(counts) <= set(pairs):  # rows name their files differently: no key answer
-        return counts, None
-    return counts, latest_answer([(r["w"], r["n"]) for r in rows if r["_by_key"] == 1], orders)
+    grouped = [{"_file": r["_file"], "_reject": r["_reject"], "_rows": r["rows"],
+                **({"_raw": r["_raw"]} if raw_text is not None else {})} for r in per_file]
+    if not {r["_file"] for r in per_file} <= set(pairs):  # files named differently: no answer
+        return grouped, None
+    won = [(r["w"], r["n"]) for r in rows if r["_by_key"] == 1 and r["w"] is not None]
+    return grouped, latest_answer(won, orders)

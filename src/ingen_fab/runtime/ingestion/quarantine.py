@@ -1,10 +1,11 @@
 """Rejected rows (error_handling_strategy skip) to the quarantine table, with line numbers.
 
-Spark decides which rows are rejected and why; line numbers are found afterwards by
-re-scanning only the files that had rejects, record by record on the driver (a quoted field
-may hold line breaks, so a record may span lines: its number is the line it starts on), and
-matching each rejected row to the first unused record with the same raw text (or the same
-parsed fields).
+Spark decides which rows are rejected and why (the read's counting pass brings their text
+along, grouped by text); line numbers are found afterwards by re-scanning only the files that
+had rejects on the driver: line by line when each rejected text is one whole line, else record
+by record (a quoted field may hold line breaks, so a record may span lines: its number is the
+line it starts on), matching each rejected row to the first unused record with the same raw
+text (or the same parsed fields).
 The quarantine rows of a file are replaced whenever the file is loaded again, so re-runs
 never duplicate them.
 """
@@ -19,23 +20,21 @@ from .formats.base import record_key
 
 
 def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[dict]:
-    """Quarantine rows for the rejected rows of the committed files."""
-    from pyspark.sql import functions as F
-
-    uris = [u for u, s in batch.mapping.items() if s.display_path in committed]
-    if not uris:
+    """Quarantine rows for the rejected rows of the committed files (batch.rejected: the
+    read under skip brought their text along)."""
+    uris = [u for u, s in batch.mapping.items() if s.display_path in committed
+            and batch.stats[s.display_path].rejected]
+    if not uris:  # no committed file has a rejected row: no pass over the data
         return []
-    rejected = batch.rejects.where(F.col("_file").isin(uris)).collect()
-    by_file: dict = {}
-    for row in rejected:
-        by_file.setdefault(row["_file"], []).append(row)
+    by_file = {u: batch.rejected.get(u, []) for u in uris}  # the read's counting pass
     out = []
     for uri, rows in sorted(by_file.items()):
         source = batch.mapping[uri]
-        index = source_format(cfg).line_numbers(cfg, source)
+        wanted = [record_key(text) for _, text in rows]
+        index = source_format(cfg).line_numbers(cfg, source, wanted)
         used: set = set()
-        for row in rows:
-            line = next((n for n in index.get(record_key(row["_raw"]), []) if n not in used), None)
+        for (reason, text), key in zip(rows, wanted):
+            line = next((n for n in index.get(key, []) if n not in used), None)
             used.add(line)
             out.append(
                 {
@@ -44,8 +43,8 @@ def quarantine_rows(cfg, batch, committed: set, execution_id: str, now) -> list[
                     "source_file_path": source.display_path,
                     "date_partition": source.date,
                     "line_number": line,
-                    "reason": row["_reject"],
-                    "raw_record": (row["_raw"] or "")[:8000],
+                    "reason": reason,
+                    "raw_record": (text or "")[:8000],
                     "quarantined_at": now,
                 }
             )

@@ -90,7 +90,6 @@ class BatchSource:
 @dataclass
 class Batch:
     good: object  # DataFrame: final columns + lineage (+ ROW_POSITION for a keyed mode)
-    rejects: object  # DataFrame: _file, _reject, _raw
     stats: dict  # display_path -> FileStats
     columns: list  # [(name, type simpleString)] of the data columns
     notes: list
@@ -99,6 +98,7 @@ class Batch:
     raw: object  # the first read, with _reject
     latest: tuple | None = None  # keys.latest_answer for the merge keys, found while reading
     unknown: dict = field(default_factory=dict)  # schema_evolution fail: path -> why
+    rejected: dict | None = None  # file URI -> [(reason, text)] of its rejected rows (skip)
 
     def good_of(self, paths):
         """The accepted rows of the files in paths, reading only those files."""
@@ -145,15 +145,16 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
     unknown = [c for c in rule.data_cols if c not in rule.known and source_types[c] == "string"]
     sampled = _sampled_types(cfg, raw, readable, unknown, rule.data_cols, per_file, routes)
     found = None
+    # under skip the counting pass brings the rejected rows' text along (for the quarantine)
+    text = _raw_text(cfg, rule.data_cols) if cfg.error_handling_strategy == "skip" else None
     if write_mode(cfg).keyed and one_pass_fits(cfg, readable, rule.data_cols, unknown, sampled):
         routes.checks.append("one_pass")
-        found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled)
-    if found is not None:  # every row accepted and every sampled type holds
-        counts, latest = found
-        grouped = [{"_file": u, "_reject": None, "_rows": n} for u, n in counts.items()]
+        found = one_pass(raw, cfg, files, rule.data_cols, rule.known, sampled, text)
+    if found is not None:  # every sampled type holds
+        grouped, latest = found
     else:
         routes.checks.append("full")
-        latest, grouped = None, _grouped_counts(raw, rule.data_cols, unknown, sampled)
+        latest, grouped = None, _grouped_counts(raw, rule.data_cols, unknown, sampled, text)
     mapping = match_files({r["_file"] for r in grouped}, readable)
     stats, totals = _file_stats(grouped, mapping, files)
     final = _final_types(raw, rule, unknown, sampled, totals, found is not None, routes)
@@ -165,15 +166,25 @@ def read_batch(spark, cfg, files, known: dict, stamp: tuple, utf8_valid: dict, r
         inferred = {c: t for c, t in final if c in unknown}
         source.parser_types = routes.parser_types = fmt.parser_types_for(inferred)
     good = source.good(readable) if source.parser_types else source.good(readable, raw)
-    rejects = raw.where("_reject IS NOT NULL").select(
-        "_file", "_reject", _raw_text(cfg, rule.data_cols).alias("_raw")
-    )
     notes = _missing_notes(per_file, [c for c, _ in final if c != RESCUED])
     if rescued:
         notes.append(f"column(s) {', '.join(rescued)} not in the table: kept in {RESCUED} "
                      "(schema_evolution rescue)")
-    return Batch(good, rejects, stats, final, notes, mapping, source, raw, latest,
-                 unknown_files(cfg, raw, per_file, extra, mapping))
+    return Batch(good, stats, final, notes, mapping, source, raw, latest,
+                 unknown_files(cfg, raw, per_file, extra, mapping), _rejected_texts(grouped))
+
+
+def _rejected_texts(grouped) -> dict | None:
+    """file URI -> [(reason, text)] of its rejected rows, when the counting pass brought
+    their text (None: it did not)."""
+    if not all("_raw" in row for row in grouped):
+        return None
+    texts: dict = {}
+    for row in grouped:
+        if row["_reject"] is not None:
+            found = [(row["_reject"], row["_raw"])] * row["_rows"]
+            texts.setdefault(row["_file"], []).extend(found)
+    return texts
 
 
 def _reject_rule(cfg, raw, known, readable, utf8_valid) -> RejectRule:
@@ -214,13 +225,17 @@ def _sampled_types(cfg, raw, readable, unknown, data_cols, per_file, routes) -> 
     return sampled or {}
 
 
-def _grouped_counts(raw, data_cols, unknown, sampled) -> list:
-    """Per file and reject reason: rows, and the type checks' sums for the unknown columns."""
+def _grouped_counts(raw, data_cols, unknown, sampled, raw_text=None) -> list:
+    """Per file and reject reason (and, given raw_text, rejected text as `_raw`): rows, and
+    the type checks' sums for the unknown columns."""
     from pyspark.sql import functions as F
 
+    by = ["_file", "_reject"]
+    if raw_text is not None:
+        by.append(F.when(F.col("_reject").isNotNull(), raw_text).alias("_raw"))
     return [
         r.asDict()
-        for r in raw.groupBy("_file", "_reject")
+        for r in raw.groupBy(*by)
         .agg(
             F.count(F.lit(1)).alias("_rows"),
             _one_column(data_cols),

@@ -36,8 +36,9 @@ class SourceFormat:
 
         return nullcontext()
 
-    def line_numbers(self, cfg, source) -> dict:
-        """raw record text -> its line numbers in source, for quarantine rows ({}: no lines)."""
+    def line_numbers(self, cfg, source, wanted=()) -> dict:
+        """record_key -> its line numbers in source, for quarantine rows (wanted: the keys
+        asked for; {}: no lines)."""
         return {}
 
 

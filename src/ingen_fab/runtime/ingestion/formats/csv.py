@@ -101,19 +101,42 @@ class CsvFormat(SourceFormat):
     def narrow_reads(self, spark):
         return csv_column_pruning(spark, True)
 
-    def line_numbers(self, cfg, source) -> dict:
-        """record_key -> line numbers (ascending), for raw records and their joined fields."""
+    def line_numbers(self, cfg, source, wanted=()) -> dict:
+        """record_key -> line numbers (ascending), for raw records and their joined fields.
+
+        wanted: the keys asked for. When each is one whole line of the file, only the lines
+        are compared (no record is parsed); otherwise every record is parsed."""
         if "://" in source.list_path:  # pragma: no cover - abfss: no driver rescan
             return {}
         data = LocalFileSystem().read_bytes(source.list_path)
+        text = data.decode(cfg.encoding, errors="replace")
+        lines = whole_lines(text, cfg.has_header, set(wanted)) if wanted else None
+        if lines is not None:
+            return lines
         index: dict = {}
-        found = records(data.decode(cfg.encoding, errors="replace"), cfg.file_delimiter)
+        found = records(text, cfg.file_delimiter)
         if cfg.has_header:
             next(found, None)
         for number, raw, fields in found:
             for key in {record_key(raw), record_key(cfg.file_delimiter.join(fields))}:
                 index.setdefault(key, []).append(number)
         return index
+
+
+def whole_lines(text: str, has_header: bool, wanted: set) -> dict | None:
+    """record_key -> numbers of the physical lines equal to one of wanted; None when a wanted
+    key is not one whole line (a record over several lines, or quoted fields read back as
+    their joined values) or when a line may end at a lone carriage return."""
+    if any("\n" in k or "\r" in k for k in wanted) or text.count("\r") != text.count("\r\n"):
+        return None
+    index: dict = {}
+    first = 2 if has_header else 1
+    body = text.removeprefix("\ufeff").split("\n")[first - 1:]
+    for number, line in enumerate(body, start=first):
+        key = record_key(line) if inference.REPLACEMENT_CHAR in line else line.rstrip("\r")
+        if key in wanted:
+            index.setdefault(key, []).append(number)
+    return index if len(index) == len(wanted) else None
 
 
 def _plain_lines(cfg, head: str) -> list | None:
