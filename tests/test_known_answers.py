@@ -82,6 +82,16 @@ def test_a_hostile_series_loads_exactly_as_its_known_answers(spark, series, stra
         assert any("no file for" in (r[0] or "") for r in logged), table
         assert any(f"ka_{strategy}_{table}:" in line and "missing days: 2024" in line
                    for line in report["lines"])
+    table = min(gaps)  # a log that never named its missing days fails verification
+    version = spark.sql("DESCRIBE HISTORY log_flat_file_ingestion LIMIT 1").collect()[0][0]
+    try:
+        spark.sql("UPDATE log_flat_file_ingestion SET error_details = NULL WHERE config_id = "
+                  f"'ka_{strategy}_{table}'")
+        problems = _verify(spark, series, strategy)["problems"]
+    finally:
+        spark.sql(f"RESTORE TABLE log_flat_file_ingestion TO VERSION AS OF {version}")
+    assert problems and all(p.startswith(f"ka_{strategy}_{table}: missing days in the log: ")
+                            for p in problems), problems
     if strategy == "skip":
         quarantined = spark.sql(
             "SELECT COUNT(*) FROM quarantine_flat_file_ingestion WHERE config_id LIKE 'ka_skip%'"

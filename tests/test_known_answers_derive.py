@@ -116,3 +116,15 @@ def test_the_answer_is_what_the_files_give_a_correct_loader(folder, table, mode,
     facts = [f for f in expected.read_facts(folder) if f["table"] == table]
     faulted = sum(len(f["row_faults"]) + bool(f["file_fault"]) for f in facts)
     assert faulted > 0  # the check saw faults, not a clean series
+
+
+def test_the_logs_gap_note_names_every_missing_date_and_verify_reads_them_back():
+    from ingen_fab.ingestion.verify_expected import gap_dates
+    from ingen_fab.runtime.ingestion.load import date_spans
+
+    days = [dt.date(2024, 1, d) for d in (3, 4, 5, 9, 11, 12)]
+    text = date_spans(days)
+    assert text == "2024-01-03..2024-01-05, 2024-01-09, 2024-01-11..2024-01-12"
+    note = f'{{"notes": ["no file for 6 date(s) before the newest one loaded: {text}"]}}'
+    assert gap_dates(note) == set(days)
+    assert gap_dates(note[:-12]) == set(days[:4])  # cut off inside a date: that one is left out

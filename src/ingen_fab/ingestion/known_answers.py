@@ -51,6 +51,7 @@ class Answer:
     rejected_dates: list = field(default_factory=list)  # log/fail: dates with a bad row
     empty_dates: list = field(default_factory=list)  # header-only, empty or missing file
     missing_dates: list = field(default_factory=list)  # no file arrived at all
+    file_dates: list = field(default_factory=list)  # a file arrived (whatever its outcome)
     late_files: list = field(default_factory=list)  # (path, date, arrives)
     duplicate_deliveries: list = field(default_factory=list)
     new_columns: list = field(default_factory=list)  # added or renamed-to columns
@@ -158,6 +159,8 @@ def arrived_records(fact: dict, until) -> set:
 
 def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
     arrived = [f for f in fact["files"] if dt.date.fromisoformat(f["arrives"]) <= until]
+    if arrived:
+        answer.file_dates.append(day)
     here = arrived_records(fact, until)
     if _schema_drift(answer, fact, arrived):
         return
@@ -177,6 +180,15 @@ def _plan_day(answer: Answer, fact: dict, day: dt.date, until) -> None:
         return
     answer.day_rejects[day] = bad
     answer.loaded_dates.append(day)
+
+
+def gaps_logged(answer: Answer) -> list:
+    """The missing dates the log must name: those a run passed (a date with a file before
+    and after it)."""
+    if not answer.file_dates:
+        return []
+    first, last = min(answer.file_dates), max(answer.file_dates)
+    return [d for d in answer.missing_dates if first < d < last]
 
 
 def _schema_drift(answer: Answer, fact: dict, arrived: list) -> bool:

@@ -3,16 +3,17 @@
 Per config: the target's rows compared with the answer's as text (each loaded column written as
 the clean CSV writes its declared type; a rescued column as _rescued_data holds it), its row
 count, duplicate keys (merge), the columns a drift added (none under rescue), the quarantine
-by reason class (skip), the dates in the ledger and the late files it holds. One Difference
-per mismatch; none means the load is proven.
+by reason class (skip), the dates in the ledger and the late files it holds, and the missing
+days its log named. One Difference per mismatch; none means the load is proven.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
-from ingen_fab.ingestion.known_answers import Answer, answers, expected_settings
+from ingen_fab.ingestion.known_answers import Answer, answers, expected_settings, gaps_logged
 from ingen_fab.synthetic import datasets, expected
 
 REASON_CLASSES = (  # the loader's reject reasons by class
@@ -131,6 +132,7 @@ def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) ->
                          "generate-series --faults wrote"}
     quarantine = _quarantined(spark)
     states = ledger.load_states(spark, [c["config_id"] for c in configs])
+    logged = _logged_gaps(spark, [c["config_id"] for c in configs])
     lines, problems = [], []
     for folder in folders:
         chosen = [c for c in configs if data_dir or _folder(root, c) == folder]
@@ -139,6 +141,11 @@ def verify_expected(spark, root: str, data_dir: str | None, config_ids: list) ->
             mine = Counter({k[1]: n for k, n in quarantine.items() if k[0] == answer.config_id})
             differences = compare(spark, answer, spec.table(answer.table), mine)
             differences += _dates(answer, states.get(answer.config_id, {}))
+            unsaid = [d for d in gaps_logged(answer) if d not in logged.get(answer.config_id, ())]
+            if unsaid:
+                differences.append(Difference(answer.config_id, "missing days in the log",
+                                              _days(gaps_logged(answer)), "not named: "
+                                              + _days(unsaid)))
             lines.append(_summary(answer))
             problems += [_line(d) for d in differences]
     return {"lines": lines, "problems": problems}
@@ -154,6 +161,43 @@ def _folder(root: str, cfg: dict) -> str | None:
     elif "://" in path:
         return None
     return os.path.normpath(os.path.join(root, path))
+
+
+GAP_NOTE = re.compile(r"no file for \d+ date\(s\) before the newest one loaded: "
+                      r"([0-9][0-9., -]*[0-9])")
+
+
+def _logged_gaps(spark, config_ids: list) -> dict:
+    """config_id -> the dates its runs' log rows name as having no file (one query)."""
+    from ingen_fab.runtime.schema import LOG_TABLE
+    from ingen_fab.runtime.sql import qualified
+
+    found: dict = {}
+    if not config_ids or not spark.catalog.tableExists(qualified(LOG_TABLE.name)):
+        return found
+    rows = (spark.table(qualified(LOG_TABLE.name)).where("error_details LIKE '%no file for%'")
+            .select("config_id", "error_details").collect())
+    for row in rows:
+        found.setdefault(row["config_id"], set()).update(gap_dates(row["error_details"]))
+    return found
+
+
+def gap_dates(details: str | None) -> set:
+    """The dates the log's "no file for" notes in details name (a cut-off one is left out)."""
+    import datetime as dt
+
+    found = set()
+    for text in GAP_NOTE.findall(details or ""):
+        for span in text.split(", "):
+            first, _, last = span.partition("..")
+            try:
+                day, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last or first)
+            except ValueError:
+                continue
+            while day <= end:
+                found.add(day)
+                day += dt.timedelta(days=1)
+    return found
 
 
 def _quarantined(spark) -> Counter:

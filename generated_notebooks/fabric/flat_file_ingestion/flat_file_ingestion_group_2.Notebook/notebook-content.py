@@ -49,7 +49,7 @@ report_unscheduled = False  # name active configs of groups with no notebook
 
 # CELL ********************
 
-# ingen_fab runtime 0.1.0+a035fa0e2999, embedded at compile time: this notebook needs no %pip and
+# ingen_fab runtime 0.1.0+7606fb43ec80, embedded at compile time: this notebook needs no %pip and
 # no environment. The modules this notebook uses import as ingen_fab_runtime.* (sources:
 # src/ingen_fab/runtime/); tracebacks name them as ingen_fab_runtime/<module>.py.
 import importlib.abc as _ingen_fab_abc
@@ -57,7 +57,7 @@ import importlib.util as _ingen_fab_util
 import linecache as _ingen_fab_linecache
 import sys as _ingen_fab_sys
 
-INGEN_FAB_RUNTIME_ID = '0.1.0+a035fa0e2999'
+INGEN_FAB_RUNTIME_ID = '0.1.0+7606fb43ec80'
 _INGEN_FAB_RUNTIME_SOURCES = {
     'ingen_fab_runtime': (True, 'ingen_fab_runtime/__init__.py', r''''''),
     'ingen_fab_runtime.errors': (False, 'ingen_fab_runtime/errors.py', r'''"""The root of every error a user can act on: the CLI prints its message as one line and exits 1.
@@ -2414,7 +2414,7 @@ def load_config(ctx, cfg, loc, res) -> None:
     gaps = missing_dates(plan)
     if gaps:
         res.notes.append(f"no file for {len(gaps)} date(s) before the newest one loaded: "
-                         f"{', '.join(d.isoformat() for d in gaps[:10])}")
+                         f"{date_spans(gaps)}")
     if plan.routes.late_files:
         res.notes.append(f"{len(plan.routes.late_files)} late file(s) of loaded dates found "
                          f"by late_arrival_days {cfg.late_arrival_days}, e.g. "
@@ -2482,6 +2482,18 @@ def missing_dates(plan) -> list:
         if day not in known:
             gaps.append(day)
     return gaps
+
+
+def date_spans(days: list) -> str:
+    """Sorted dates as text, each run of consecutive days as first..last."""
+    spans: list = []
+    for day in days:
+        if spans and day - spans[-1][1] == _dt.timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return ", ".join(a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}"
+                     for a, b in spans)
 
 
 def _rows_to_write(batch, stats, decision) -> Rows:

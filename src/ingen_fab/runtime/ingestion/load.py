@@ -29,7 +29,7 @@ def load_config(ctx, cfg, loc, res) -> None:
     gaps = missing_dates(plan)
     if gaps:
         res.notes.append(f"no file for {len(gaps)} date(s) before the newest one loaded: "
-                         f"{', '.join(d.isoformat() for d in gaps[:10])}")
+                         f"{date_spans(gaps)}")
     if plan.routes.late_files:
         res.notes.append(f"{len(plan.routes.late_files)} late file(s) of loaded dates found "
                          f"by late_arrival_days {cfg.late_arrival_days}, e.g. "
@@ -97,6 +97,18 @@ def missing_dates(plan) -> list:
         if day not in known:
             gaps.append(day)
     return gaps
+
+
+def date_spans(days: list) -> str:
+    """Sorted dates as text, each run of consecutive days as first..last."""
+    spans: list = []
+    for day in days:
+        if spans and day - spans[-1][1] == _dt.timedelta(days=1):
+            spans[-1][1] = day
+        else:
+            spans.append([day, day])
+    return ", ".join(a.isoformat() if a == b else f"{a.isoformat()}..{b.isoformat()}"
+                     for a, b in spans)
 
 
 def _rows_to_write(batch, stats, decision) -> Rows:

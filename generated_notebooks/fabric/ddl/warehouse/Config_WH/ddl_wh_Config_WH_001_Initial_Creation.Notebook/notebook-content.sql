@@ -102,10 +102,10 @@ CREATE TABLE config.config_flat_file_ingestion (
 );');
         EXEC('IF OBJECT_ID(''config.pk_config_flat_file_ingestion'') IS NULL
 ALTER TABLE config.config_flat_file_ingestion ADD CONSTRAINT pk_config_flat_file_ingestion PRIMARY KEY NONCLUSTERED (config_id) NOT ENFORCED;');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql', 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd', '0.1.0+a035fa0e2999', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql', 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd', '0.1.0+7606fb43ec80', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql', 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd', '0.1.0+a035fa0e2999', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/001_config_flat_file_ingestion_create.sql', 'b432fbf8cafa0d261ac89d3d9bc09f6c4b2d840bf06ec26914d454986dce14fd', '0.1.0+7606fb43ec80', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
@@ -155,10 +155,10 @@ CREATE TABLE log.log_flat_file_ingestion (
 );');
         EXEC('IF OBJECT_ID(''log.pk_log_flat_file_ingestion'') IS NULL
 ALTER TABLE log.log_flat_file_ingestion ADD CONSTRAINT pk_log_flat_file_ingestion PRIMARY KEY NONCLUSTERED (log_id) NOT ENFORCED;');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql', '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7', '0.1.0+a035fa0e2999', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql', '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7', '0.1.0+7606fb43ec80', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql', '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7', '0.1.0+a035fa0e2999', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/001_Initial_Creation/002_log_flat_file_ingestion_create.sql', '11fd510e14aa24d2d9805bdeeccd49b1d8ea28d76a0c9c02a1473d3b286fddf7', '0.1.0+7606fb43ec80', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;

@@ -185,10 +185,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.late_arrival_days, src.table_relationship_group, src.import_sequence_order, src.execution_group,
     src.error_handling_strategy, src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+a035fa0e2999', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+7606fb43ec80', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+a035fa0e2999', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/004_incremental_synthetic_data_sample_configs.sql', 'b449f17ab53dd6e94e3b2f414ba867efcdda4eb4cf5318247cd0431b0602b8be', '0.1.0+7606fb43ec80', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
@@ -291,10 +291,10 @@ WHEN NOT MATCHED THEN INSERT (
     src.import_sequence_order, src.execution_group, src.error_handling_strategy,
     src.active_yn, SYSUTCDATETIME(), SYSUTCDATETIME()
 );');
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+a035fa0e2999', 'success', SYSUTCDATETIME(), NULL);
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+7606fb43ec80', 'success', SYSUTCDATETIME(), NULL);
     END TRY
     BEGIN CATCH
-        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+a035fa0e2999', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
+        INSERT INTO log.ddl_script_executions (script_id, content_hash, runtime_id, status, executed_at, error_message) VALUES ('Warehouses/Config_WH/002_Sample_Data_Ingestion/005_history_sample_configs.sql', '1e4edec2dc9385326b1faafb05422838f6319f796a00cd3de84429bb9fe6445f', '0.1.0+7606fb43ec80', 'failed', SYSUTCDATETIME(), LEFT(ERROR_MESSAGE(), 4000));
         THROW;
     END CATCH
 END;
